@@ -1,0 +1,210 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oidcdev/oidc/decode"
+	"github.com/oidcdev/oidc/render"
+)
+
+// DecodeOptions are the flags and arguments of `oidc decode`.
+type DecodeOptions struct {
+	Global *GlobalOptions
+	Inputs []string
+	JSON   bool
+	JQ     string
+	Time   string
+}
+
+func newDecodeCmd(io *IO, g *GlobalOptions) *cobra.Command {
+	opts := &DecodeOptions{Global: g}
+	c := &cobra.Command{
+		Use:   "decode [TOKEN | @FILE | -]...",
+		Short: "Decode JWTs, JWEs, token responses and callback URLs, without verifying",
+		Long: `Decode shows everything in a token, even a broken one, offline.
+
+It takes a JWS or JWE (compact or JSON serialization), an unsecured JWT, an
+SD-JWT, an opaque token, a whole token response ({"access_token":...}), a
+callback URL (?code=...&state=... or #id_token=...), or an Authorization
+header line. Quotes, white space and a "Bearer " prefix are stripped. With no
+argument it reads stdin, one token per line.
+
+Nothing is verified: decode never fetches keys. Claims are explained and
+dates shown as RFC 3339 with the time until or since; the token type is
+guessed with its evidence; risky things (alg none, jku, embedded keys,
+missing exp, ...) are warned about. A broken token shows which segment is
+broken, at which byte, and why.
+
+--json prints one JSON object per token (JSON Lines): kind, label, input,
+context, header, payload, signature, guess, warnings, times and, for broken
+input, error. See README.md for the schema.`,
+		Example: `  # a token as an argument, from a file, or on stdin
+  oidc decode eyJhbGciOiJSUzI1NiIsImtpZCI6...
+  oidc decode @testdata/id_token.jwt
+  pbpaste | oidc decode
+
+  # a whole token response: each token decoded and labelled
+  curl -s -d grant_type=client_credentials ... https://issuer/token | oidc decode
+
+  # the URL the browser was sent back to
+  oidc decode 'http://127.0.0.1:8080/callback?code=abc...&state=xyz'
+
+  # for scripts: one claim, or the whole document
+  oidc decode --jq .payload.sub "$TOKEN"
+  oidc decode --json "$TOKEN" | jq .times.exp`,
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Inputs = args
+			return runDecode(c.Context(), opts, io)
+		},
+	}
+	f := c.Flags()
+	f.BoolVar(&opts.JSON, "json", false, "print one JSON document per token (JSON Lines)")
+	f.StringVar(&opts.JQ, "jq", "", "filter the JSON with a jq `expression`; strings print raw")
+	f.StringVar(&opts.Time, "time", "", "compute relative times as of this `instant` (RFC 3339 or Unix seconds)")
+	return c
+}
+
+func runDecode(ctx context.Context, opts *DecodeOptions, io *IO) error {
+	var dopts decode.Options
+	if opts.Time != "" {
+		t, err := parseInstant(opts.Time)
+		if err != nil {
+			return usageError("--time: %v", err)
+		}
+		dopts.Now = t
+	}
+	var jq *render.JQ
+	if opts.JQ != "" {
+		var err error
+		if jq, err = render.CompileJQ(opts.JQ); err != nil {
+			return &ExitError{Code: ExitUsage, Err: err}
+		}
+	}
+	inputs, err := collectInputs(ctx, opts.Inputs, io)
+	if err != nil {
+		return err
+	}
+	var results []*decode.Result
+	for _, in := range inputs {
+		results = append(results, decode.Input(in.data, in.src, dopts)...)
+	}
+
+	if opts.JSON || jq != nil {
+		jw := render.NewJSONWriter(io.Out, jq)
+		for _, r := range results {
+			if err := jw.Write(ctx, r); err != nil {
+				jw.Flush()
+				return &ExitError{Code: ExitUsage, Err: err}
+			}
+		}
+		if err := jw.Flush(); err != nil {
+			return err
+		}
+	} else {
+		p := render.NewPrinter(io.Out, io.OutTheme(opts.Global), io.Width)
+		p.Decoded(results)
+		if err := p.Flush(); err != nil {
+			return err
+		}
+	}
+
+	failed := 0
+	errTheme := io.ErrTheme(opts.Global)
+	for _, r := range results {
+		if r.Failed() {
+			failed++
+			render.ErrorLine(io.Err, errTheme, "decode: "+where(r)+r.Error.Message)
+		}
+	}
+	if failed > 0 {
+		return &ExitError{Code: ExitUsage, Silent: true, Err: fmt.Errorf("%d of %d inputs could not be decoded", failed, len(results))}
+	}
+	return nil
+}
+
+// where names the place in the input a result came from, for error lines.
+func where(r *decode.Result) string {
+	var parts []string
+	if r.Input.Arg > 0 {
+		parts = append(parts, "argument "+strconv.Itoa(r.Input.Arg))
+	}
+	if r.Input.Line > 0 {
+		parts = append(parts, "line "+strconv.Itoa(r.Input.Line))
+	}
+	if r.Label != "" {
+		parts = append(parts, r.Label)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, ", ") + ": "
+}
+
+type rawInput struct {
+	data []byte
+	src  decode.Source
+}
+
+// collectInputs reads the arguments: literal tokens, @file, or - for stdin.
+// With no argument it reads stdin, unless stdin is a terminal: then it says
+// how to pass a token instead of waiting for one.
+func collectInputs(ctx context.Context, args []string, io *IO) ([]rawInput, error) {
+	if len(args) == 0 {
+		if io.InTTY {
+			return nil, usageError("no token given: pass one as an argument, a file as @FILE, or pipe it on stdin")
+		}
+		data, err := readAll(ctx, io.In, "stdin")
+		if err != nil {
+			return nil, err
+		}
+		return []rawInput{{data: data}}, nil
+	}
+	inputs := make([]rawInput, 0, len(args))
+	stdinUsed := false
+	for i, a := range args {
+		src := decode.Source{}
+		if len(args) > 1 {
+			src.Arg = i + 1
+		}
+		var data []byte
+		switch {
+		case a == "-":
+			if stdinUsed {
+				return nil, usageError("'-' (stdin) given more than once")
+			}
+			stdinUsed = true
+			var err error
+			if data, err = readAll(ctx, io.In, "stdin"); err != nil {
+				return nil, err
+			}
+		case strings.HasPrefix(a, "@") && len(a) > 1:
+			var err error
+			if data, err = readFileArg(ctx, a[1:]); err != nil {
+				return nil, err
+			}
+		default:
+			data = []byte(a)
+		}
+		inputs = append(inputs, rawInput{data: data, src: src})
+	}
+	return inputs, nil
+}
+
+// parseInstant reads an RFC 3339 time or Unix seconds.
+func parseInstant(s string) (time.Time, error) {
+	if n, err := strconv.ParseFloat(s, 64); err == nil {
+		sec := int64(n)
+		return time.Unix(sec, int64((n-float64(sec))*1e9)).UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is neither RFC 3339 (2026-01-02T15:04:05Z) nor Unix seconds", s)
+	}
+	return t, nil
+}

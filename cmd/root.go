@@ -1,0 +1,103 @@
+// Package cmd is the oidc command tree. Commands parse flags into an options
+// struct and hand it to a run function that takes an IO, so tests drive the
+// same code the binary runs.
+package cmd
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oidcdev/oidc/internal/version"
+	"github.com/oidcdev/oidc/render"
+)
+
+// GlobalOptions are the flags every command takes.
+type GlobalOptions struct {
+	NoColor bool
+}
+
+// Main runs the program with the process's arguments and streams and returns
+// its exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second Ctrl-C kills at once
+	}()
+	return Run(ctx, os.Args[1:], SystemIO())
+}
+
+// Run executes one command line and returns the exit code.
+func Run(ctx context.Context, args []string, io *IO) int {
+	g := &GlobalOptions{}
+	root := NewRootCmd(io, g)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
+		render.ErrorLine(io.Err, io.ErrTheme(g), "interrupted")
+		return ExitInterrupted
+	}
+	if err != nil {
+		var ee *ExitError
+		if !errors.As(err, &ee) || !ee.Silent {
+			msg := err.Error()
+			render.ErrorLine(io.Err, io.ErrTheme(g), msg)
+			if exitCode(err) == ExitUsage && !errors.As(err, &ee) {
+				// cobra's own flag and argument errors: point at the help.
+				render.ErrorLine(io.Err, io.ErrTheme(g), "run '"+commandPath(root, args)+" --help' for usage")
+			}
+		}
+	}
+	return exitCode(err)
+}
+
+// commandPath names the (sub)command the arguments select, for usage hints.
+func commandPath(root *cobra.Command, args []string) string {
+	c, _, err := root.Find(args)
+	if err != nil || c == nil {
+		return root.Name()
+	}
+	return c.CommandPath()
+}
+
+// NewRootCmd builds the command tree.
+func NewRootCmd(io *IO, g *GlobalOptions) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "oidc",
+		Short: "Inspect tokens and debug OpenID Connect flows",
+		Long: `oidc shows exactly what an issuer hands back and why a token is or is not valid.
+
+Decode a JWT, JWE, token response or callback URL, offline:
+  oidc decode eyJhbGciOi...
+
+Output is for people on a terminal and plain when piped; --json gives one
+JSON document per token for scripts, --jq filters it.`,
+		Version:       version.Get().Version,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		// Colour and prompts are decided per stream; nothing here may block.
+		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: false},
+	}
+	root.SetIn(io.In)
+	root.SetOut(io.Out)
+	root.SetErr(io.Err)
+	root.SetVersionTemplate(version.Get().String() + "\n")
+	root.PersistentFlags().BoolVar(&g.NoColor, "no-color", false, "never colour the output (also: NO_COLOR=1)")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &ExitError{Code: ExitUsage, Err: errors.New(err.Error() + "\nrun '" + c.CommandPath() + " --help' for usage")}
+	})
+	root.SetUsageTemplate(strings.TrimRight(root.UsageTemplate(), "\n") + "\n\n" + exitCodesHelp)
+
+	root.AddCommand(
+		newDecodeCmd(io, g),
+		newVersionCmd(io),
+	)
+	return root
+}

@@ -1,0 +1,360 @@
+package decode
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// Input decodes everything a user may paste: one or more tokens (one per
+// line), a token response, a JWS or JWE in JSON serialization, a callback
+// URL, or an Authorization header. It returns one result per token found,
+// or a single invalid result saying why nothing was.
+func Input(data []byte, src Source, opts Options) []*Result {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return []*Result{invalid(src, nil, &Error{Message: "no input: expected a token"})}
+	}
+	// A pretty-printed JSON document spans lines: try it whole first.
+	if trimmed[0] == '{' && json.Valid(trimmed) {
+		return jsonDocument(trimmed, src, opts)
+	}
+	lines := bytes.Split(trimmed, []byte("\n"))
+	if len(lines) == 1 {
+		return item(string(trimmed), src, opts)
+	}
+	var out []*Result
+	for i, line := range lines {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		s := src
+		s.Line = i + 1
+		out = append(out, item(string(line), s, opts)...)
+	}
+	return out
+}
+
+func invalid(src Source, ctx *Context, err *Error) *Result {
+	return &Result{Kind: KindInvalid, Input: src, Context: ctx, Warnings: []Warning{}, Error: err}
+}
+
+// item decodes one line of input.
+func item(text string, src Source, opts Options) []*Result {
+	text = unquote(strings.TrimSpace(text))
+	if src.Form == "" {
+		src.Form = "token"
+	}
+	if name, value, ok := strings.Cut(text, ":"); ok && isHeaderName(name) {
+		switch strings.ToLower(name) {
+		case "authorization":
+			src.Form = "authorization_header"
+			text = strings.TrimSpace(value)
+		case "dpop":
+			src.Form = "dpop_header"
+			return []*Result{Token(strings.TrimSpace(value), src, "dpop", opts)}
+		}
+	}
+	if scheme, rest, ok := strings.Cut(text, " "); ok {
+		switch strings.ToLower(scheme) {
+		case "bearer", "dpop":
+			if src.Form == "token" {
+				src.Form = "bearer"
+			}
+			text = strings.TrimSpace(rest)
+		case "basic":
+			return []*Result{invalid(src, nil, &Error{Message: "HTTP Basic credentials (client_id:client_secret), not a token"})}
+		}
+	}
+	text = unquote(text)
+	if len(text) > 0 && text[0] == '{' {
+		return jsonDocument([]byte(text), src, opts)
+	}
+	if looksLikeCallback(text) {
+		return callback(text, src, opts)
+	}
+	return []*Result{Token(text, src, "", opts)}
+}
+
+func isHeaderName(s string) bool {
+	if s == "" || strings.ContainsAny(s, " \t") {
+		return false
+	}
+	l := strings.ToLower(s)
+	return l == "authorization" || l == "dpop"
+}
+
+func unquote(s string) string {
+	for len(s) >= 2 {
+		first, last := s[0], s[len(s)-1]
+		if (first == '"' || first == '\'' || first == '`') && last == first {
+			s = strings.TrimSpace(s[1 : len(s)-1])
+			continue
+		}
+		break
+	}
+	return s
+}
+
+// callbackParams are the names that mark a string as an authorization
+// response (query, fragment or form_post body).
+var callbackParams = []string{"code", "id_token", "access_token", "state", "error", "refresh_token", "logout_token"}
+
+func looksLikeCallback(text string) bool {
+	if strings.Contains(text, "://") || strings.HasPrefix(text, "?") || strings.HasPrefix(text, "#") {
+		return true
+	}
+	for _, p := range callbackParams {
+		if strings.HasPrefix(text, p+"=") || strings.Contains(text, "&"+p+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// tokenFields are the members of token responses and callbacks that carry
+// tokens, in the order they are shown.
+var tokenFields = map[string]bool{
+	"id_token": true, "access_token": true, "refresh_token": true, "code": true,
+	"logout_token": true, "device_code": true, "token": true,
+}
+
+func callback(text string, src Source, opts Options) []*Result {
+	src.Form = "callback"
+	params := url.Values{}
+	raw := text
+	if u, err := url.Parse(text); err == nil && (u.Scheme != "" || strings.HasPrefix(text, "?") || strings.HasPrefix(text, "#")) {
+		addParams(params, u.RawQuery)
+		addParams(params, u.Fragment) // implicit and hybrid flows answer in the fragment
+	} else {
+		addParams(params, strings.TrimLeft(raw, "?#"))
+	}
+	if len(params) == 0 {
+		return []*Result{invalid(src, nil, &Error{Message: "a URL with no query or fragment parameters: no token in it"})}
+	}
+	var members []Member
+	var tokens []Member
+	for _, name := range orderedKeys(raw, params) {
+		v, _ := json.Marshal(params.Get(name))
+		m := Member{Name: name, Value: v}
+		if tokenFields[name] {
+			tokens = append(tokens, m)
+		} else {
+			members = append(members, m)
+		}
+	}
+	ctx := &Context{Form: "callback", Fields: membersJSON(members), Members: members}
+	return tokenMembers(tokens, ctx, src, opts)
+}
+
+func addParams(into url.Values, query string) {
+	if query == "" {
+		return
+	}
+	vals, _ := url.ParseQuery(query)
+	for k, v := range vals {
+		into[k] = v
+	}
+}
+
+// orderedKeys lists the parameter names in the order they appear in text.
+func orderedKeys(text string, params url.Values) []string {
+	type pos struct {
+		name string
+		at   int
+	}
+	var found []pos
+	for name := range params {
+		at := strings.Index(text, name+"=")
+		if at < 0 {
+			at = len(text)
+		}
+		found = append(found, pos{name, at})
+	}
+	for i := 1; i < len(found); i++ {
+		for j := i; j > 0 && (found[j].at < found[j-1].at || found[j].at == found[j-1].at && found[j].name < found[j-1].name); j-- {
+			found[j], found[j-1] = found[j-1], found[j]
+		}
+	}
+	keys := make([]string, len(found))
+	for i, f := range found {
+		keys[i] = f.name
+	}
+	return keys
+}
+
+// jsonDocument decodes a JSON object: a token response, a JWS or JWE in JSON
+// serialization, or an error response.
+func jsonDocument(data []byte, src Source, opts Options) []*Result {
+	members, _, p := parseObject(data)
+	if p != nil {
+		return []*Result{invalid(src, nil, &Error{Segment: "json", Position: p.offset, Message: "JSON input at byte " + fmt.Sprint(p.offset) + ": " + p.message})}
+	}
+	switch {
+	case has(members, "payload") && (has(members, "signature") || has(members, "signatures")):
+		src.Form = "jws_json"
+		return []*Result{jwsJSON(members, data, src, opts)}
+	case has(members, "ciphertext"):
+		src.Form = "jwe_json"
+		return []*Result{jweJSON(members, src, opts)}
+	}
+	var ctxMembers, tokens []Member
+	for _, m := range members {
+		if tokenFields[m.Name] {
+			tokens = append(tokens, m)
+		} else {
+			ctxMembers = append(ctxMembers, m)
+		}
+	}
+	src.Form = "token_response"
+	ctx := &Context{Form: "token_response", Fields: membersJSON(ctxMembers), Members: ctxMembers}
+	if len(tokens) == 0 {
+		if e, ok := stringMember(members, "error"); ok {
+			desc, _ := stringMember(members, "error_description")
+			return []*Result{invalid(src, ctx, &Error{Message: strings.TrimSuffix("an OAuth error response, not a token: "+e+": "+desc, ": ")})}
+		}
+		if has(members, "iss") || has(members, "sub") || has(members, "exp") {
+			return []*Result{invalid(src, nil, &Error{Message: "a JSON object of claims, not a token: it looks like an already decoded payload or a userinfo response"})}
+		}
+		return []*Result{invalid(src, nil, &Error{Message: "a JSON object with no access_token, id_token or refresh_token, and not a JWS or JWE JSON serialization"})}
+	}
+	return tokenMembers(tokens, ctx, src, opts)
+}
+
+// tokenMembers decodes the token-carrying members of a response.
+func tokenMembers(tokens []Member, ctx *Context, src Source, opts Options) []*Result {
+	if len(tokens) == 0 {
+		msg := "no token in it"
+		if e, ok := stringMember(ctx.Members, "error"); ok {
+			desc, _ := stringMember(ctx.Members, "error_description")
+			msg = strings.TrimSuffix("the issuer answered with an error: "+e+": "+desc, ": ")
+		}
+		return []*Result{invalid(src, ctx, &Error{Message: msg})}
+	}
+	var out []*Result
+	for _, t := range tokens {
+		var s string
+		if json.Unmarshal(t.Value, &s) != nil {
+			out = append(out, invalid(src, ctx, &Error{Segment: t.Name, Message: t.Name + " is not a JSON string"}))
+			continue
+		}
+		r := Token(strings.TrimSpace(s), src, t.Name, opts)
+		if r.Failed() && (t.Name == "code" || t.Name == "refresh_token" || t.Name == "device_code") {
+			// Codes and refresh tokens are often dotted handles (Keycloak
+			// codes are three UUIDs) that only look like a JWS.
+			r = &Result{Input: src, Label: t.Name, Raw: s, Warnings: []Warning{}}
+			decodeOpaque(r, s, t.Name)
+		}
+		r.Context = ctx
+		out = append(out, r)
+	}
+	return out
+}
+
+// jwsJSON decodes a JWS in flattened or general JSON serialization (RFC 7515
+// section 7.2).
+func jwsJSON(members []Member, data []byte, src Source, opts Options) *Result {
+	r := &Result{Kind: KindJWS, Input: src, Raw: string(data), Warnings: []Warning{}}
+	type sigJSON struct {
+		Protected string          `json:"protected"`
+		Header    json.RawMessage `json:"header"`
+		Signature string          `json:"signature"`
+	}
+	var sigs []sigJSON
+	if raw := lookup(members, "signatures"); raw != nil {
+		r.Serialization = "json-general"
+		if err := json.Unmarshal(raw, &sigs); err != nil || len(sigs) == 0 {
+			r.Error = &Error{Segment: "signatures", Message: "signatures is not a non-empty array of {protected, header, signature} objects"}
+			return r
+		}
+	} else {
+		r.Serialization = "json-flattened"
+		var s sigJSON
+		if err := json.Unmarshal(data, &s); err != nil {
+			r.Error = &Error{Segment: "signature", Message: "protected, header and signature must be strings and an object: " + err.Error()}
+			return r
+		}
+		sigs = []sigJSON{s}
+	}
+	for i, s := range sigs {
+		entry := SignatureEntry{Signature: s.Signature, Unprotect: s.Header}
+		if s.Protected != "" {
+			hr := &Result{Kind: KindJWS, Warnings: []Warning{}}
+			if decodeHeader(hr, segment{name: "protected", text: s.Protected}) {
+				entry.Header = hr.Header
+				if i == 0 {
+					r.HeaderMembers = hr.HeaderMembers
+					r.Kind = hr.Kind
+				}
+			}
+			r.Warnings = append(r.Warnings, hr.Warnings...)
+			if hr.Error != nil && r.Error == nil {
+				r.Error = hr.Error
+			}
+		}
+		if i == 0 && len(s.Header) > 0 {
+			// Unprotected parameters count for display and warnings too.
+			if hm, _, p := parseObject(s.Header); p == nil {
+				r.HeaderMembers = append(r.HeaderMembers, hm...)
+			}
+		}
+		if _, probs, err := decodeSegment(segment{name: "signature", text: s.Signature}); err != nil && r.Error == nil {
+			r.Error = err
+		} else {
+			r.addProblems(probs)
+		}
+		r.Signatures = append(r.Signatures, entry)
+	}
+	first := r.Signatures[0]
+	r.Header, r.Unprotect, r.Signature = first.Header, first.Unprotect, &first.Signature
+	if len(r.Signatures) == 1 {
+		r.Signatures = nil
+	}
+	var payload string
+	if err := json.Unmarshal(lookup(members, "payload"), &payload); err != nil {
+		r.Error = &Error{Segment: "payload", Message: "payload is not a JSON string"}
+		return r
+	}
+	if r.Error == nil {
+		decodePayload(r, segment{name: "payload", text: payload})
+	}
+	analyze(r, opts.now())
+	return r
+}
+
+// jweJSON decodes the protected header of a JWE in JSON serialization (RFC
+// 7516 section 7.2); the rest is encrypted.
+func jweJSON(members []Member, src Source, opts Options) *Result {
+	r := &Result{Kind: KindJWE, Serialization: "json", Input: src, Warnings: []Warning{}}
+	if p, ok := stringMember(members, "protected"); ok {
+		decodeHeader(r, segment{name: "protected", text: p})
+	}
+	if u := lookup(members, "unprotected"); u != nil {
+		r.Unprotect = u
+		if hm, _, p := parseObject(u); p == nil {
+			r.HeaderMembers = append(r.HeaderMembers, hm...)
+		}
+	}
+	info := &JWEInfo{}
+	parts := []struct {
+		name string
+		size *int
+	}{{"encrypted_key", &info.EncryptedKeyBytes}, {"iv", &info.IVBytes}, {"ciphertext", &info.CiphertextBytes}, {"tag", &info.TagBytes}}
+	for _, part := range parts {
+		if v, ok := stringMember(members, part.name); ok {
+			raw, _, err := decodeSegment(segment{name: part.name, text: v})
+			if err != nil && r.Error == nil {
+				r.Error = err
+			}
+			*part.size = len(raw)
+		}
+	}
+	cty, _ := stringMember(r.HeaderMembers, "cty")
+	info.Nested = strings.EqualFold(cty, "JWT")
+	r.JWE = info
+	analyze(r, opts.now())
+	return r
+}

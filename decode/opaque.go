@@ -1,0 +1,143 @@
+package decode
+
+import (
+	"fmt"
+	"strings"
+)
+
+// MinOpaqueLength is the shortest unlabelled string taken for an opaque
+// token; shorter words are more likely typos than credentials.
+const MinOpaqueLength = 16
+
+var knownPrefixes = []struct{ prefix, what string }{
+	{"ya29.", "Google OAuth 2.0 access token"},
+	{"1//", "Google OAuth 2.0 refresh token"},
+	{"ory_at_", "Ory Hydra access token"},
+	{"ory_rt_", "Ory Hydra refresh token"},
+	{"ory_ac_", "Ory Hydra authorization code"},
+	{"gho_", "GitHub OAuth app access token"},
+	{"ghu_", "GitHub App user access token"},
+	{"ghr_", "GitHub App refresh token"},
+	{"ghs_", "GitHub App installation token"},
+	{"ghp_", "GitHub personal access token"},
+	{"github_pat_", "GitHub fine-grained personal access token"},
+	{"glpat-", "GitLab personal access token"},
+	{"xoxb-", "Slack bot token"},
+	{"xoxp-", "Slack user token"},
+}
+
+// tokenChar reports whether c may appear in an OAuth token (RFC 6750's
+// b64token, plus '=' for padding).
+func tokenChar(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' ||
+		c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' || c == '='
+}
+
+func decodeOpaque(r *Result, text, label string) {
+	for i := 0; i < len(text); i++ {
+		if !tokenChar(text[i]) {
+			r.Kind = KindInvalid
+			what := "character " + quoteByte(text[i])
+			if text[i] == ' ' || text[i] == '\t' {
+				what = "white space"
+			}
+			r.Error = &Error{Position: i, Message: fmt.Sprintf("not a token: %s at byte %d (tokens are one word of base64url-like characters)", what, i)}
+			return
+		}
+	}
+	dots := strings.Count(text, ".")
+	if label == "" && dots > 1 && !hasKnownPrefix(text) {
+		// Point at the dot that makes the count wrong.
+		pos, seen := 0, 0
+		for i := 0; i < len(text); i++ {
+			if text[i] == '.' {
+				seen++
+				if seen == 3 || seen == 5 {
+					pos = i
+					break
+				}
+			}
+		}
+		r.Kind = KindInvalid
+		r.Error = &Error{Position: pos, Message: fmt.Sprintf("not a token: %d dots, but a JWS has 3 segments (2 dots) and a JWE 5 (4 dots)", dots)}
+		return
+	}
+	if label == "" && len(text) < MinOpaqueLength {
+		r.Kind = KindInvalid
+		r.Error = &Error{Position: len(text), Message: fmt.Sprintf("not a token: %d characters is too short for a JWT or an opaque token", len(text))}
+		return
+	}
+	r.Kind = KindOpaque
+	info := &OpaqueInfo{Length: len(text), Alphabet: alphabet(text)}
+	for _, p := range knownPrefixes {
+		if strings.HasPrefix(text, p.prefix) {
+			info.Recognised = p.what
+			break
+		}
+	}
+	if info.Recognised == "" && info.Alphabet == "uuid" {
+		info.Recognised = "UUID (Keycloak, PingFederate and others use these as opaque handles)"
+	}
+	switch label {
+	case "code":
+		info.Hint = "an authorization code: single use and short-lived (typically under a minute); exchange it at the token endpoint together with the PKCE code_verifier"
+	case "refresh_token":
+		info.Hint = "refresh tokens are usually opaque: only the issuer can read it; exchange it with grant_type=refresh_token, and keep it secret"
+	default:
+		info.Hint = "an opaque token carries no readable claims: ask the issuer about it with token introspection (RFC 7662), or call the userinfo endpoint with it if it is an access token"
+	}
+	r.Opaque = info
+}
+
+func hasKnownPrefix(text string) bool {
+	for _, p := range knownPrefixes {
+		if strings.HasPrefix(text, p.prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+func alphabet(text string) string {
+	hex, alnum, url, std := true, true, true, true
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		isHex := c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+		isAlnum := c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		hex = hex && isHex
+		alnum = alnum && isAlnum
+		url = url && (isAlnum || c == '-' || c == '_')
+		std = std && (isAlnum || c == '+' || c == '/' || c == '=')
+	}
+	switch {
+	case isUUID(text):
+		return "uuid"
+	case hex:
+		return "hex"
+	case alnum:
+		return "alphanumeric"
+	case url:
+		return "base64url"
+	case std:
+		return "base64"
+	default:
+		return "mixed"
+	}
+}
+
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if c != '-' {
+				return false
+			}
+		} else if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,279 @@
+package render
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/charmbracelet/lipgloss"
+)
+
+// Printer writes human output: indented sections of aligned rows, wrapped
+// to the terminal width.
+type Printer struct {
+	w     *bufio.Writer
+	t     *Theme
+	width int // 0: do not wrap
+	// sections counts the sections of the current block, for spacing.
+	sections int
+}
+
+// NewPrinter writes to w with theme t, wrapping at width columns (0: never).
+func NewPrinter(w io.Writer, t *Theme, width int) *Printer {
+	return &Printer{w: bufio.NewWriterSize(w, 16<<10), t: t, width: width}
+}
+
+// Flush writes out what is buffered.
+func (p *Printer) Flush() error { return p.w.Flush() }
+
+func (p *Printer) line(parts ...string) {
+	for _, s := range parts {
+		p.w.WriteString(s)
+	}
+	p.w.WriteByte('\n')
+}
+
+// section starts a titled block, after a blank line unless it is the first
+// of a token.
+func (p *Printer) section(name string) {
+	if p.sections > 0 {
+		p.w.WriteByte('\n')
+	}
+	p.sections++
+	p.line(p.t.Section.Render(name))
+}
+
+// row is one line of a table: a name, its value and an explanation.
+type row struct {
+	key    string
+	value  string // may hold newlines (indented JSON)
+	style  *lipgloss.Style
+	note   string // after the value, e.g. a relative time
+	nstyle *lipgloss.Style
+	desc   string
+}
+
+const (
+	indent      = "  "
+	maxKeyWidth = 22
+	maxValWidth = 44 // descriptions align after values up to this wide
+)
+
+// table prints rows with names, values and explanations in columns.
+func (p *Printer) table(rows []row) {
+	keyW := 0
+	valW := 0
+	for _, r := range rows {
+		keyW = max(keyW, min(utf8.RuneCountInString(r.key), maxKeyWidth))
+		if !strings.Contains(r.value, "\n") {
+			valW = max(valW, min(r.plainWidth(), maxValWidth))
+		}
+	}
+	valueCol := len(indent) + keyW + 2
+	for _, r := range rows {
+		key := r.key
+		pad := keyW - utf8.RuneCountInString(key)
+		var b strings.Builder
+		b.WriteString(indent)
+		b.WriteString(p.t.Key.Render(key))
+		b.WriteString(strings.Repeat(" ", max(pad, 0)+2))
+		col := valueCol
+		if pad < 0 { // a very long name shifts its own value right
+			col -= pad
+		}
+		lines := strings.Split(r.value, "\n")
+		if len(lines) == 1 {
+			lines = p.wrap(lines[0], col)
+		}
+		cont := strings.Repeat(" ", valueCol)
+		for i, l := range lines {
+			if i > 0 {
+				b.WriteString("\n" + cont)
+			}
+			if r.style != nil {
+				b.WriteString(r.style.Render(l))
+			} else {
+				b.WriteString(l)
+			}
+		}
+		last := utf8.RuneCountInString(lines[len(lines)-1])
+		if len(lines) == 1 {
+			last += col - valueCol
+		}
+		used := valueCol + last
+		if r.note != "" {
+			st := p.t.Dim
+			if r.nstyle != nil {
+				st = *r.nstyle
+			}
+			b.WriteString("  " + st.Render(r.note))
+			used += 2 + utf8.RuneCountInString(r.note)
+			last += 2 + utf8.RuneCountInString(r.note)
+		}
+		if r.desc != "" {
+			gap := max(valW-last, 0) + 2
+			if len(lines) > 1 || (p.width > 0 && used+gap+utf8.RuneCountInString(r.desc) > p.width) {
+				b.WriteString("\n" + cont + p.t.Dim.Render(r.desc))
+			} else {
+				b.WriteString(strings.Repeat(" ", gap) + p.t.Dim.Render(r.desc))
+			}
+		}
+		p.line(b.String())
+	}
+}
+
+func (r row) plainWidth() int {
+	n := utf8.RuneCountInString(r.value)
+	if r.note != "" {
+		n += 2 + utf8.RuneCountInString(r.note)
+	}
+	return n
+}
+
+// wrap cuts a long value into lines that fit after column col. Tokens and
+// URLs have no spaces, so it cuts anywhere.
+func (p *Printer) wrap(s string, col int) []string {
+	room := p.width - col
+	if p.width == 0 || room < 20 || utf8.RuneCountInString(s) <= room {
+		return []string{s}
+	}
+	var out []string
+	runes := []rune(s)
+	for len(runes) > room {
+		out = append(out, string(runes[:room]))
+		runes = runes[room:]
+	}
+	return append(out, string(runes))
+}
+
+// paragraph prints text indented, wrapped at spaces to the width.
+func (p *Printer) paragraph(prefix string, style lipgloss.Style, text string) {
+	lead := indent + prefix
+	room := p.width - utf8.RuneCountInString(lead)
+	if p.width == 0 || room < 30 {
+		p.line(lead, style.Render(text))
+		return
+	}
+	cont := strings.Repeat(" ", utf8.RuneCountInString(lead))
+	first := true
+	for text != "" {
+		cut := len(text)
+		if utf8.RuneCountInString(text) > room {
+			cut = 0
+			n := 0
+			for i := range text {
+				if n > room {
+					break
+				}
+				if text[i] == ' ' {
+					cut = i
+				}
+				n++
+			}
+			if cut == 0 {
+				cut = len(string([]rune(text)[:room]))
+			}
+		}
+		l := lead
+		if !first {
+			l = cont
+		}
+		p.line(l, style.Render(strings.TrimSpace(text[:cut])))
+		text = strings.TrimLeft(text[cut:], " ")
+		first = false
+	}
+}
+
+// Sanitize makes text from a token safe to print on a terminal: control
+// characters (an escape sequence hidden in a claim could rewrite the
+// screen) are shown escaped instead of sent.
+func Sanitize(s string) string {
+	clean := true
+	for _, r := range s {
+		if isControl(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func isControl(r rune) bool {
+	return r != '\n' && (unicode.IsControl(r) || r == utf8.RuneError || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r))
+}
+
+// jsonValue formats a raw JSON value for a table cell: strings unquoted,
+// short arrays and objects on one line, long ones indented.
+func jsonValue(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return ""
+	}
+	switch raw[0] {
+	case '"':
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return Sanitize(s)
+		}
+	case '[', '{':
+		var c bytes.Buffer
+		if json.Compact(&c, raw) == nil && c.Len() <= 60 {
+			return Sanitize(spaced(c.String()))
+		}
+		var b bytes.Buffer
+		if json.Indent(&b, raw, "", "  ") == nil {
+			return Sanitize(b.String())
+		}
+	}
+	return Sanitize(string(raw))
+}
+
+// spaced adds a space after the commas and colons of compact JSON, outside
+// strings, so short arrays read like lists.
+func spaced(s string) string {
+	var b strings.Builder
+	in, esc := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		b.WriteByte(c)
+		switch {
+		case esc:
+			esc = false
+		case c == '\\' && in:
+			esc = true
+		case c == '"':
+			in = !in
+		case !in && (c == ',' || c == ':'):
+			b.WriteByte(' ')
+		}
+	}
+	return b.String()
+}
+
+// ErrorLine prints a one-line error to w: "oidc: message".
+func ErrorLine(w io.Writer, t *Theme, msg string) {
+	fmt.Fprintln(w, t.Bad.Render("oidc:")+" "+Sanitize(msg))
+}
+
+// WarnLine prints a one-line warning to w.
+func WarnLine(w io.Writer, t *Theme, msg string) {
+	fmt.Fprintln(w, t.Warn.Render("oidc: warning:")+" "+Sanitize(msg))
+}
