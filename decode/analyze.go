@@ -46,7 +46,7 @@ func headerWarnings(r *Result) {
 		r.warn("weak_alg", "alg RSA1_5 is deprecated: RSAES-PKCS1-v1_5 key encryption is open to padding oracle attacks (RFC 8725 3.2)")
 	}
 	if hasAlg && r.Kind == KindJWS {
-		if _, known := algorithms[alg]; !known {
+		if _, known := algorithms()[alg]; !known {
 			r.warn("unknown_alg", "alg %q is not a registered JWS algorithm", alg)
 		}
 	}
@@ -131,8 +131,7 @@ func claimWarnings(r *Result, now time.Time) {
 	c := r.Claims
 	dates := map[string]time.Time{}
 	for _, m := range c {
-		info, ok := claims[m.Name]
-		if !ok || !info.Date {
+		if !IsNumericDate(m.Name) {
 			continue
 		}
 		f, isNum := numberMember(c, m.Name)

@@ -20,7 +20,7 @@ type JSONWriter struct {
 
 // NewJSONWriter writes to w; jq, when not nil, filters every document.
 func NewJSONWriter(w io.Writer, jq *JQ) *JSONWriter {
-	jw := &JSONWriter{w: bufio.NewWriterSize(w, 32<<10)}
+	jw := &JSONWriter{w: bufio.NewWriterSize(w, 4<<10)}
 	if jq != nil {
 		jw.jq = jq.code
 	}

@@ -9,6 +9,21 @@ import (
 	"github.com/muesli/termenv"
 )
 
+// Style is a lipgloss style that is skipped entirely when colour is off:
+// plain output then costs nothing but the text.
+type Style struct {
+	ls lipgloss.Style
+	on bool
+}
+
+// Render styles text, or returns it as is without colour.
+func (s Style) Render(text string) string {
+	if !s.on {
+		return text
+	}
+	return s.ls.Render(text)
+}
+
 // Theme holds the styles for one output stream.
 //
 // Colours are the 16 basic ANSI colours: the terminal's own palette maps
@@ -18,37 +33,36 @@ import (
 type Theme struct {
 	Color bool
 
-	Title   lipgloss.Style // a token's heading
-	Label   lipgloss.Style // the token's label in the heading
-	Section lipgloss.Style // HEADER, PAYLOAD, ...
-	Key     lipgloss.Style // claim and parameter names
-	Dim     lipgloss.Style // explanations
-	Good    lipgloss.Style
-	Warn    lipgloss.Style
-	Bad     lipgloss.Style
-	Mark    lipgloss.Style // the caret under a broken byte
+	Title   Style // a token's heading
+	Label   Style // the token's label in the heading
+	Section Style // HEADER, PAYLOAD, ...
+	Key     Style // claim and parameter names
+	Dim     Style // explanations
+	Good    Style
+	Warn    Style
+	Bad     Style
+	Mark    Style // the caret under a broken byte
 }
 
 // NewTheme returns the styles for w; color false gives plain text.
 func NewTheme(w io.Writer, color bool) *Theme {
-	profile := termenv.Ascii
-	if color {
-		profile = termenv.ANSI
+	t := &Theme{Color: color}
+	if !color {
+		return t
 	}
-	r := lipgloss.NewRenderer(w, termenv.WithProfile(profile))
-	r.SetColorProfile(profile)
+	r := lipgloss.NewRenderer(w, termenv.WithProfile(termenv.ANSI))
+	r.SetColorProfile(termenv.ANSI)
 	r.SetHasDarkBackground(true) // set, so nothing ever queries it
-	s := r.NewStyle
-	return &Theme{
-		Color:   color,
-		Title:   s().Bold(true),
-		Label:   s().Bold(true).Foreground(lipgloss.Color("5")),
-		Section: s().Bold(true).Foreground(lipgloss.Color("6")),
-		Key:     s().Foreground(lipgloss.Color("4")),
-		Dim:     s().Faint(true),
-		Good:    s().Foreground(lipgloss.Color("2")),
-		Warn:    s().Foreground(lipgloss.Color("3")),
-		Bad:     s().Bold(true).Foreground(lipgloss.Color("1")),
-		Mark:    s().Bold(true).Foreground(lipgloss.Color("1")),
-	}
+	s := func() lipgloss.Style { return r.NewStyle() }
+	on := func(ls lipgloss.Style) Style { return Style{ls: ls, on: true} }
+	t.Title = on(s().Bold(true))
+	t.Label = on(s().Bold(true).Foreground(lipgloss.Color("5")))
+	t.Section = on(s().Bold(true).Foreground(lipgloss.Color("6")))
+	t.Key = on(s().Foreground(lipgloss.Color("4")))
+	t.Dim = on(s().Faint(true))
+	t.Good = on(s().Foreground(lipgloss.Color("2")))
+	t.Warn = on(s().Foreground(lipgloss.Color("3")))
+	t.Bad = on(s().Bold(true).Foreground(lipgloss.Color("1")))
+	t.Mark = on(s().Bold(true).Foreground(lipgloss.Color("1")))
+	return t
 }

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/charmbracelet/lipgloss"
 )
 
 // Printer writes human output: indented sections of aligned rows, wrapped
@@ -26,7 +24,7 @@ type Printer struct {
 
 // NewPrinter writes to w with theme t, wrapping at width columns (0: never).
 func NewPrinter(w io.Writer, t *Theme, width int) *Printer {
-	return &Printer{w: bufio.NewWriterSize(w, 16<<10), t: t, width: width}
+	return &Printer{w: bufio.NewWriterSize(w, 4<<10), t: t, width: width}
 }
 
 // Flush writes out what is buffered.
@@ -53,9 +51,9 @@ func (p *Printer) section(name string) {
 type row struct {
 	key    string
 	value  string // may hold newlines (indented JSON)
-	style  *lipgloss.Style
+	style  *Style
 	note   string // after the value, e.g. a relative time
-	nstyle *lipgloss.Style
+	nstyle *Style
 	desc   string
 }
 
@@ -153,7 +151,7 @@ func (p *Printer) wrap(s string, col int) []string {
 }
 
 // paragraph prints text indented, wrapped at spaces to the width.
-func (p *Printer) paragraph(prefix string, style lipgloss.Style, text string) {
+func (p *Printer) paragraph(prefix string, style Style, text string) {
 	lead := indent + prefix
 	room := p.width - utf8.RuneCountInString(lead)
 	if p.width == 0 || room < 30 {

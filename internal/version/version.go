@@ -4,6 +4,7 @@ package version
 import (
 	"runtime"
 	"runtime/debug"
+	"sync"
 )
 
 // Set by the release build with -ldflags "-X ...": see .goreleaser.yaml.
@@ -26,8 +27,13 @@ type Info struct {
 // Get returns the release values when the build set them, else what the Go
 // toolchain recorded: the module version for `go install module@version`,
 // the VCS revision for a build from a checkout.
-func Get() Info {
+func Get() Info { return get() }
+
+var get = sync.OnceValue(func() Info {
 	info := Info{Version: version, Commit: commit, Date: date, Go: runtime.Version()}
+	if info.Commit == "none" || info.Commit == "unknown" { // goreleaser outside git
+		info.Commit = ""
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return info
@@ -50,7 +56,7 @@ func Get() Info {
 		}
 	}
 	return info
-}
+})
 
 // String is the one-line form: "oidc v1.2.0 (commit abc1234, built 2026-11-25T10:00:00Z, go1.26.8)".
 func (i Info) String() string {
