@@ -124,21 +124,18 @@ var tokenFields = map[string]bool{
 
 func callback(text string, src Source, opts Options) []*Result {
 	src.Form = "callback"
-	params := url.Values{}
-	raw := text
+	query := strings.TrimLeft(text, "?#")
 	if u, err := url.Parse(text); err == nil && (u.Scheme != "" || strings.HasPrefix(text, "?") || strings.HasPrefix(text, "#")) {
-		addParams(params, u.RawQuery)
-		addParams(params, u.Fragment) // implicit and hybrid flows answer in the fragment
-	} else {
-		addParams(params, strings.TrimLeft(raw, "?#"))
+		// Implicit and hybrid flows answer in the fragment.
+		query = u.RawQuery + "&" + u.Fragment
 	}
-	if len(params) == 0 {
+	names, params := parseParams(query)
+	if len(names) == 0 {
 		return []*Result{invalid(src, nil, &Error{Message: "a URL with no query or fragment parameters: no token in it"})}
 	}
-	var members []Member
-	var tokens []Member
-	for _, name := range orderedKeys(raw, params) {
-		v, _ := json.Marshal(params.Get(name))
+	var members, tokens []Member
+	for _, name := range names {
+		v, _ := json.Marshal(params[name])
 		m := Member{Name: name, Value: v}
 		if tokenFields[name] {
 			tokens = append(tokens, m)
@@ -150,40 +147,28 @@ func callback(text string, src Source, opts Options) []*Result {
 	return tokenMembers(tokens, ctx, src, opts)
 }
 
-func addParams(into url.Values, query string) {
-	if query == "" {
-		return
-	}
-	vals, _ := url.ParseQuery(query)
-	for k, v := range vals {
-		into[k] = v
-	}
-}
-
-// orderedKeys lists the parameter names in the order they appear in text.
-func orderedKeys(text string, params url.Values) []string {
-	type pos struct {
-		name string
-		at   int
-	}
-	var found []pos
-	for name := range params {
-		at := strings.Index(text, name+"=")
-		if at < 0 {
-			at = len(text)
+// parseParams splits a query string keeping the order in which names first
+// appear; a later value of a name replaces an earlier one, as a fragment's
+// replaces the query's.
+func parseParams(query string) ([]string, map[string]string) {
+	var names []string
+	params := map[string]string{}
+	for _, pair := range strings.Split(query, "&") {
+		if pair == "" {
+			continue
 		}
-		found = append(found, pos{name, at})
-	}
-	for i := 1; i < len(found); i++ {
-		for j := i; j > 0 && (found[j].at < found[j-1].at || found[j].at == found[j-1].at && found[j].name < found[j-1].name); j-- {
-			found[j], found[j-1] = found[j-1], found[j]
+		k, v, _ := strings.Cut(pair, "=")
+		name, err1 := url.QueryUnescape(k)
+		value, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil || name == "" {
+			continue
 		}
+		if _, seen := params[name]; !seen {
+			names = append(names, name)
+		}
+		params[name] = value
 	}
-	keys := make([]string, len(found))
-	for i, f := range found {
-		keys[i] = f.name
-	}
-	return keys
+	return names, params
 }
 
 // jsonDocument decodes a JSON object: a token response, a JWS or JWE in JSON
@@ -247,6 +232,7 @@ func tokenMembers(tokens []Member, ctx *Context, src Source, opts Options) []*Re
 			// codes are three UUIDs) that only look like a JWS.
 			r = &Result{Input: src, Label: t.Name, Raw: s, Warnings: []Warning{}}
 			decodeOpaque(r, s, t.Name)
+			analyze(r, opts.now())
 		}
 		r.Context = ctx
 		out = append(out, r)

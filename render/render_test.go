@@ -1,0 +1,108 @@
+package render
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/oidcdev/oidc/decode"
+)
+
+var at = time.Date(2026, 11, 25, 10, 30, 0, 0, time.UTC)
+
+func TestSanitize(t *testing.T) {
+	tests := map[string]string{
+		"plain":              "plain",
+		"a\x1b[31mred":       `a\x1b[31mred`,
+		"bell\a":             `bell\a`,
+		"c1 \u009b2J":        `c1 \u009b2J`,
+		"rtl \u202eevil":     `rtl \u202eevil`,
+		"multi\nline":        "multi\nline",
+		"bad utf8 \xff":      "bad utf8 \ufffd",
+		"emoji 🔑 and ü fine": "emoji 🔑 and ü fine",
+	}
+	for in, want := range tests {
+		if got := Sanitize(in); got != want {
+			t.Errorf("Sanitize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestPlainThemeHasNoEscapes(t *testing.T) {
+	var out bytes.Buffer
+	p := NewPrinter(&out, NewTheme(&out, false), 0)
+	data, err := os.ReadFile("../decode/testdata/samples/token-response.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Decoded(decode.Input(data, decode.Source{}, decode.Options{Now: at}))
+	p.Flush()
+	if bytes.ContainsRune(out.Bytes(), 0x1b) {
+		t.Fatalf("escape sequence in plain output:\n%q", out.String())
+	}
+	for _, want := range []string{"TOKEN RESPONSE", "access_token  JWS · ES256", "expires in 30m", "id_token  JWS · RS256"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	out.Reset()
+	p = NewPrinter(&out, NewTheme(&out, true), 0)
+	p.Decoded(decode.Input(data, decode.Source{}, decode.Options{Now: at}))
+	p.Flush()
+	if !bytes.Contains(out.Bytes(), []byte("\x1b[")) {
+		t.Fatal("colour theme printed no colour")
+	}
+}
+
+func TestJQ(t *testing.T) {
+	var out bytes.Buffer
+	jq, err := CompileJQ(`.a, .b, .n, .s[]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := NewJSONWriter(&out, jq)
+	doc := map[string]any{"a": "text", "b": map[string]any{"x": 1}, "n": json.Number("12345678901234567890123"), "s": []string{"<&>"}}
+	if err := w.Write(context.Background(), doc); err != nil {
+		t.Fatal(err)
+	}
+	w.Flush()
+	want := "text\n{\"x\":1}\n12345678901234567890123\n<&>\n"
+	if out.String() != want {
+		t.Fatalf("got %q, want %q", out.String(), want)
+	}
+	if _, err := CompileJQ(".a |"); err == nil {
+		t.Fatal("bad expression compiled")
+	}
+}
+
+// FuzzRender: decoding and printing anything never panics, and nothing from
+// the input reaches a terminal as an escape sequence.
+func FuzzRender(f *testing.F) {
+	files, _ := filepath.Glob("../decode/testdata/vectors/*/token")
+	for _, name := range files {
+		if data, err := os.ReadFile(name); err == nil {
+			f.Add(data, uint8(80))
+		}
+	}
+	f.Add([]byte("eyJhbGciOiJub25lIn0.eyJuYW1lIjoiXHUwMDFiXTA7eCJ9."), uint8(0))
+	f.Add([]byte(`{"access_token":"x\u001b[2Jyyyyyyyyyyyyyyyyy","scope":"\u009b"}`), uint8(30))
+	f.Fuzz(func(t *testing.T, data []byte, width uint8) {
+		results := decode.Input(data, decode.Source{}, decode.Options{Now: at})
+		var out bytes.Buffer
+		p := NewPrinter(&out, NewTheme(&out, false), int(width))
+		p.Decoded(results)
+		p.Flush()
+		if bytes.ContainsRune(out.Bytes(), 0x1b) || bytes.ContainsRune(out.Bytes(), '\u009b') {
+			t.Fatalf("escape from input reached the output: %q", out.String())
+		}
+		if utf8.Valid(data) && !utf8.Valid(out.Bytes()) {
+			t.Fatalf("invalid UTF-8 output")
+		}
+	})
+}
