@@ -37,12 +37,18 @@ func TestScripts(t *testing.T) {
 			env.Setenv("VECTORS", vectors)
 			// The sample tokens were issued at 2026-11-25T10:00:00Z.
 			env.Setenv("AT", "2026-11-25T10:30:00Z")
+			env.Setenv("OIDC_CACHE_DIR", filepath.Join(env.WorkDir, ".cache"))
+			env.Values["state"] = &scriptState{}
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"mkjwt":  cmdMkJWT,
 			"jsonl":  cmdJSONL,
 			"repeat": cmdRepeat,
+			"issuer": cmdIssuer,
+			"trap":   cmdTrap,
+			"mint":   cmdMint,
+			"tamper": cmdTamper,
 		},
 	})
 }

@@ -139,8 +139,7 @@ func claimWarnings(r *Result, now time.Time) {
 			r.warn("bad_numeric_date", "%s is %s: a NumericDate must be a number of seconds since 1970", m.Name, string(m.Value))
 			continue
 		}
-		sec, frac := math.Modf(f)
-		t := time.Unix(int64(sec), int64(frac*1e9)).UTC()
+		t := numericDate(f)
 		dates[m.Name] = t
 		if r.Times == nil {
 			r.Times = map[string]Time{}
@@ -179,6 +178,11 @@ func claimWarnings(r *Result, now time.Time) {
 			r.warn("exp_before_iat", "exp is %s before iat: the token was never valid", Ago(-life))
 		}
 	}
+}
+
+func numericDate(f float64) time.Time {
+	sec, frac := math.Modf(f)
+	return time.Unix(int64(sec), int64(frac*1e9)).UTC()
 }
 
 // Ago formats a duration for people: 42s, 4m12s, 2h5m, 3d4h, 2y.

@@ -61,3 +61,37 @@ func FuzzInput(f *testing.F) {
 		}
 	})
 }
+
+// FuzzVerify: verifying anything, with asymmetric keys or a secret, never
+// panics, and a token that verifies has passed its signature check.
+func FuzzVerify(f *testing.F) {
+	seeds(f)
+	data, err := os.ReadFile("testdata/samples/jwks.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	keys, err := ParseKeys(data, "samples")
+	if err != nil {
+		f.Fatal(err)
+	}
+	secret := SecretKeySet([]byte("a secret that is at least 32 bytes long"), "secret")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, r := range Input(data, Source{}, Options{Now: at}) {
+			for _, ks := range []*KeySet{keys, secret, nil} {
+				v := Verify(r, ks, VerifyOptions{Issuer: "https://login.example.com", IssuerPinned: true, ClientID: "oidc-cli", Now: at})
+				if _, err := json.Marshal(v); err != nil {
+					t.Fatal(err)
+				}
+				if v.Valid {
+					sig := false
+					for _, c := range v.Checks {
+						sig = sig || c.ID == "signature" && c.Status == Pass
+					}
+					if !sig {
+						t.Fatalf("valid without a passing signature check: %+v", v.Checks)
+					}
+				}
+			}
+		}
+	})
+}

@@ -184,7 +184,7 @@ func jsonDocument(data []byte, src Source, opts Options) []*Result {
 		return []*Result{jwsJSON(members, data, src, opts)}
 	case has(members, "ciphertext"):
 		src.Form = "jwe_json"
-		return []*Result{jweJSON(members, src, opts)}
+		return []*Result{jweJSON(members, data, src, opts)}
 	}
 	var ctxMembers, tokens []Member
 	for _, m := range members {
@@ -313,8 +313,8 @@ func jwsJSON(members []Member, data []byte, src Source, opts Options) *Result {
 
 // jweJSON decodes the protected header of a JWE in JSON serialization (RFC
 // 7516 section 7.2); the rest is encrypted.
-func jweJSON(members []Member, src Source, opts Options) *Result {
-	r := &Result{Kind: KindJWE, Serialization: "json", Input: src, Warnings: []Warning{}}
+func jweJSON(members []Member, data []byte, src Source, opts Options) *Result {
+	r := &Result{Kind: KindJWE, Serialization: "json", Input: src, Raw: string(data), Warnings: []Warning{}}
 	if p, ok := stringMember(members, "protected"); ok {
 		decodeHeader(r, segment{name: "protected", text: p})
 	}
@@ -324,7 +324,33 @@ func jweJSON(members []Member, src Source, opts Options) *Result {
 			r.HeaderMembers = append(r.HeaderMembers, hm...)
 		}
 	}
+	// General serialization: per-recipient headers (alg, kid, epk) and
+	// encrypted keys; the first recipient's count for display.
+	type recipient struct {
+		Header       json.RawMessage `json:"header"`
+		EncryptedKey string          `json:"encrypted_key"`
+	}
+	var recipients []recipient
+	if raw := lookup(members, "recipients"); raw != nil {
+		if json.Unmarshal(raw, &recipients) != nil || len(recipients) == 0 {
+			r.Error = &Error{Segment: "recipients", Message: "recipients is not a non-empty array of {header, encrypted_key} objects"}
+		}
+	} else if h := lookup(members, "header"); h != nil {
+		recipients = []recipient{{Header: h}}
+	}
+	for i, rc := range recipients {
+		if hm, _, p := parseObject(rc.Header); p == nil && len(rc.Header) > 0 {
+			if i == 0 {
+				r.HeaderMembers = append(r.HeaderMembers, hm...)
+			} else if alg, ok := stringMember(hm, "alg"); ok && alg == "RSA1_5" {
+				r.warn("weak_alg", "recipient %d uses alg RSA1_5, deprecated: open to padding oracle attacks (RFC 8725 3.2)", i+1)
+			}
+		}
+	}
 	info := &JWEInfo{}
+	if len(recipients) > 0 && recipients[0].EncryptedKey != "" {
+		members = append(members, Member{Name: "encrypted_key", Value: json.RawMessage(strconvQuote(recipients[0].EncryptedKey))})
+	}
 	parts := []struct {
 		name string
 		size *int
@@ -343,4 +369,9 @@ func jweJSON(members []Member, src Source, opts Options) *Result {
 	r.JWE = info
 	analyze(r, opts.now())
 	return r
+}
+
+func strconvQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

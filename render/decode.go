@@ -275,7 +275,9 @@ func (p *Printer) signature(r *decode.Result) {
 		note = bytesCount(len(raw))
 	}
 	p.table([]row{{key: "value", value: Sanitize(truncate(sig, 48)), note: note}})
-	p.paragraph("", p.t.Dim, "Not verified: decoding never checks the signature; verify it against the issuer's keys.")
+	if !p.verifying {
+		p.paragraph("", p.t.Dim, "Not verified: decoding never checks the signature; verify it against the issuer's keys.")
+	}
 }
 
 // problem shows why a token could not be decoded, pointing at the byte.

@@ -20,6 +20,8 @@ type Printer struct {
 	width int // 0: do not wrap
 	// sections counts the sections of the current block, for spacing.
 	sections int
+	// verifying: the signature is checked below, not merely decoded.
+	verifying bool
 }
 
 // NewPrinter writes to w with theme t, wrapping at width columns (0: never).
@@ -29,6 +31,9 @@ func NewPrinter(w io.Writer, t *Theme, width int) *Printer {
 
 // Flush writes out what is buffered.
 func (p *Printer) Flush() error { return p.w.Flush() }
+
+// Line writes an empty line, between blocks.
+func (p *Printer) Line() { p.line() }
 
 func (p *Printer) line(parts ...string) {
 	for _, s := range parts {

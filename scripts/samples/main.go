@@ -12,8 +12,10 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"log"
 	"os"
@@ -51,6 +53,9 @@ func main() {
 		pub.Keys = append(pub.Keys, k.Public())
 	}
 	writeJSON("jwks.json", pub, 0o644)
+	der, err := x509.MarshalPKIXPublicKey(rsaKey.Public().Key)
+	check(err)
+	write("rsa-public.pem", string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})))
 }
 
 func loadOrCreateKeys() jose.JSONWebKeySet {

@@ -1,0 +1,294 @@
+package cmd
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// testIssuer is a small issuer for scripts: discovery and a JWKS, with
+// faults a real provider will not produce on request. Real providers are
+// exercised by the end-to-end tests.
+type testIssuer struct {
+	srv *httptest.Server
+
+	mu        sync.Mutex
+	jwks      []byte
+	nameSlash bool          // metadata issuer gets a trailing slash
+	dateSkew  time.Duration // Date header offset
+	maxAge    string        // Cache-Control
+	hits      map[string]int
+	huge      bool
+	slow      time.Duration
+}
+
+func (ti *testIssuer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ti.mu.Lock()
+	slow := ti.slow
+	ti.mu.Unlock()
+	if slow > 0 {
+		select {
+		case <-time.After(slow):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	ti.mu.Lock()
+	defer ti.mu.Unlock()
+	ti.hits[r.URL.Path]++
+	w.Header().Set("Date", time.Now().Add(ti.dateSkew).UTC().Format(http.TimeFormat))
+	if ti.maxAge != "" {
+		w.Header().Set("Cache-Control", "max-age="+ti.maxAge)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	switch r.URL.Path {
+	case "/.well-known/openid-configuration":
+		iss := ti.srv.URL
+		if ti.nameSlash {
+			iss += "/"
+		}
+		json.NewEncoder(w).Encode(map[string]any{
+			"issuer": iss, "jwks_uri": ti.srv.URL + "/jwks",
+			"authorization_endpoint":                ti.srv.URL + "/authorize",
+			"token_endpoint":                        ti.srv.URL + "/token",
+			"id_token_signing_alg_values_supported": []string{"RS256", "ES256"},
+		})
+	case "/jwks":
+		if ti.huge {
+			w.Write([]byte(`{"keys":[],"pad":"` + strings.Repeat("x", 2<<20) + `"}`))
+			return
+		}
+		w.Write(ti.jwks)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// scriptState is what the custom commands of one script share.
+type scriptState struct {
+	issuer   *testIssuer
+	trapHits func() int
+}
+
+// cmdIssuer: issuer start [-slash] [-skew D] [-max-age N] [-huge]; issuer
+// jwks FILE; issuer hits PATH N.
+func cmdIssuer(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 0 {
+		ts.Fatalf("usage: issuer start|jwks|hits ...")
+	}
+	st := ts.Value("state").(*scriptState)
+	ti := st.issuer
+	switch args[0] {
+	case "start":
+		ti = &testIssuer{hits: map[string]int{}}
+		for i := 1; i < len(args); i++ {
+			switch args[i] {
+			case "-slash":
+				ti.nameSlash = true
+			case "-huge":
+				ti.huge = true
+			case "-skew":
+				i++
+				d, err := time.ParseDuration(args[i])
+				ts.Check(err)
+				ti.dateSkew = d
+			case "-slow":
+				i++
+				d, err := time.ParseDuration(args[i])
+				ts.Check(err)
+				ti.slow = d
+			case "-max-age":
+				i++
+				ti.maxAge = args[i]
+			default:
+				ts.Fatalf("issuer start: unknown option %s", args[i])
+			}
+		}
+		jwks, err := os.ReadFile(filepath.Join(ts.Getenv("SAMPLES"), "jwks.json"))
+		ts.Check(err)
+		ti.jwks = jwks
+		ti.srv = httptest.NewServer(ti)
+		ts.Defer(ti.srv.Close)
+		ts.Setenv("ISSUER", ti.srv.URL)
+		st.issuer = ti
+	case "jwks":
+		data, err := os.ReadFile(ts.MkAbs(args[1]))
+		ts.Check(err)
+		ti.mu.Lock()
+		ti.jwks = data
+		ti.mu.Unlock()
+	case "hits":
+		ti.mu.Lock()
+		got := ti.hits[args[1]]
+		ti.mu.Unlock()
+		if strconv.Itoa(got) != args[2] {
+			ts.Fatalf("%s was requested %d times, want %s", args[1], got, args[2])
+		}
+	default:
+		ts.Fatalf("issuer: unknown subcommand %s", args[0])
+	}
+}
+
+// cmdTrap: trap start sets $TRAP to a listener that must never be
+// contacted; trap check fails if it was (a token's jku or x5u fetched).
+func cmdTrap(ts *testscript.TestScript, neg bool, args []string) {
+	switch args[0] {
+	case "start":
+		var mu sync.Mutex
+		hits := 0
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			hits++
+			mu.Unlock()
+			w.Write([]byte(`{"keys":[]}`))
+		}))
+		ts.Defer(srv.Close)
+		ts.Setenv("TRAP", srv.URL)
+		ts.Value("state").(*scriptState).trapHits = func() int { mu.Lock(); defer mu.Unlock(); return hits }
+	case "check":
+		if n := ts.Value("state").(*scriptState).trapHits(); n != 0 {
+			ts.Fatalf("the trap listener was contacted %d times: keys were fetched from the token", n)
+		}
+	}
+}
+
+// cmdMint: mint OUT PAYLOAD [KID [ALG [TYP]]] signs the payload file (with
+// ${ISSUER} and ${TRAP} expanded) with a sample key, and writes the compact
+// token. Header extras come from a file named by -h.
+func cmdMint(ts *testscript.TestScript, neg bool, args []string) {
+	extra := map[string]any{}
+	var signKey any
+	embed := false
+	for len(args) > 1 && strings.HasPrefix(args[0], "-") {
+		switch args[0] {
+		case "-h":
+			ts.Check(json.Unmarshal([]byte(expand(ts, ts.ReadFile(args[1]))), &extra))
+			args = args[2:]
+		case "-secret": // HMAC with the bytes of a file (key confusion tests)
+			signKey = []byte(ts.ReadFile(args[1]))
+			args = args[2:]
+		case "-embed": // an attacker's own key, embedded as jwk
+			k, err := rsa.GenerateKey(rand.Reader, 2048)
+			ts.Check(err)
+			signKey, embed = k, true
+			args = args[1:]
+		case "-weak": // a 1024-bit RSA key, its JWKS written to the file named
+			k, err := rsa.GenerateKey(rand.Reader, 1024)
+			ts.Check(err)
+			signKey = k
+			set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: k.Public(), KeyID: "weak-1", Use: "sig"}}}
+			data, err := json.Marshal(set)
+			ts.Check(err)
+			ts.Check(os.WriteFile(ts.MkAbs(args[1]), data, 0o644))
+			args = args[2:]
+		default:
+			ts.Fatalf("mint: unknown option %s", args[0])
+		}
+	}
+	if len(args) < 2 {
+		ts.Fatalf("usage: mint [-h HEADER] OUT PAYLOAD [KID [ALG [TYP]]]")
+	}
+	kid, alg, typ := "sample-rsa-1", "", "JWT"
+	if len(args) > 2 {
+		kid = args[2]
+	}
+	if len(args) > 3 {
+		alg = args[3]
+	}
+	if len(args) > 4 {
+		typ = args[4]
+	}
+	keysData, err := os.ReadFile(filepath.Join(ts.Getenv("SAMPLES"), "keys.json"))
+	ts.Check(err)
+	var set jose.JSONWebKeySet
+	ts.Check(json.Unmarshal(keysData, &set))
+	if signKey == nil {
+		keys := set.Key(kid)
+		if len(keys) == 0 {
+			ts.Fatalf("no sample key %s", kid)
+		}
+		signKey = keys[0].Key
+		if alg == "" {
+			alg = keys[0].Algorithm
+		}
+	}
+	if alg == "" {
+		alg = "RS256"
+	}
+	opts := (&jose.SignerOptions{EmbedJWK: embed}).WithType(jose.ContentType(typ))
+	if !embed {
+		opts = opts.WithHeader("kid", kid)
+	}
+	for k, v := range extra {
+		opts = opts.WithHeader(jose.HeaderKey(k), v)
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(alg), Key: signKey}, opts)
+	ts.Check(err)
+	payload := strings.TrimSpace(expand(ts, ts.ReadFile(args[1])))
+	obj, err := signer.Sign([]byte(payload))
+	ts.Check(err)
+	out, err := obj.CompactSerialize()
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(out), 0o644))
+}
+
+func expand(ts *testscript.TestScript, s string) string {
+	for _, v := range []string{"ISSUER", "TRAP"} {
+		s = strings.ReplaceAll(s, "${"+v+"}", ts.Getenv(v))
+	}
+	return s
+}
+
+// cmdTamper: tamper IN OUT MODE changes a signed token the way attackers
+// do: strip-sig, truncate-sig, payload (a claim changed, signature kept),
+// zero-sig (ECDSA r = s = 0), der-sig (an ECDSA signature DER-encoded).
+func cmdTamper(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: tamper IN OUT MODE")
+	}
+	parts := strings.Split(strings.TrimSpace(ts.ReadFile(args[0])), ".")
+	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	ts.Check(err)
+	switch args[2] {
+	case "strip-sig":
+		parts[2] = ""
+	case "truncate-sig":
+		parts[2] = parts[2][:len(parts[2])/2]
+	case "payload":
+		p, err := base64.RawURLEncoding.DecodeString(parts[1])
+		ts.Check(err)
+		parts[1] = base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(string(p), `"sub":"alice"`, `"sub":"admin"`, 1)))
+	case "zero-sig":
+		parts[2] = base64.RawURLEncoding.EncodeToString(make([]byte, len(sig)))
+	case "der-sig":
+		half := len(sig) / 2
+		der := derInt(sig[:half])
+		der = append(der, derInt(sig[half:])...)
+		parts[2] = base64.RawURLEncoding.EncodeToString(append([]byte{0x30, byte(len(der))}, der...))
+	default:
+		ts.Fatalf("tamper: unknown mode %s", args[2])
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(strings.Join(parts, ".")), 0o644))
+}
+
+func derInt(b []byte) []byte {
+	for len(b) > 1 && b[0] == 0 {
+		b = b[1:]
+	}
+	if b[0]&0x80 != 0 {
+		b = append([]byte{0}, b...)
+	}
+	return append([]byte{0x02, byte(len(b))}, b...)
+}

@@ -1,0 +1,549 @@
+package cmd
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oidcdev/oidc/decode"
+	"github.com/oidcdev/oidc/flow"
+	"github.com/oidcdev/oidc/internal/cache"
+	"github.com/oidcdev/oidc/render"
+)
+
+// VerifyOptions are the flags and arguments of `oidc verify`.
+type VerifyOptions struct {
+	Global *GlobalOptions
+	Inputs []string
+
+	Issuer, JWKS, Key, Secret, DecryptKey string
+	ClientID, Nonce, MaxAge, AccessToken  string
+	Code, Type, Time                      string
+	Audience, ACR, Algs                   []string
+	Leeway, Timeout                       time.Duration
+	Offline, NoCache, AllowHTTP           bool
+	JSON, Quiet                           bool
+	JQ                                    string
+}
+
+func newVerifyCmd(io *IO, g *GlobalOptions) *cobra.Command {
+	opts := &VerifyOptions{Global: g}
+	c := &cobra.Command{
+		Use:   "verify [TOKEN | @FILE | -]...",
+		Short: "Verify a token: every OIDC, JWT and RFC 9068 check, one by one, with reasons and hints",
+		Long: `Verify runs every check of OIDC Core 3.1.3.7, RFC 7519, RFC 9068 and RFC 8725
+on a token and reports each one with what it found, what it expected and the
+most likely cause of a failure.
+
+Keys come from the issuer's discovery document (--issuer), a JWKS (--jwks URL
+or @FILE), a key file (--key: PEM, JWK or JWKS), or an HMAC secret (--secret,
+or $OIDC_SECRET). Never from the token itself: jku, x5u and embedded keys are
+reported and ignored. With no key flag the issuer is taken from the token's own
+iss (https only) and the output says it was not pinned.
+
+The algorithm comes from the key (and --alg, and the issuer's metadata), never
+from the token alone: alg none is always refused, an HMAC token is never
+checked with a public key.
+
+Profiles (--type): id (OIDC ID token), access (RFC 9068 access token), logout
+(back-channel logout token), or auto, which decides from typ and claims and
+says why.
+
+With several tokens (one per line on stdin, or several arguments) each is
+verified, in parallel on all cores, and reported in input order; keys are
+fetched once. Discovery documents and key sets are cached in the user cache
+directory, honouring Cache-Control within 1 minute and 1 day.`,
+		Example: `  # an ID token from your login, against its issuer
+  oidc verify --issuer https://accounts.google.com --client-id 1234.apps.googleusercontent.com \
+      --nonce n-0S6_WzA2Mj "$ID_TOKEN"
+
+  # an access token for your API, keys from a file, at a given instant
+  oidc verify --type access --audience https://api.example.com --jwks @jwks.json \
+      --time 2026-11-25T10:30:00Z "$ACCESS_TOKEN"
+
+  # the sample tokens of this repository
+  oidc verify --issuer https://login.example.com --client-id oidc-cli \
+      --jwks @decode/testdata/samples/jwks.json --time 2026-11-25T10:30:00Z \
+      @decode/testdata/samples/id-token.jwt
+
+  # scripts: the failed check ids, or a whole batch
+  oidc verify --jq '.checks[] | select(.status == "fail") | .id' --issuer "$ISS" "$TOKEN"
+  oidc verify --json --issuer "$ISS" - < tokens.txt`,
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Inputs = args
+			return runVerify(c.Context(), opts, io)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&opts.Issuer, "issuer", "", "expected issuer; also where keys are discovered when no other key source is given")
+	f.StringVar(&opts.JWKS, "jwks", "", "key set: a `URL` or @FILE")
+	f.StringVar(&opts.Key, "key", "", "key file: PEM public key or certificate, JWK or JWKS (`@FILE`)")
+	f.StringVar(&opts.Secret, "secret", "", "HMAC `secret`, or @FILE (default $OIDC_SECRET)")
+	f.StringVar(&opts.DecryptKey, "decrypt-key", "", "decrypt a JWE with this key first: PEM or JWK private key, or a symmetric key (`@FILE`)")
+	f.StringVar(&opts.ClientID, "client-id", "", "your client id: the expected aud (unless --audience) and azp")
+	f.StringSliceVar(&opts.Audience, "audience", nil, "expected audience; repeat or comma-separate to accept any of several")
+	f.StringVar(&opts.Nonce, "nonce", "", "the nonce sent in the authorization request")
+	f.StringVar(&opts.MaxAge, "max-age", "", "the max_age requested: auth_time must be within it (`duration` or seconds)")
+	f.StringSliceVar(&opts.ACR, "acr", nil, "acceptable acr values")
+	f.StringVar(&opts.AccessToken, "access-token", "", "the access token issued with the ID token, to check at_hash")
+	f.StringVar(&opts.Code, "code", "", "the authorization code, to check c_hash")
+	f.StringVar(&opts.Type, "type", "auto", "profile: id, access, logout or auto")
+	f.DurationVar(&opts.Leeway, "leeway", 60*time.Second, "clock skew allowed in time checks")
+	f.StringVar(&opts.Time, "time", "", "check times as of this `instant` (RFC 3339 or Unix seconds)")
+	f.StringSliceVar(&opts.Algs, "alg", nil, "acceptable algorithms (default: what the key allows)")
+	f.BoolVar(&opts.Offline, "offline", false, "use only cached discovery documents and key sets")
+	f.BoolVar(&opts.NoCache, "no-cache", false, "neither read nor write the cache")
+	f.BoolVar(&opts.AllowHTTP, "allow-http", false, "allow plain http:// to non-loopback issuers")
+	f.DurationVar(&opts.Timeout, "timeout", flow.DefaultTimeout, "timeout of each request to the issuer")
+	f.BoolVar(&opts.JSON, "json", false, "print one JSON document per token (JSON Lines)")
+	f.StringVar(&opts.JQ, "jq", "", "filter the JSON with a jq `expression`; strings print raw")
+	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print only the verdict")
+	return c
+}
+
+// MaxVerifyToken bounds what verify parses: real tokens stay under a few
+// tens of KiB, and request headers under 8 KiB to 64 KiB.
+const MaxVerifyToken = 1 << 20
+
+// verifyRun holds what every token of a run shares.
+type verifyRun struct {
+	opts  *VerifyOptions
+	base  decode.VerifyOptions
+	keys  *keySource
+	dopts decode.Options
+}
+
+func runVerify(ctx context.Context, opts *VerifyOptions, io *IO) error {
+	run, err := newVerifyRun(opts, io)
+	if err != nil {
+		return err
+	}
+	var jq *render.JQ
+	if opts.JQ != "" {
+		if jq, err = render.CompileJQ(opts.JQ); err != nil {
+			return &ExitError{Code: ExitUsage, Err: err}
+		}
+	}
+	units, batch, err := verifyUnits(ctx, opts.Inputs, io)
+	if err != nil {
+		return err
+	}
+
+	var out outcome
+	errTheme := io.ErrTheme(opts.Global)
+	var jw *render.JSONWriter
+	var p *render.Printer
+	if opts.JSON || jq != nil {
+		jw = render.NewJSONWriter(io.Out, jq)
+	} else {
+		p = render.NewPrinter(io.Out, io.OutTheme(opts.Global), io.Width)
+	}
+	first := true
+	emit := func(u unitResult) error {
+		for _, e := range u.errors {
+			out.note(e.code)
+			render.ErrorLine(io.Err, errTheme, "verify: "+e.msg)
+		}
+		for _, v := range u.verifications {
+			if !v.Valid {
+				out.note(ExitCheckFailed)
+			}
+			switch {
+			case jw != nil:
+				if err := jw.Write(ctx, v); err != nil {
+					return &ExitError{Code: ExitUsage, Err: err}
+				}
+			case batch:
+				p.VerificationLine(strings.TrimSuffix(where(v.Token), ": "), v)
+			default:
+				if !first {
+					p.Line()
+				}
+				p.Verification(v, opts.Quiet)
+			}
+			first = false
+		}
+		if jw != nil {
+			return jw.Flush()
+		}
+		return p.Flush()
+	}
+	if err := pipeline(ctx, units, run.verifyUnit, emit); err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if out.code != 0 {
+		return &ExitError{Code: out.code, Silent: true, Err: errors.New("verification failed")}
+	}
+	return nil
+}
+
+func newVerifyRun(opts *VerifyOptions, io *IO) (*verifyRun, error) {
+	run := &verifyRun{opts: opts}
+	b := &run.base
+	b.Issuer, b.ClientID, b.Audience, b.Nonce = opts.Issuer, opts.ClientID, opts.Audience, opts.Nonce
+	b.ACR, b.AccessToken, b.Code, b.Leeway, b.Algorithms = opts.ACR, opts.AccessToken, opts.Code, opts.Leeway, opts.Algs
+	switch opts.Type {
+	case "auto", "":
+	case decode.ProfileID, decode.ProfileAccess, decode.ProfileLogout:
+		b.Profile = opts.Type
+	default:
+		return nil, usageError("--type %q: use id, access, logout or auto", opts.Type)
+	}
+	if opts.Leeway < 0 {
+		return nil, usageError("--leeway must not be negative")
+	}
+	if opts.MaxAge != "" {
+		d, err := parseDuration(opts.MaxAge)
+		if err != nil {
+			return nil, usageError("--max-age: %v", err)
+		}
+		b.MaxAge = d
+	}
+	if opts.Time != "" {
+		t, err := parseInstant(opts.Time)
+		if err != nil {
+			return nil, usageError("--time: %v", err)
+		}
+		b.Now = t
+		run.dopts.Now = t
+	}
+	if opts.Offline && opts.NoCache {
+		return nil, usageError("--offline and --no-cache together leave nothing to verify with")
+	}
+	client := flow.NewClient(opts.Timeout)
+	client.AllowHTTP, client.Offline = opts.AllowHTTP, opts.Offline
+	if !opts.NoCache {
+		if c, err := cache.Open(io.Getenv("OIDC_CACHE_DIR")); err == nil {
+			client.Cache = c
+		} else if opts.Offline {
+			return nil, usageError("--offline: no cache directory: %v", err)
+		}
+	}
+	ks := &keySource{client: client, issuer: opts.Issuer}
+	secret := opts.Secret
+	if secret == "" && opts.Key == "" && opts.JWKS == "" {
+		secret = io.Getenv("OIDC_SECRET")
+	}
+	sources := 0
+	for _, s := range []string{secret, opts.Key, opts.JWKS} {
+		if s != "" {
+			sources++
+		}
+	}
+	if sources > 1 {
+		return nil, usageError("give one key source: --jwks, --key or --secret")
+	}
+	var err error
+	switch {
+	case secret != "":
+		data := []byte(secret)
+		if strings.HasPrefix(secret, "@") {
+			if data, err = os.ReadFile(secret[1:]); err != nil {
+				return nil, usageError("--secret: %v", err)
+			}
+			data = bytes.TrimRight(data, "\r\n")
+		}
+		ks.static = decode.SecretKeySet(data, "--secret")
+	case opts.Key != "":
+		if ks.static, err = keyFile(opts.Key, "--key"); err != nil {
+			return nil, err
+		}
+	case strings.HasPrefix(opts.JWKS, "@"):
+		if ks.static, err = keyFile(opts.JWKS, "--jwks"); err != nil {
+			return nil, err
+		}
+	case opts.JWKS != "":
+		if _, err := client.CheckURL(opts.JWKS); err != nil {
+			return nil, usageError("--jwks: %v", err)
+		}
+		ks.jwksURL = opts.JWKS
+	}
+	if opts.Issuer != "" {
+		if _, err := client.CheckURL(opts.Issuer); err != nil {
+			return nil, usageError("--issuer: %v", err)
+		}
+	}
+	if opts.DecryptKey != "" {
+		data, err := os.ReadFile(strings.TrimPrefix(opts.DecryptKey, "@"))
+		if err != nil {
+			return nil, usageError("--decrypt-key: %v", err)
+		}
+		if b.DecryptionKey, err = decode.DecryptionKey(data); err != nil {
+			return nil, usageError("--decrypt-key: %v", err)
+		}
+	}
+	run.keys = ks
+	return run, nil
+}
+
+func keyFile(arg, flag string) (*decode.KeySet, error) {
+	path := strings.TrimPrefix(arg, "@")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usageError("%s: %v", flag, err)
+	}
+	ks, err := decode.ParseKeys(data, "file "+path)
+	if err != nil {
+		return nil, usageError("%s %s: %v", flag, path, err)
+	}
+	return ks, nil
+}
+
+// parseDuration reads "5m", "300s" or plain seconds, as max_age is sent.
+func parseDuration(s string) (time.Duration, error) {
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%q is neither seconds nor a duration like 5m", s)
+	}
+	return d, nil
+}
+
+// outcome keeps the exit code: network errors outrank bad input, which
+// outranks failed checks.
+type outcome struct{ code int }
+
+func (o *outcome) note(code int) {
+	rank := map[int]int{ExitCheckFailed: 1, ExitUsage: 2, ExitNetwork: 3}
+	if rank[code] > rank[o.code] {
+		o.code = code
+	}
+}
+
+// unit is one piece of input: an argument, or a line of stdin.
+type unit struct {
+	index int
+	data  []byte
+	src   decode.Source
+}
+
+type unitError struct {
+	code int
+	msg  string
+}
+
+type unitResult struct {
+	index         int
+	verifications []*decode.Verification
+	errors        []unitError
+}
+
+// verifyUnit decodes one unit and verifies every token in it. Codes and
+// opaque refresh tokens of a token response are not tokens to verify.
+func (run *verifyRun) verifyUnit(ctx context.Context, u unit) unitResult {
+	res := unitResult{index: u.index}
+	if len(u.data) > MaxVerifyToken {
+		// Refused before any parsing: nothing that large is a real token.
+		res.errors = append(res.errors, unitError{ExitUsage, fmt.Sprintf("the token is %.1f MiB: over the %d MiB limit of a token to verify", float64(len(u.data))/(1<<20), MaxVerifyToken>>20)})
+		return res
+	}
+	for _, r := range decode.Input(u.data, u.src, run.dopts) {
+		if r.Failed() && r.Kind == decode.KindInvalid || r.Failed() && r.Claims == nil && r.Kind != decode.KindJWE {
+			res.errors = append(res.errors, unitError{ExitUsage, where(r) + r.Error.Message})
+			continue
+		}
+		if r.Kind == decode.KindOpaque {
+			if r.Label == "" {
+				res.errors = append(res.errors, unitError{ExitUsage, where(r) + "an opaque token carries nothing to verify locally: ask the issuer (token introspection, RFC 7662)"})
+			}
+			continue
+		}
+		res.verifications = append(res.verifications, run.verifyToken(ctx, r, &res))
+	}
+	return res
+}
+
+func (run *verifyRun) verifyToken(ctx context.Context, r *decode.Result, res *unitResult) *decode.Verification {
+	o := run.base
+	target := r
+	if r.Kind == decode.KindJWE && o.DecryptionKey != nil {
+		// Keys are chosen for the signed token inside: resolve after
+		// decryption, by verifying twice only when needed.
+		if v := decode.Verify(r, nil, o); v.Nested != nil {
+			target = v.Nested
+		}
+	}
+	src, err := run.keys.forToken(ctx, target)
+	if err != nil {
+		code := ExitNetwork
+		var ee *ExitError
+		if errors.As(err, &ee) {
+			code = ee.Code
+		} else if !flow.IsFetchError(err) {
+			code = ExitUsage
+		}
+		res.errors = append(res.errors, unitError{code, where(r) + err.Error()})
+		v := decode.Verify(r, nil, o)
+		for i := range v.Checks {
+			if v.Checks[i].ID == "key" {
+				v.Checks[i].Message, v.Checks[i].Hint = "could not get the keys: "+err.Error(), ""
+			}
+		}
+		return v
+	}
+	o.Issuer, o.IssuerPinned = src.issuer, src.pinned
+	o.DiscoveredAlgorithms, o.ClockOffset = src.discoveredAlgs, src.clockOffset
+	return decode.Verify(r, src.keys, o)
+}
+
+// verifyUnits turns the arguments into units. Several lines on stdin make a
+// batch (one summary line per token); a JSON document on stdin is one unit.
+func verifyUnits(ctx context.Context, args []string, io *IO) (<-chan unit, bool, error) {
+	stdinArg := len(args) == 0 || (len(args) == 1 && args[0] == "-")
+	if !stdinArg {
+		inputs, err := collectInputs(ctx, args, io)
+		if err != nil {
+			return nil, false, err
+		}
+		ch := make(chan unit, len(inputs))
+		for i, in := range inputs {
+			ch <- unit{index: i, data: in.data, src: in.src}
+		}
+		close(ch)
+		return ch, false, nil
+	}
+	if io.InTTY {
+		return nil, false, usageError("no token given: pass one as an argument, a file as @FILE, or pipe tokens on stdin")
+	}
+	br := bufio.NewReaderSize(io.In, 64<<10)
+	// A JSON token response or JWS JSON spans lines: read it whole.
+	if first, err := peekNonSpace(br); err == nil && first == '{' {
+		data, err := readAll(ctx, br, "stdin")
+		if err != nil {
+			return nil, false, err
+		}
+		ch := make(chan unit, 1)
+		ch <- unit{data: data}
+		close(ch)
+		return ch, false, nil
+	}
+	sc := bufio.NewScanner(br)
+	sc.Buffer(make([]byte, 64<<10), MaxInput)
+	var head []unit
+	line := 0
+	for len(head) < 2 && sc.Scan() {
+		line++
+		if t := bytes.TrimSpace(sc.Bytes()); len(t) > 0 {
+			head = append(head, unit{index: len(head), data: bytes.Clone(t), src: decode.Source{Line: line}})
+		}
+	}
+	if len(head) < 2 {
+		if err := sc.Err(); err != nil {
+			return nil, false, usageError("reading stdin: %v", err)
+		}
+		ch := make(chan unit, 1)
+		if len(head) == 1 {
+			head[0].src.Line = 0
+			ch <- head[0]
+		} else {
+			ch <- unit{data: nil}
+		}
+		close(ch)
+		return ch, false, nil
+	}
+	ch := make(chan unit, 256)
+	go func() {
+		defer close(ch)
+		for _, u := range head {
+			ch <- u
+		}
+		n := len(head)
+		for sc.Scan() {
+			line++
+			t := bytes.TrimSpace(sc.Bytes())
+			if len(t) == 0 {
+				continue
+			}
+			select {
+			case ch <- unit{index: n, data: bytes.Clone(t), src: decode.Source{Line: line}}:
+				n++
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch, true, nil
+}
+
+func peekNonSpace(br *bufio.Reader) (byte, error) {
+	for n := 1; ; n++ {
+		b, err := br.Peek(n)
+		if len(b) < n {
+			return 0, err
+		}
+		if c := b[n-1]; c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			return c, nil
+		}
+		if n >= 64<<10 {
+			return 0, errors.New("only white space")
+		}
+	}
+}
+
+// pipeline verifies units on all cores and emits results in input order.
+// At most window units are in flight, so memory stays flat however long the
+// input is.
+func pipeline(ctx context.Context, units <-chan unit, work func(context.Context, unit) unitResult, emit func(unitResult) error) error {
+	workers := runtime.GOMAXPROCS(0)
+	const window = 1024
+	slots := make(chan struct{}, window)
+	jobs := make(chan unit)
+	results := make(chan unitResult, window)
+	go func() {
+		defer close(jobs)
+		for u := range units {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			jobs <- u
+		}
+	}()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for u := range jobs {
+				results <- work(ctx, u)
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(results) }()
+
+	pending := map[int]unitResult{}
+	next := 0
+	var emitErr error
+	for r := range results {
+		pending[r.index] = r
+		for {
+			ready, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			<-slots
+			if emitErr == nil {
+				emitErr = emit(ready)
+			}
+		}
+	}
+	return emitErr
+}

@@ -1,0 +1,260 @@
+package decode
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/go-jose/go-jose/v4"
+)
+
+// KeySet is where verification keys came from and the keys themselves.
+// Keys come from the issuer's JWKS or from the user, never from a token.
+type KeySet struct {
+	Keys []jose.JSONWebKey
+	// Source says where they came from: "jwks_uri https://...", "file
+	// keys.pem", "--secret".
+	Source string
+	// Skipped lists keys of the set that could not be used, and why.
+	Skipped []string
+}
+
+// Kids lists the key IDs of the set, for messages.
+func (ks *KeySet) Kids() []string {
+	var kids []string
+	for _, k := range ks.Keys {
+		if k.KeyID != "" {
+			kids = append(kids, k.KeyID)
+		}
+	}
+	return kids
+}
+
+// ParseKeys reads verification keys: a JWKS, a single JWK, or PEM blocks
+// (public keys, certificates, or private keys of which the public half is
+// used). Keys of a set that cannot be used are skipped and listed, so one
+// exotic key does not hide the others.
+func ParseKeys(data []byte, source string) (*KeySet, error) {
+	data = bytes.TrimSpace(data)
+	ks := &KeySet{Source: source}
+	switch {
+	case len(data) == 0:
+		return nil, errors.New("empty: expected a JWKS, a JWK or PEM")
+	case data[0] == '{':
+		var probe struct {
+			Keys []json.RawMessage `json:"keys"`
+			Kty  string            `json:"kty"`
+		}
+		if err := json.Unmarshal(data, &probe); err != nil {
+			return nil, fmt.Errorf("not JSON: %v", err)
+		}
+		raws := probe.Keys
+		if probe.Kty != "" {
+			raws = []json.RawMessage{data}
+		} else if probe.Keys == nil {
+			return nil, errors.New(`JSON with neither "keys" (a JWKS) nor "kty" (a JWK)`)
+		}
+		for i, raw := range raws {
+			var k jose.JSONWebKey
+			if err := k.UnmarshalJSON(raw); err != nil {
+				ks.Skipped = append(ks.Skipped, fmt.Sprintf("key %d: %v", i+1, trimJoseErr(err)))
+				continue
+			}
+			if !isSymmetric(k) && !k.IsPublic() {
+				k = k.Public() // a private JWK was given: use its public half
+			}
+			ks.Keys = append(ks.Keys, k)
+		}
+	case bytes.HasPrefix(data, []byte("-----BEGIN")):
+		rest := data
+		for {
+			var block *pem.Block
+			block, rest = pem.Decode(rest)
+			if block == nil {
+				break
+			}
+			k, err := pemKey(block)
+			if err != nil {
+				ks.Skipped = append(ks.Skipped, fmt.Sprintf("PEM %s: %v", block.Type, err))
+				continue
+			}
+			ks.Keys = append(ks.Keys, k)
+		}
+	default:
+		return nil, errors.New("neither JSON (JWKS or JWK) nor PEM")
+	}
+	if len(ks.Keys) == 0 {
+		if len(ks.Skipped) > 0 {
+			return nil, fmt.Errorf("no usable key: %s", strings.Join(ks.Skipped, "; "))
+		}
+		return nil, errors.New("no key in it")
+	}
+	return ks, nil
+}
+
+func trimJoseErr(err error) string {
+	return strings.TrimPrefix(err.Error(), "go-jose/go-jose: ")
+}
+
+func pemKey(block *pem.Block) (jose.JSONWebKey, error) {
+	var key any
+	var err error
+	var certs []*x509.Certificate
+	switch block.Type {
+	case "PUBLIC KEY":
+		key, err = x509.ParsePKIXPublicKey(block.Bytes)
+	case "RSA PUBLIC KEY":
+		key, err = x509.ParsePKCS1PublicKey(block.Bytes)
+	case "CERTIFICATE":
+		var c *x509.Certificate
+		if c, err = x509.ParseCertificate(block.Bytes); err == nil {
+			key, certs = c.PublicKey, []*x509.Certificate{c}
+		}
+	case "PRIVATE KEY":
+		var pk any
+		if pk, err = x509.ParsePKCS8PrivateKey(block.Bytes); err == nil {
+			key = pk.(crypto.Signer).Public()
+		}
+	case "RSA PRIVATE KEY":
+		var pk *rsa.PrivateKey
+		if pk, err = x509.ParsePKCS1PrivateKey(block.Bytes); err == nil {
+			key = pk.Public()
+		}
+	case "EC PRIVATE KEY":
+		var pk *ecdsa.PrivateKey
+		if pk, err = x509.ParseECPrivateKey(block.Bytes); err == nil {
+			key = pk.Public()
+		}
+	default:
+		return jose.JSONWebKey{}, errors.New("not a key or certificate")
+	}
+	if err != nil {
+		return jose.JSONWebKey{}, err
+	}
+	return jose.JSONWebKey{Key: key, Certificates: certs}, nil
+}
+
+// SecretKeySet wraps an HMAC secret.
+func SecretKeySet(secret []byte, source string) *KeySet {
+	return &KeySet{Keys: []jose.JSONWebKey{{Key: secret}}, Source: source}
+}
+
+// DecryptionKey reads a JWE decryption key: a private JWK, PEM private
+// key, or raw symmetric key bytes (base64url or as is).
+func DecryptionKey(data []byte) (any, error) {
+	data = bytes.TrimSpace(data)
+	switch {
+	case len(data) > 0 && data[0] == '{':
+		var k jose.JSONWebKey
+		if err := k.UnmarshalJSON(data); err != nil {
+			var set jose.JSONWebKeySet
+			if json.Unmarshal(data, &set) != nil || len(set.Keys) == 0 {
+				return nil, fmt.Errorf("JWK: %s", trimJoseErr(err))
+			}
+			k = set.Keys[0]
+		}
+		return k.Key, nil
+	case bytes.HasPrefix(data, []byte("-----BEGIN")):
+		block, _ := pem.Decode(data)
+		if block == nil {
+			return nil, errors.New("bad PEM")
+		}
+		switch block.Type {
+		case "PRIVATE KEY":
+			return x509.ParsePKCS8PrivateKey(block.Bytes)
+		case "RSA PRIVATE KEY":
+			return x509.ParsePKCS1PrivateKey(block.Bytes)
+		case "EC PRIVATE KEY":
+			return x509.ParseECPrivateKey(block.Bytes)
+		}
+		return nil, fmt.Errorf("PEM %s is not a private key", block.Type)
+	default:
+		if raw, err := base64.RawURLEncoding.DecodeString(string(data)); err == nil && len(raw) >= 16 {
+			return raw, nil
+		}
+		return data, nil
+	}
+}
+
+func isSymmetric(k jose.JSONWebKey) bool {
+	_, ok := k.Key.([]byte)
+	return ok
+}
+
+// KeyType is the JWK kty of a key.
+func KeyType(k jose.JSONWebKey) string {
+	switch key := k.Key.(type) {
+	case *rsa.PublicKey, *rsa.PrivateKey:
+		return "RSA"
+	case *ecdsa.PublicKey, *ecdsa.PrivateKey:
+		return "EC"
+	case ed25519.PublicKey, ed25519.PrivateKey:
+		return "OKP"
+	case []byte:
+		return "oct"
+	default:
+		return fmt.Sprintf("%T", key)
+	}
+}
+
+// KeyAlgorithms lists the JWS algorithms a key can verify. The key's own
+// alg, when it names one, is the only one: this is where the algorithm of
+// a verification comes from, never the token's header alone.
+func KeyAlgorithms(k jose.JSONWebKey) []string {
+	var algs []string
+	switch key := k.Key.(type) {
+	case *rsa.PublicKey:
+		algs = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
+	case *ecdsa.PublicKey:
+		switch key.Curve {
+		case elliptic.P256():
+			algs = []string{"ES256"}
+		case elliptic.P384():
+			algs = []string{"ES384"}
+		case elliptic.P521():
+			algs = []string{"ES512"}
+		}
+	case ed25519.PublicKey:
+		algs = []string{"EdDSA", "Ed25519"}
+	case []byte:
+		algs = []string{"HS256", "HS384", "HS512"}
+	}
+	if k.Algorithm != "" {
+		if slices.Contains(algs, k.Algorithm) {
+			return []string{k.Algorithm}
+		}
+		return nil // the key says it is for something it cannot do
+	}
+	return algs
+}
+
+// RSABits returns the modulus size of an RSA key, or 0.
+func RSABits(k jose.JSONWebKey) int {
+	if key, ok := k.Key.(*rsa.PublicKey); ok {
+		return key.N.BitLen()
+	}
+	return 0
+}
+
+// Thumbprint is the RFC 7638 SHA-256 thumbprint of a public key.
+func Thumbprint(k jose.JSONWebKey) string {
+	if isSymmetric(k) {
+		return ""
+	}
+	tp, err := k.Thumbprint(crypto.SHA256)
+	if err != nil {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString(tp)
+}

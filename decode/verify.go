@@ -1,0 +1,835 @@
+package decode
+
+import (
+	"crypto/sha256"
+	"crypto/sha512"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"hash"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+)
+
+// Check statuses.
+const (
+	Pass = "pass"
+	Fail = "fail"
+	Warn = "warn"
+	Skip = "skip" // its input was not given
+)
+
+// Profiles a token is verified against.
+const (
+	ProfileID     = "id"     // OIDC Core 3.1.3.7 ID token
+	ProfileAccess = "access" // RFC 9068 JWT access token
+	ProfileLogout = "logout" // OIDC Back-Channel Logout 2.4 logout token
+)
+
+// Check is one verification step. IDs are stable: scripts match on them.
+type Check struct {
+	ID       string `json:"id"`
+	Status   string `json:"status"`
+	Message  string `json:"message"`
+	Expected string `json:"expected,omitempty"`
+	Found    string `json:"found,omitempty"`
+	Hint     string `json:"hint,omitempty"`
+}
+
+// Verification is the outcome of verifying one token. Its JSON form is the
+// documented `oidc verify --json` schema.
+type Verification struct {
+	Valid         bool       `json:"valid"`
+	Profile       string     `json:"profile"`
+	ProfileReason string     `json:"profile_reason,omitempty"`
+	Issuer        IssuerInfo `json:"issuer"`
+	Key           *KeyInfo   `json:"key,omitempty"`
+	Checks        []Check    `json:"checks"`
+	Token         *Result    `json:"token"`
+	// Nested is the decrypted inner token of a JWE, when it was decrypted.
+	Nested *Result `json:"nested_token,omitempty"`
+}
+
+// IssuerInfo says which issuer the token was checked against.
+type IssuerInfo struct {
+	URL    string `json:"url"`
+	Pinned bool   `json:"pinned"` // false: taken from the token's own iss
+}
+
+// KeyInfo describes the key that verified (or was tried on) the token.
+type KeyInfo struct {
+	Kid        string `json:"kid,omitempty"`
+	Kty        string `json:"kty"`
+	Alg        string `json:"alg,omitempty"`
+	Thumbprint string `json:"thumbprint,omitempty"` // RFC 7638, SHA-256
+	Source     string `json:"source"`
+}
+
+// VerifyOptions are what the caller expects of the token.
+type VerifyOptions struct {
+	Issuer       string
+	IssuerPinned bool
+	Audience     []string // any of them must be in aud
+	ClientID     string
+	Nonce        string
+	MaxAge       time.Duration // 0: not checked
+	ACR          []string
+	AccessToken  string // for at_hash
+	Code         string // for c_hash
+	Profile      string // id, access, logout, or "" / "auto"
+	Leeway       time.Duration
+	Now          time.Time
+	// Algorithms allowed by the user (--alg) and by the issuer's metadata
+	// (id_token_signing_alg_values_supported); nil means no restriction.
+	Algorithms           []string
+	DiscoveredAlgorithms []string
+	// ClockOffset is the issuer's clock minus ours, from its Date header,
+	// when known: it turns a time failure into a precise hint.
+	ClockOffset *time.Duration
+	// DecryptionKey decrypts a JWE before verifying the token inside.
+	DecryptionKey any
+}
+
+// Verify runs every check on a decoded token. Keys come from the caller:
+// never from the token.
+func Verify(r *Result, keys *KeySet, opts VerifyOptions) *Verification {
+	v := &Verification{Token: r, Checks: []Check{}, Issuer: IssuerInfo{URL: opts.Issuer, Pinned: opts.IssuerPinned}}
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	target := r
+	if r.Kind == KindJWE {
+		inner, ok := v.decrypt(r, opts)
+		if !ok {
+			v.finish()
+			return v
+		}
+		v.Nested, target = inner, inner
+	}
+	v.profile(target, opts.Profile)
+	c := &checker{v: v, r: target, opts: opts}
+	c.structure()
+	alg := c.alg(keys)
+	if c.crit() {
+		c.signature(keys, alg)
+	} else {
+		c.add("signature", Fail, "not checked: the token requires extensions that are not understood")
+	}
+	c.typ()
+	c.claimsChecks(alg)
+	v.finish()
+	return v
+}
+
+func (v *Verification) add(c Check) { v.Checks = append(v.Checks, c) }
+
+func (v *Verification) finish() {
+	v.Valid = true
+	for _, c := range v.Checks {
+		if c.Status == Fail {
+			v.Valid = false
+		}
+	}
+}
+
+// Failed returns the checks that failed.
+func (v *Verification) Failed() []Check {
+	var out []Check
+	for _, c := range v.Checks {
+		if c.Status == Fail {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (v *Verification) decrypt(r *Result, opts VerifyOptions) (*Result, bool) {
+	if opts.DecryptionKey == nil {
+		v.add(Check{ID: "decrypt", Status: Fail, Message: "the token is encrypted (JWE) and no decryption key was given",
+			Hint: "pass --decrypt-key @FILE with the private key (or shared secret) it was encrypted to"})
+		return nil, false
+	}
+	plain, err := Decrypt(r, opts.DecryptionKey)
+	if err != nil {
+		v.add(Check{ID: "decrypt", Status: Fail, Message: err.Error(),
+			Hint: "the key is not the one the token was encrypted to, or the token was altered"})
+		return nil, false
+	}
+	inner := Token(strings.TrimSpace(string(plain)), r.Input, r.Label, Options{Now: opts.Now})
+	if inner.Kind == KindInvalid || inner.Kind == KindOpaque {
+		v.add(Check{ID: "decrypt", Status: Pass, Message: fmt.Sprintf("decrypted %d bytes; the plaintext is not a signed JWT", len(plain))})
+		v.add(Check{ID: "signature", Status: Fail, Message: "the decrypted plaintext is not a JWS, so nothing proves who made it"})
+		return nil, false
+	}
+	v.add(Check{ID: "decrypt", Status: Pass, Message: fmt.Sprintf("decrypted with the given key; inside is a %s", inner.Kind)})
+	return inner, true
+}
+
+// Decrypt decrypts a JWE with the given key (any algorithm go-jose knows:
+// the key decides what can work).
+func Decrypt(r *Result, key any) ([]byte, error) {
+	obj, err := jose.ParseEncrypted(r.Raw, allKeyAlgs, allContentEncs)
+	if err != nil {
+		return nil, fmt.Errorf("cannot parse the JWE: %s", trimJoseErr(err))
+	}
+	_, _, plain, err := obj.DecryptMulti(key) // any one recipient's key will do
+	if err != nil {
+		return nil, fmt.Errorf("decryption failed: %s", trimJoseErr(err))
+	}
+	return plain, nil
+}
+
+var allKeyAlgs = []jose.KeyAlgorithm{jose.RSA1_5, jose.RSA_OAEP, jose.RSA_OAEP_256, jose.A128KW, jose.A192KW, jose.A256KW,
+	jose.DIRECT, jose.ECDH_ES, jose.ECDH_ES_A128KW, jose.ECDH_ES_A192KW, jose.ECDH_ES_A256KW, jose.A128GCMKW, jose.A192GCMKW,
+	jose.A256GCMKW, jose.PBES2_HS256_A128KW, jose.PBES2_HS384_A192KW, jose.PBES2_HS512_A256KW}
+
+var allContentEncs = []jose.ContentEncryption{jose.A128CBC_HS256, jose.A192CBC_HS384, jose.A256CBC_HS512, jose.A128GCM, jose.A192GCM, jose.A256GCM}
+
+// profile decides which rules apply.
+func (v *Verification) profile(r *Result, requested string) {
+	switch requested {
+	case ProfileID, ProfileAccess, ProfileLogout:
+		v.Profile, v.ProfileReason = requested, "chosen with --type"
+		return
+	}
+	g := r.Guess
+	switch {
+	case g != nil && g.Type == TypeAccessToken:
+		v.Profile = ProfileAccess
+	case g != nil && g.Type == TypeLogoutToken:
+		v.Profile = ProfileLogout
+	case g != nil && g.Type == TypeIDToken:
+		v.Profile = ProfileID
+	default:
+		v.Profile, v.ProfileReason = ProfileID, "nothing marks the token type; checked as an ID token (choose with --type)"
+		return
+	}
+	v.ProfileReason = "auto: " + strings.Join(g.Evidence, "; ")
+}
+
+type checker struct {
+	v    *Verification
+	r    *Result
+	opts VerifyOptions
+}
+
+func (c *checker) add(id, status, msg string, opts ...func(*Check)) {
+	ch := Check{ID: id, Status: status, Message: msg}
+	for _, o := range opts {
+		o(&ch)
+	}
+	c.v.add(ch)
+}
+
+func expected(s string) func(*Check) { return func(c *Check) { c.Expected = s } }
+func found(s string) func(*Check)    { return func(c *Check) { c.Found = s } }
+func hint(s string) func(*Check)     { return func(c *Check) { c.Hint = s } }
+
+// structure fails tokens whose JSON is ambiguous.
+func (c *checker) structure() {
+	var dups []string
+	for _, w := range c.r.Warnings {
+		if w.Code == "duplicate_member" {
+			dups = append(dups, w.Message)
+		}
+	}
+	if len(dups) > 0 {
+		c.add("duplicates", Fail, strings.Join(dups, "; "),
+			hint("a token with a member twice means different things to different parsers: the signer and the verifier may not agree on its claims (RFC 8725 3.10)"))
+	}
+	for _, name := range []string{"jku", "x5u", "jwk", "x5c"} {
+		if has(c.r.HeaderMembers, name) {
+			c.add("header_keys", Warn, fmt.Sprintf("the header carries %s; it was ignored: keys come from the issuer or from you, never from the token", name))
+			break
+		}
+	}
+}
+
+// alg decides the algorithm: the header's alg, allowed only if the key,
+// --alg and the issuer's metadata allow it.
+func (c *checker) alg(keys *KeySet) string {
+	alg, ok := stringMember(c.r.HeaderMembers, "alg")
+	switch {
+	case !ok:
+		c.add("alg", Fail, "the header has no alg")
+		return ""
+	case strings.EqualFold(alg, "none"):
+		c.add("alg", Fail, fmt.Sprintf("alg is %q: the token is not signed", alg), found(alg),
+			hint("an unsecured token proves nothing; no verifier may accept it (RFC 8725 3.1)"))
+		return ""
+	}
+	if len(c.opts.Algorithms) > 0 && !slices.Contains(c.opts.Algorithms, alg) {
+		c.add("alg", Fail, fmt.Sprintf("alg %s is not one of --alg %s", alg, strings.Join(c.opts.Algorithms, ",")), found(alg), expected(strings.Join(c.opts.Algorithms, ",")))
+		return ""
+	}
+	if c.v.Profile == ProfileID && len(c.opts.DiscoveredAlgorithms) > 0 && !slices.Contains(c.opts.DiscoveredAlgorithms, alg) {
+		c.add("alg", Fail, fmt.Sprintf("alg %s is not in the issuer's id_token_signing_alg_values_supported", alg),
+			found(alg), expected(strings.Join(c.opts.DiscoveredAlgorithms, ",")))
+		return ""
+	}
+	if keys != nil && len(keys.Keys) > 0 {
+		var allowed []string
+		for _, k := range keys.Keys {
+			for _, a := range KeyAlgorithms(k) {
+				if !slices.Contains(allowed, a) {
+					allowed = append(allowed, a)
+				}
+			}
+		}
+		if !slices.Contains(allowed, alg) {
+			h := "the token claims an algorithm the keys cannot do: a forged token, or keys of another issuer"
+			if strings.HasPrefix(alg, "HS") {
+				h = "an HMAC token checked against public keys: the key confusion attack (RFC 8725 2.1); HMAC needs --secret"
+			}
+			c.add("alg", Fail, fmt.Sprintf("alg %s is not one the keys allow", alg), found(alg), expected(strings.Join(allowed, ",")), hint(h))
+			return ""
+		}
+	}
+	if keys == nil || len(keys.Keys) == 0 {
+		c.add("alg", Pass, fmt.Sprintf("%s (no key to compare it with)", alg), found(alg))
+	} else {
+		c.add("alg", Pass, fmt.Sprintf("%s, allowed by the key", alg), found(alg))
+	}
+	return alg
+}
+
+// candidateKeys picks the keys that could have signed the token: by kid,
+// then by algorithm and use.
+func candidateKeys(r *Result, keys *KeySet, alg string) (cands []jose.JSONWebKey, why string) {
+	kid, hasKid := stringMember(r.HeaderMembers, "kid")
+	for _, k := range keys.Keys {
+		if hasKid && k.KeyID != "" && k.KeyID != kid {
+			continue
+		}
+		if k.Use == "enc" || !slices.Contains(KeyAlgorithms(k), alg) {
+			continue
+		}
+		cands = append(cands, k)
+	}
+	if len(cands) > 0 {
+		return cands, ""
+	}
+	if hasKid {
+		for _, k := range keys.Keys {
+			if k.KeyID == kid {
+				return nil, fmt.Sprintf("kid %q is %s, which cannot verify %s", kid, describeKey(k), alg)
+			}
+		}
+		kids := keys.Kids()
+		if len(kids) == 0 {
+			return nil, fmt.Sprintf("no key for kid %q and %s", kid, alg)
+		}
+		return nil, fmt.Sprintf("kid %q is not in the key set (it has %s)", kid, strings.Join(kids, ", "))
+	}
+	return nil, fmt.Sprintf("no key in the set can verify %s", alg)
+}
+
+// KidMissing reports whether the token names a kid the key set lacks: the
+// caller may refetch the set once (the issuer may have rotated its keys).
+func KidMissing(r *Result, keys *KeySet) bool {
+	kid, ok := stringMember(r.HeaderMembers, "kid")
+	if !ok || keys == nil {
+		return false
+	}
+	return !slices.Contains(keys.Kids(), kid)
+}
+
+func (c *checker) signature(keys *KeySet, alg string) {
+	if alg == "" {
+		c.add("key", Skip, "no acceptable algorithm, so no key was chosen")
+		c.add("signature", Fail, "not checked: the algorithm was rejected")
+		return
+	}
+	if keys == nil || len(keys.Keys) == 0 {
+		c.add("key", Fail, "no verification key", hint("give --issuer, --jwks, --key or --secret"))
+		c.add("signature", Fail, "not checked: no key")
+		return
+	}
+	cands, why := candidateKeys(c.r, keys, alg)
+	if len(cands) == 0 {
+		c.add("key", Fail, why, hint("the issuer rotated its keys, the token comes from another issuer or tenant, or the key set is for another environment"))
+		c.add("signature", Fail, "not checked: no key")
+		return
+	}
+	obj, err := parseSigned(c.r, alg)
+	if err != nil {
+		c.add("key", Pass, describeKey(cands[0]))
+		c.add("signature", Fail, "cannot parse the JWS: "+trimJoseErr(err))
+		return
+	}
+	for _, k := range cands {
+		if _, err = verifyWith(obj, k.Key); err == nil {
+			c.v.Key = &KeyInfo{Kid: k.KeyID, Kty: KeyType(k), Alg: k.Algorithm, Thumbprint: Thumbprint(k), Source: keys.Source}
+			c.add("key", Pass, describeKey(k))
+			if bits := RSABits(k); bits > 0 && bits < 2048 {
+				c.add("key_size", Warn, fmt.Sprintf("the RSA key is %d bits: under 2048 bits it can be factored", bits), found(fmt.Sprint(bits)), expected(">= 2048"))
+			}
+			if sec, ok := k.Key.([]byte); ok && len(sec)*8 < hashBits(alg) {
+				c.add("key_size", Warn, fmt.Sprintf("the HMAC secret is %d bits, shorter than the %d-bit hash: guessable (RFC 7518 3.2)", len(sec)*8, hashBits(alg)))
+			}
+			c.add("signature", Pass, fmt.Sprintf("valid %s signature", alg))
+			return
+		}
+	}
+	k := cands[0]
+	c.v.Key = &KeyInfo{Kid: k.KeyID, Kty: KeyType(k), Alg: k.Algorithm, Thumbprint: Thumbprint(k), Source: keys.Source}
+	c.add("key", Pass, describeKey(k))
+	h := "the token was altered after signing, or signed by another key with the same kid"
+	if has(c.r.HeaderMembers, "nonce") && c.r.Guess != nil && c.r.Guess.Vendor == "Entra ID" {
+		h = "Entra ID access tokens for Microsoft Graph carry a nonce in the header and only Graph can verify them; ask for a token for your own API (its scope) to verify it"
+	} else if r := c.r.Warnings; len(r) > 0 {
+		for _, w := range r {
+			switch w.Code {
+			case "signature_der":
+				h = "the ECDSA signature is DER-encoded; JOSE requires raw r||s: the signer used a generic crypto library wrongly"
+			case "signature_zero":
+				h = "r = s = 0: the CVE-2022-21449 forgery"
+			case "no_signature":
+				h = "the signature was stripped"
+			}
+		}
+	}
+	c.add("signature", Fail, fmt.Sprintf("%s signature does not verify with %s", alg, describeKey(k)), hint(h))
+}
+
+func describeKey(k jose.JSONWebKey) string {
+	s := KeyType(k) + " key"
+	if k.KeyID != "" {
+		s += " " + k.KeyID
+	}
+	if bits := RSABits(k); bits > 0 {
+		s += fmt.Sprintf(" (%d bits)", bits)
+	}
+	return s
+}
+
+func hashBits(alg string) int {
+	switch {
+	case strings.HasSuffix(alg, "384"):
+		return 384
+	case strings.HasSuffix(alg, "512"):
+		return 512
+	}
+	return 256
+}
+
+func parseSigned(r *Result, alg string) (*jose.JSONWebSignature, error) {
+	algs := []jose.SignatureAlgorithm{jose.SignatureAlgorithm(alg)}
+	if r.Serialization == "compact" {
+		return jose.ParseSignedCompact(r.Raw, algs)
+	}
+	if strings.HasPrefix(r.Serialization, "json") {
+		return jose.ParseSignedJSON(r.Raw, algs)
+	}
+	if r.Serialization == "sd-jwt" {
+		i := strings.IndexByte(r.Raw, '~')
+		return jose.ParseSignedCompact(r.Raw[:i], algs)
+	}
+	return nil, errors.New("not a JWS")
+}
+
+func verifyWith(obj *jose.JSONWebSignature, key any) ([]byte, error) {
+	if len(obj.Signatures) > 1 {
+		_, _, payload, err := obj.VerifyMulti(key)
+		return payload, err
+	}
+	return obj.Verify(key)
+}
+
+// typ checks the media type against the profile (RFC 8725 3.11: explicit
+// typing stops one kind of token being used as another).
+func (c *checker) typ() {
+	typ, has := stringMember(c.r.HeaderMembers, "typ")
+	norm := strings.ToLower(strings.TrimPrefix(strings.ToLower(typ), "application/"))
+	switch c.v.Profile {
+	case ProfileAccess:
+		if norm == "at+jwt" {
+			c.add("typ", Pass, "typ "+typ, found(typ))
+		} else {
+			c.add("typ", Fail, "an RFC 9068 access token must have typ at+jwt", found(typ), expected("at+jwt"),
+				hint("without it an ID token could be replayed as an access token; if your issuer does not follow RFC 9068, verify with --type id"))
+		}
+	case ProfileLogout:
+		switch {
+		case norm == "logout+jwt":
+			c.add("typ", Pass, "typ "+typ, found(typ))
+		case !has || norm == "jwt":
+			c.add("typ", Warn, "logout tokens should have typ logout+jwt", found(typ), expected("logout+jwt"))
+		default:
+			c.add("typ", Fail, "typ "+typ+" is not a logout token's", found(typ), expected("logout+jwt"))
+		}
+	default:
+		switch {
+		case !has || norm == "jwt":
+			c.add("typ", Pass, "typ "+orDash(typ), found(typ))
+		case norm == "at+jwt" || norm == "logout+jwt" || norm == "dpop+jwt":
+			c.add("typ", Fail, "typ "+typ+" marks another kind of token, not an ID token", found(typ), expected("JWT or none"),
+				hint("an access or logout token presented as an ID token: token confusion"))
+		default:
+			c.add("typ", Warn, "unusual typ "+typ+" for an ID token", found(typ), expected("JWT or none"))
+		}
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// crit fails any critical extension, since none is understood here, and
+// reports whether the token may be verified further.
+func (c *checker) crit() bool {
+	raw := lookup(c.r.HeaderMembers, "crit")
+	if raw == nil {
+		return true
+	}
+	names := stringsMember(c.r.HeaderMembers, "crit")
+	if len(names) == 0 {
+		c.add("crit", Fail, "crit must be a non-empty list of header parameter names", found(string(raw)))
+		return false
+	}
+	c.add("crit", Fail, "critical extensions not understood: "+strings.Join(names, ", "), found(strings.Join(names, ",")),
+		hint("RFC 7515 4.1.11: a recipient that does not understand a critical extension must reject the token"))
+	return false
+}
+
+func (c *checker) claimsChecks(alg string) {
+	cl := c.r.Claims
+	if cl == nil {
+		c.add("claims", Fail, "the payload is not a JSON object of claims")
+		return
+	}
+	c.iss()
+	c.aud()
+	if c.v.Profile == ProfileID {
+		c.azp()
+	}
+	c.sub()
+	c.times()
+	c.nonce()
+	if c.v.Profile == ProfileID {
+		c.authTime()
+		c.acr()
+		c.hashClaim("at_hash", c.opts.AccessToken, alg, "--access-token")
+		c.hashClaim("c_hash", c.opts.Code, alg, "--code")
+	}
+	c.required()
+}
+
+func (c *checker) iss() {
+	iss, ok := stringMember(c.r.Claims, "iss")
+	want := c.opts.Issuer
+	switch {
+	case !ok:
+		c.add("iss", Fail, "no iss claim", expected(want))
+	case want == "":
+		c.add("iss", Skip, "no expected issuer", found(iss), hint("pass --issuer"))
+	case iss == want && !c.opts.IssuerPinned:
+		c.add("iss", Warn, "iss "+iss+" was taken from the token itself, not pinned by you", found(iss),
+			hint("anyone can make a token that names their own issuer: pass --issuer to say which one you trust"))
+	case iss == want:
+		c.add("iss", Pass, "iss is "+iss, found(iss))
+	case strings.TrimRight(iss, "/") == strings.TrimRight(want, "/"):
+		c.add("iss", Fail, "iss differs from the expected issuer by a trailing slash", found(iss), expected(want),
+			hint("issuer identifiers are compared character by character (OIDC Core 3.1.3.7): use exactly "+iss+" if that is the issuer"))
+	default:
+		h := "the token comes from another issuer, tenant or environment"
+		if strings.Contains(iss, "sts.windows.net") || strings.Contains(want, "sts.windows.net") {
+			h = "Entra ID v1 tokens are issued by https://sts.windows.net/{tenant}/, v2 by https://login.microsoftonline.com/{tenant}/v2.0: the app's accessTokenAcceptedVersion decides which"
+		} else if strings.Contains(want, "/common/") || strings.Contains(want, "/organizations/") || strings.Contains(want, "{tenantid}") {
+			h = "the /common and /organizations endpoints issue tokens with the tenant's own issuer: compare against https://login.microsoftonline.com/" + claimString(c.r.Claims, "tid") + "/v2.0"
+		}
+		c.add("iss", Fail, "iss is not the expected issuer", found(iss), expected(want), hint(h))
+	}
+}
+
+func claimString(cl []Member, name string) string {
+	s, _ := stringMember(cl, name)
+	if s == "" {
+		return "{tenant}"
+	}
+	return s
+}
+
+func (c *checker) audiences() []string {
+	if len(c.opts.Audience) > 0 {
+		return c.opts.Audience
+	}
+	if c.opts.ClientID != "" && c.v.Profile != ProfileAccess {
+		return []string{c.opts.ClientID}
+	}
+	return nil
+}
+
+func (c *checker) aud() {
+	aud := stringsMember(c.r.Claims, "aud")
+	want := c.audiences()
+	switch {
+	case !has(c.r.Claims, "aud"):
+		c.add("aud", Fail, "no aud claim", expected(strings.Join(want, " or ")))
+	case aud == nil:
+		c.add("aud", Fail, "aud is neither a string nor an array of strings", found(string(lookup(c.r.Claims, "aud"))))
+	case len(want) == 0:
+		h := "pass --client-id (ID tokens) or --audience (access tokens)"
+		c.add("aud", Skip, "no expected audience", found(strings.Join(aud, ",")), hint(h))
+	default:
+		for _, w := range want {
+			if slices.Contains(aud, w) {
+				c.add("aud", Pass, "aud contains "+w, found(strings.Join(aud, ",")))
+				return
+			}
+		}
+		h := "the token was issued for another client or API"
+		if c.v.Profile == ProfileAccess {
+			h = "an access token for another API: request it for yours (resource or audience parameter, or the API's scope)"
+		}
+		c.add("aud", Fail, "aud does not contain "+strings.Join(want, " or "), found(strings.Join(aud, ",")), expected(strings.Join(want, " or ")), hint(h))
+	}
+}
+
+// azp: OIDC Core 3.1.3.7 items 4 and 5.
+func (c *checker) azp() {
+	azp, hasAzp := stringMember(c.r.Claims, "azp")
+	aud := stringsMember(c.r.Claims, "aud")
+	client := c.opts.ClientID
+	switch {
+	case len(aud) > 1 && !hasAzp:
+		c.add("azp", Fail, fmt.Sprintf("%d audiences and no azp: the client the token was issued to is not said", len(aud)), found(strings.Join(aud, ",")),
+			hint("with several audiences an ID token must carry azp, the client it was issued to"))
+	case !hasAzp:
+		c.add("azp", Skip, "no azp claim (needed only with several audiences)")
+	case client == "":
+		c.add("azp", Skip, "azp is "+azp+"; no --client-id to compare it to", found(azp))
+	case azp != client:
+		c.add("azp", Fail, "azp is not the client id", found(azp), expected(client), hint("the ID token was issued to another client"))
+	default:
+		c.add("azp", Pass, "azp is the client id", found(azp))
+	}
+}
+
+func (c *checker) sub() {
+	sub, ok := stringMember(c.r.Claims, "sub")
+	switch {
+	case !has(c.r.Claims, "sub"):
+		if c.v.Profile == ProfileLogout {
+			return // sid or sub: checked with the required claims
+		}
+		c.add("sub", Fail, "no sub claim")
+	case !ok || sub == "":
+		c.add("sub", Fail, "sub must be a non-empty string", found(string(lookup(c.r.Claims, "sub"))))
+	case c.v.Profile == ProfileID && len(sub) > 255:
+		c.add("sub", Fail, fmt.Sprintf("sub is %d characters; OIDC Core limits it to 255 ASCII characters", len(sub)))
+	default:
+		c.add("sub", Pass, "sub is "+sub, found(sub))
+	}
+}
+
+func (c *checker) claimTime(name string) (time.Time, bool, bool) {
+	raw := lookup(c.r.Claims, name)
+	if raw == nil {
+		return time.Time{}, false, true
+	}
+	if _, ok := c.r.Times[name]; !ok {
+		c.add(name, Fail, name+" is not a NumericDate", found(string(raw)))
+		return time.Time{}, true, false
+	}
+	f, _ := numberMember(c.r.Claims, name)
+	return numericDate(f), true, true
+}
+
+// skewHint says how far the clocks are apart when that explains a time
+// failure by a small margin.
+func (c *checker) skewHint(off time.Duration) string {
+	if c.opts.ClockOffset != nil {
+		o := *c.opts.ClockOffset
+		if o.Abs() >= 2*time.Second {
+			dir := "ahead of"
+			if o < 0 {
+				dir = "behind"
+			}
+			return fmt.Sprintf("the issuer's clock is %s %s yours (its HTTP Date header): fix the clock, or widen --leeway", Ago(o), dir)
+		}
+		if off.Abs() < 10*time.Minute {
+			return "your clock agrees with the issuer's (its HTTP Date header); the token itself is off"
+		}
+	}
+	if off.Abs() < 10*time.Minute {
+		return "a small margin: a clock is off somewhere; check yours, or widen --leeway"
+	}
+	return ""
+}
+
+func (c *checker) times() {
+	now, leeway := c.opts.Now, c.opts.Leeway
+	exp, hasExp, okExp := c.claimTime("exp")
+	if okExp {
+		switch {
+		case !hasExp:
+			c.add("exp", Fail, "no exp claim: the token never expires", hint("ID tokens, RFC 9068 access tokens and logout tokens must have exp"))
+		case !now.Before(exp.Add(leeway)):
+			c.add("exp", Fail, fmt.Sprintf("expired %s ago (leeway %s)", Ago(now.Sub(exp)), leeway), found(exp.Format(time.RFC3339)),
+				expected("after "+now.Add(-leeway).Format(time.RFC3339)), hint(c.skewHint(now.Sub(exp))))
+		default:
+			c.add("exp", Pass, "expires in "+Ago(exp.Sub(now)), found(exp.Format(time.RFC3339)))
+		}
+	}
+	if nbf, hasNbf, ok := c.claimTime("nbf"); ok && hasNbf {
+		if nbf.After(now.Add(leeway)) {
+			c.add("nbf", Fail, fmt.Sprintf("not valid for another %s (leeway %s)", Ago(nbf.Sub(now)), leeway), found(nbf.Format(time.RFC3339)), hint(c.skewHint(nbf.Sub(now))))
+		} else {
+			c.add("nbf", Pass, "valid since "+Ago(now.Sub(nbf))+" ago", found(nbf.Format(time.RFC3339)))
+		}
+	}
+	iat, hasIat, okIat := c.claimTime("iat")
+	if okIat {
+		switch {
+		case !hasIat:
+			c.add("iat", Fail, "no iat claim")
+		case iat.After(now.Add(leeway)):
+			c.add("iat", Fail, fmt.Sprintf("issued %s in the future (leeway %s)", Ago(iat.Sub(now)), leeway), found(iat.Format(time.RFC3339)), hint(c.skewHint(iat.Sub(now))))
+		default:
+			c.add("iat", Pass, "issued "+Ago(now.Sub(iat))+" ago", found(iat.Format(time.RFC3339)))
+		}
+	}
+}
+
+func (c *checker) nonce() {
+	nonce, has := stringMember(c.r.Claims, "nonce")
+	want := c.opts.Nonce
+	switch {
+	case c.v.Profile == ProfileLogout:
+		if has || lookup(c.r.Claims, "nonce") != nil {
+			c.add("nonce", Fail, "a logout token must not contain a nonce", found(nonce),
+				hint("a nonce marks an ID token: this may be an ID token replayed as a logout token (Back-Channel Logout 2.4)"))
+		}
+	case c.v.Profile == ProfileAccess:
+	case want == "" && has:
+		c.add("nonce", Skip, "nonce "+nonce+" not compared", found(nonce), hint("pass --nonce with the value sent in the authorization request"))
+	case want == "":
+		c.add("nonce", Skip, "no nonce claim and none expected")
+	case !has:
+		c.add("nonce", Fail, "no nonce claim, but one was sent", expected(want), hint("the issuer dropped the nonce: replays cannot be detected"))
+	case subtle.ConstantTimeCompare([]byte(nonce), []byte(want)) != 1:
+		c.add("nonce", Fail, "nonce differs from the one sent", found(nonce), expected(want),
+			hint("a token from another login (a replay), or the nonce of another request"))
+	default:
+		c.add("nonce", Pass, "nonce matches", found(nonce))
+	}
+}
+
+func (c *checker) authTime() {
+	at, has, ok := c.claimTime("auth_time")
+	if !ok {
+		return
+	}
+	if c.opts.MaxAge <= 0 {
+		if has {
+			c.add("auth_time", Skip, "authenticated "+Ago(c.opts.Now.Sub(at))+" ago; no --max-age to compare", found(at.Format(time.RFC3339)))
+		}
+		return
+	}
+	switch age := c.opts.Now.Sub(at); {
+	case !has:
+		c.add("auth_time", Fail, "no auth_time claim, required when max_age is requested", expected("auth_time"))
+	case age > c.opts.MaxAge+c.opts.Leeway:
+		c.add("auth_time", Fail, fmt.Sprintf("authenticated %s ago, more than --max-age %s", Ago(age), c.opts.MaxAge), found(at.Format(time.RFC3339)),
+			hint("the issuer reused an old session instead of asking the user to log in again"))
+	default:
+		c.add("auth_time", Pass, fmt.Sprintf("authenticated %s ago, within --max-age %s", Ago(age), c.opts.MaxAge), found(at.Format(time.RFC3339)))
+	}
+}
+
+func (c *checker) acr() {
+	acr, has := stringMember(c.r.Claims, "acr")
+	switch {
+	case len(c.opts.ACR) == 0:
+		if has {
+			c.add("acr", Skip, "acr "+acr+"; no --acr to compare", found(acr))
+		}
+	case !has:
+		c.add("acr", Fail, "no acr claim", expected(strings.Join(c.opts.ACR, " or ")))
+	case !slices.Contains(c.opts.ACR, acr):
+		c.add("acr", Fail, "acr is not one of those requested", found(acr), expected(strings.Join(c.opts.ACR, " or ")),
+			hint("the user logged in with a weaker method than you asked for"))
+	default:
+		c.add("acr", Pass, "acr is "+acr, found(acr))
+	}
+}
+
+// HalfHash computes an OIDC at_hash or c_hash: the left half of the hash
+// of value, with the hash of the JWS algorithm (SHA-512 for EdDSA over
+// Ed25519).
+func HalfHash(alg, value string) (string, bool) {
+	var h hash.Hash
+	switch alg {
+	case "RS256", "PS256", "ES256", "HS256", "ES256K":
+		h = sha256.New()
+	case "RS384", "PS384", "ES384", "HS384":
+		h = sha512.New384()
+	case "RS512", "PS512", "ES512", "HS512", "EdDSA", "Ed25519":
+		h = sha512.New()
+	default:
+		return "", false
+	}
+	h.Write([]byte(value))
+	sum := h.Sum(nil)
+	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2]), true
+}
+
+func (c *checker) hashClaim(name, value, alg, flag string) {
+	got, has := stringMember(c.r.Claims, name)
+	switch {
+	case value == "" && has:
+		c.add(name, Skip, name+" not compared", found(got), hint("pass "+flag))
+	case value == "":
+	case !has:
+		c.add(name, Skip, "no "+name+" claim (optional in the code flow)")
+	default:
+		want, ok := HalfHash(alg, value)
+		switch {
+		case !ok:
+			c.add(name, Fail, "cannot compute "+name+" for alg "+alg)
+		case subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1:
+			c.add(name, Fail, name+" does not match the given value", found(got), expected(want),
+				hint("the ID token was issued with another "+strings.TrimPrefix(flag, "--")+": mixed up tokens, or a substituted one"))
+		default:
+			c.add(name, Pass, name+" matches", found(got))
+		}
+	}
+}
+
+// required checks the claims each profile must have beyond the ones with
+// checks of their own.
+func (c *checker) required() {
+	var need []string
+	switch c.v.Profile {
+	case ProfileAccess:
+		need = []string{"client_id", "jti"} // RFC 9068 2.2 (iss, exp, aud, sub, iat checked above)
+	case ProfileLogout:
+		need = []string{"jti", "events"} // Back-Channel Logout 2.4
+		if !has(c.r.Claims, "sid") && !has(c.r.Claims, "sub") {
+			c.add("sid", Fail, "a logout token must contain sid, sub, or both")
+		}
+		if ev := lookup(c.r.Claims, "events"); ev != nil && !strings.Contains(string(ev), `"`+backchannelLogoutEvent+`"`) {
+			c.add("events", Fail, "events lacks the back-channel logout event", found(string(ev)), expected(backchannelLogoutEvent))
+		}
+	}
+	var missing []string
+	for _, n := range need {
+		if !has(c.r.Claims, n) {
+			missing = append(missing, n)
+		}
+	}
+	switch {
+	case len(missing) > 0:
+		c.add("claims", Fail, "missing required claims: "+strings.Join(missing, ", "), expected(strings.Join(need, ", ")))
+	case len(need) > 0:
+		c.add("claims", Pass, "has "+strings.Join(need, ", "))
+	}
+}

@@ -1,0 +1,212 @@
+// Package flow talks OAuth 2.0 and OpenID Connect to issuers: discovery,
+// key sets and, later, the login flows. Every request has a timeout and a
+// response size limit.
+package flow
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/oidcdev/oidc/internal/cache"
+)
+
+// Defaults for requests to issuers.
+const (
+	DefaultTimeout = 10 * time.Second
+	MaxDocument    = 1 << 20 // discovery documents and key sets
+)
+
+// Client fetches documents from issuers.
+type Client struct {
+	HTTP      *http.Client
+	MaxBytes  int64
+	AllowHTTP bool         // plain http:// to a non-loopback host
+	Cache     *cache.Cache // nil: no disk cache
+	Offline   bool         // only the cache
+	Now       func() time.Time
+}
+
+// NewClient returns a client with the timeout, the proxy settings of the
+// environment (HTTPS_PROXY, NO_PROXY), and no cache.
+func NewClient(timeout time.Duration) *Client {
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	return &Client{
+		HTTP:     &http.Client{Timeout: timeout, Transport: tr},
+		MaxBytes: MaxDocument,
+		Now:      time.Now,
+	}
+}
+
+// Error is a failure to get something from an issuer: network, HTTP status,
+// size, or a document that is not what it should be. Commands exit 3 on it.
+type Error struct {
+	URL string
+	Err error
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Fetched is a document and what is known about when it was made.
+type Fetched struct {
+	URL       string
+	Body      []byte
+	FromCache bool
+	// ClockOffset is the server's Date header minus the local clock when
+	// the response arrived; nil when the server sent no Date.
+	ClockOffset *time.Duration
+}
+
+// CheckURL refuses URLs an issuer must not use: anything but https, except
+// plain http to a loopback address (or with AllowHTTP).
+func (c *Client) CheckURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("%q is not an absolute URL", raw)
+	}
+	switch u.Scheme {
+	case "https":
+		return u, nil
+	case "http":
+		if IsLoopback(u.Hostname()) || c.AllowHTTP {
+			return u, nil
+		}
+		return nil, fmt.Errorf("%s uses plain http to a non-loopback host: tokens and keys could be altered on the way; pass --allow-http if you really mean it", raw)
+	}
+	return nil, fmt.Errorf("%s: scheme %q is not http or https", raw, u.Scheme)
+}
+
+// IsLoopback reports whether host is localhost or a loopback address.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// GetJSON fetches a JSON document, through the cache unless fresh is set.
+func (c *Client) GetJSON(ctx context.Context, raw string, fresh bool) (*Fetched, error) {
+	if _, err := c.CheckURL(raw); err != nil {
+		return nil, &Error{URL: raw, Err: err}
+	}
+	now := c.Now()
+	if c.Cache != nil && (!fresh || c.Offline) {
+		if e, ok := c.Cache.Get(raw); ok && (e.Fresh(now) || c.Offline) {
+			f := &Fetched{URL: raw, Body: e.Body, FromCache: true}
+			if !e.Date.IsZero() {
+				off := e.Date.Sub(e.Fetched)
+				f.ClockOffset = &off
+			}
+			return f, nil
+		}
+	}
+	if c.Offline {
+		return nil, &Error{URL: raw, Err: fmt.Errorf("--offline: %s is not in the cache", raw)}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
+	if err != nil {
+		return nil, &Error{URL: raw, Err: err}
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return nil, &Error{URL: raw, Err: describeNetErr(raw, err)}
+	}
+	defer resp.Body.Close()
+	arrived := c.Now()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.MaxBytes+1))
+	if err != nil {
+		return nil, &Error{URL: raw, Err: fmt.Errorf("GET %s: reading the response: %v", raw, err)}
+	}
+	if int64(len(body)) > c.MaxBytes {
+		return nil, &Error{URL: raw, Err: fmt.Errorf("GET %s: the response is larger than %d KiB: not a discovery document or key set", raw, c.MaxBytes>>10)}
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, &Error{URL: raw, Err: fmt.Errorf("GET %s: %s%s", raw, resp.Status, bodySnippet(body))}
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		if mt, _, _ := mime.ParseMediaType(ct); mt == "text/html" {
+			return nil, &Error{URL: raw, Err: fmt.Errorf("GET %s: an HTML page, not JSON: the URL is wrong, or a login page or proxy answered", raw)}
+		}
+	}
+	if !json.Valid(body) {
+		return nil, &Error{URL: raw, Err: fmt.Errorf("GET %s: the response is not JSON%s", raw, bodySnippet(body))}
+	}
+	f := &Fetched{URL: raw, Body: body}
+	var date time.Time
+	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		date = d
+		off := d.Sub(arrived)
+		f.ClockOffset = &off
+	}
+	if c.Cache != nil {
+		if age, store := maxAge(resp.Header.Get("Cache-Control")); store {
+			_ = c.Cache.Put(&cache.Entry{URL: raw, Fetched: arrived, Expires: arrived.Add(cache.Lifetime(age)), Date: date, Body: body})
+		}
+	}
+	return f, nil
+}
+
+// maxAge reads Cache-Control: the max-age (-1 when absent), and whether the
+// response may be stored at all.
+func maxAge(cc string) (time.Duration, bool) {
+	age := time.Duration(-1)
+	for _, d := range strings.Split(cc, ",") {
+		d = strings.TrimSpace(strings.ToLower(d))
+		switch {
+		case d == "no-store":
+			return 0, false
+		case d == "no-cache":
+			age = 0
+		case strings.HasPrefix(d, "max-age="):
+			if n, err := strconv.Atoi(strings.TrimPrefix(d, "max-age=")); err == nil && n >= 0 {
+				age = time.Duration(n) * time.Second
+			}
+		}
+	}
+	return age, true
+}
+
+func bodySnippet(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if s == "" {
+		return ""
+	}
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return ": " + strconv.Quote(s)
+}
+
+func describeNetErr(raw string, err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Timeout() {
+		return fmt.Errorf("GET %s: no answer in time (timeout): the issuer is down or unreachable, or a proxy is needed (HTTPS_PROXY)", raw)
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return fmt.Errorf("GET %s: cannot resolve %s: check the issuer URL", raw, dnsErr.Name)
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return fmt.Errorf("GET %s: cannot connect: %v", raw, opErr.Err)
+	}
+	if errors.As(err, &ue) {
+		return fmt.Errorf("GET %s: %v", raw, ue.Err)
+	}
+	return fmt.Errorf("GET %s: %v", raw, err)
+}

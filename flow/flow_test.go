@@ -1,0 +1,85 @@
+package flow
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDiscoveryURLs(t *testing.T) {
+	tests := map[string][]string{
+		"https://issuer.example":               {"https://issuer.example/.well-known/openid-configuration", "https://issuer.example/.well-known/oauth-authorization-server"},
+		"https://issuer.example/":              {"https://issuer.example/.well-known/openid-configuration", "https://issuer.example/.well-known/oauth-authorization-server"},
+		"https://kc.example/realms/demo":       {"https://kc.example/realms/demo/.well-known/openid-configuration", "https://kc.example/.well-known/oauth-authorization-server/realms/demo"},
+		"https://dev.okta.com/oauth2/default/": {"https://dev.okta.com/oauth2/default/.well-known/openid-configuration", "https://dev.okta.com/.well-known/oauth-authorization-server/oauth2/default"},
+	}
+	for issuer, want := range tests {
+		u, _ := url.Parse(issuer)
+		got := discoveryURLs(u)
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("%s: got %v, want %v", issuer, got, want)
+		}
+	}
+}
+
+func TestMaxAge(t *testing.T) {
+	tests := []struct {
+		cc    string
+		age   time.Duration
+		store bool
+	}{
+		{"", -1, true},
+		{"public, max-age=3600", time.Hour, true},
+		{"no-store", 0, false},
+		{"no-cache", 0, true},
+		{"max-age=abc", -1, true},
+	}
+	for _, tc := range tests {
+		age, store := maxAge(tc.cc)
+		if age != tc.age || store != tc.store {
+			t.Errorf("%q: got %v %v, want %v %v", tc.cc, age, store, tc.age, tc.store)
+		}
+	}
+}
+
+func TestCheckURL(t *testing.T) {
+	c := NewClient(time.Second)
+	for _, ok := range []string{"https://a.example", "http://127.0.0.1:8080", "http://localhost/x", "http://[::1]:9/"} {
+		if _, err := c.CheckURL(ok); err != nil {
+			t.Errorf("%s refused: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"http://a.example", "ftp://a.example", "a.example", "file:///etc/passwd", "http://127.0.0.1.evil.example"} {
+		if _, err := c.CheckURL(bad); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+	c.AllowHTTP = true
+	if _, err := c.CheckURL("http://a.example"); err != nil {
+		t.Errorf("--allow-http: %v", err)
+	}
+}
+
+// TestRFC8414Fallback: an issuer with only RFC 8414 metadata is found.
+func TestRFC8414Fallback(t *testing.T) {
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/.well-known/oauth-authorization-server/tenant" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write([]byte(`{"issuer":"` + srv.URL + `/tenant","jwks_uri":"` + srv.URL + `/keys"}`))
+	}))
+	defer srv.Close()
+	md, _, err := NewClient(time.Second).Discover(context.Background(), srv.URL+"/tenant")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if md.JWKSURI != srv.URL+"/keys" || !strings.HasSuffix(md.Source, "/.well-known/oauth-authorization-server/tenant") {
+		t.Fatalf("got %+v", md)
+	}
+}
