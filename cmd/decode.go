@@ -96,7 +96,7 @@ func runDecode(ctx context.Context, opts *DecodeOptions, io *IO) error {
 	}
 
 	if opts.JSON || jq != nil {
-		jw := render.NewJSONWriter(io.Out, jq)
+		jw := render.NewJSONWriter(io.Out, jq, io.OutTTY)
 		for _, r := range results {
 			if err := jw.Write(ctx, r); err != nil {
 				jw.Flush()

@@ -144,7 +144,7 @@ func runVerify(ctx context.Context, opts *VerifyOptions, io *IO) error {
 	var jw *render.JSONWriter
 	var p *render.Printer
 	if opts.JSON || jq != nil {
-		jw = render.NewJSONWriter(io.Out, jq)
+		jw = render.NewJSONWriter(io.Out, jq, io.OutTTY)
 	} else {
 		p = render.NewPrinter(io.Out, io.OutTheme(opts.Global), io.Width)
 	}

@@ -20,7 +20,7 @@ func newVersionCmd(io *IO) *cobra.Command {
 		RunE: func(c *cobra.Command, _ []string) error {
 			info := version.Get()
 			if asJSON {
-				jw := render.NewJSONWriter(io.Out, nil)
+				jw := render.NewJSONWriter(io.Out, nil, false)
 				if err := jw.Write(c.Context(), info); err != nil {
 					return err
 				}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // jsonProblem is why bytes are not a usable JSON object, with the offset of
@@ -47,20 +48,27 @@ func parseObject(data []byte) (members []Member, duplicates []string, problem *j
 type jsonFrame struct {
 	object  bool
 	wantKey bool
-	path    string // where this value sits, e.g. "act" or "cnf.jwk"
 	key     string // the member being read, in an object
 	names   map[string]bool
 }
 
-func (f *jsonFrame) childPath() string {
-	switch {
-	case !f.object:
-		return f.path + "[]"
-	case f.path == "":
-		return f.key
-	default:
-		return f.path + "." + f.key
+// pathOf names where the top of the stack is, e.g. "act.sub" or
+// "l[].y". Built only for a duplicate: building it for every nested value
+// would cost the square of the nesting depth.
+func pathOf(stack []*jsonFrame) string {
+	var b strings.Builder
+	for i, f := range stack {
+		switch {
+		case !f.object:
+			b.WriteString("[]")
+		default:
+			if i > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(f.key)
+		}
 	}
+	return b.String()
 }
 
 // scanJSON checks that data is exactly one JSON object (nothing after it) and
@@ -104,7 +112,7 @@ func scanJSON(data []byte, duplicates *[]string) *jsonProblem {
 				name, _ := tok.(string)
 				top.key = name
 				if top.names[name] {
-					*duplicates = append(*duplicates, top.childPath())
+					*duplicates = append(*duplicates, pathOf(stack))
 				}
 				top.names[name] = true
 				top.wantKey = false
@@ -116,16 +124,10 @@ func scanJSON(data []byte, duplicates *[]string) *jsonProblem {
 			}
 			if d, ok := tok.(json.Delim); ok {
 				switch d {
-				case '{', '[':
-					path := ""
-					if top != nil {
-						path = top.childPath()
-					}
-					if d == '{' {
-						stack = append(stack, &jsonFrame{object: true, wantKey: true, path: path, names: map[string]bool{}})
-					} else {
-						stack = append(stack, &jsonFrame{path: path})
-					}
+				case '{':
+					stack = append(stack, &jsonFrame{object: true, wantKey: true, names: map[string]bool{}})
+				case '[':
+					stack = append(stack, &jsonFrame{})
 				case ']':
 					stack = stack[:len(stack)-1]
 				}

@@ -66,8 +66,8 @@ func (p *Printer) token(r *decode.Result) {
 		p.table(p.claimRows(r))
 	case r.PayloadText != "":
 		p.section("PAYLOAD")
-		for _, l := range strings.Split(Sanitize(r.PayloadText), "\n") {
-			p.line(indent, l)
+		for _, l := range strings.Split(cut(r.PayloadText), "\n") {
+			p.line(indent, Sanitize(strings.TrimSuffix(l, "\r")))
 		}
 	}
 	if len(r.Disclosures) > 0 {

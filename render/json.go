@@ -16,11 +16,15 @@ import (
 type JSONWriter struct {
 	w  *bufio.Writer
 	jq *gojq.Code
+	// tty: raw strings from --jq go to a terminal, so they are sanitized
+	// like every other text from a token.
+	tty bool
 }
 
 // NewJSONWriter writes to w; jq, when not nil, filters every document.
-func NewJSONWriter(w io.Writer, jq *JQ) *JSONWriter {
-	jw := &JSONWriter{w: bufio.NewWriterSize(w, 4<<10)}
+// tty says w is a terminal.
+func NewJSONWriter(w io.Writer, jq *JQ, tty bool) *JSONWriter {
+	jw := &JSONWriter{w: bufio.NewWriterSize(w, 4<<10), tty: tty}
 	if jq != nil {
 		jw.jq = jq.code
 	}
@@ -77,6 +81,9 @@ func (jw *JSONWriter) Write(ctx context.Context, v any) error {
 			return fmt.Errorf("--jq: %v", err)
 		}
 		if s, isString := out.(string); isString {
+			if jw.tty {
+				s = Sanitize(s)
+			}
 			jw.w.WriteString(s)
 		} else {
 			b, err := gojq.Marshal(out)

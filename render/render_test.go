@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/oidcdev/oidc/decode"
 )
+
+var ownLine = regexp.MustCompile(`^(HEADER|PAYLOAD|SIGNATURE|WHY|WARNINGS|ERROR|ENCRYPTED|OPAQUE|DISCLOSURES|TOKEN RESPONSE|CALLBACK|CHECKS|VALID.*|INVALID.*|decrypted, inside:|(token|[a-z_]+)( \((line|argument) \d+\))?  .*)$`)
 
 var at = time.Date(2026, 11, 25, 10, 30, 0, 0, time.UTC)
 
@@ -23,7 +26,9 @@ func TestSanitize(t *testing.T) {
 		"bell\a":             `bell\a`,
 		"c1 \u009b2J":        `c1 \u009b2J`,
 		"rtl \u202eevil":     `rtl \u202eevil`,
-		"multi\nline":        "multi\nline",
+		"multi\nline":        `multi\nline`,
+		"sub\u200b":          `sub\u200b`,
+		"bom\ufeff":          `bom\ufeff`,
 		"bad utf8 \xff":      "bad utf8 \ufffd",
 		"emoji 🔑 and ü fine": "emoji 🔑 and ü fine",
 	}
@@ -66,7 +71,7 @@ func TestJQ(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := NewJSONWriter(&out, jq)
+	w := NewJSONWriter(&out, jq, false)
 	doc := map[string]any{"a": "text", "b": map[string]any{"x": 1}, "n": json.Number("12345678901234567890123"), "s": []string{"<&>"}}
 	if err := w.Write(context.Background(), doc); err != nil {
 		t.Fatal(err)
@@ -100,6 +105,13 @@ func FuzzRender(f *testing.F) {
 		p.Flush()
 		if bytes.ContainsRune(out.Bytes(), 0x1b) || bytes.ContainsRune(out.Bytes(), '\u009b') {
 			t.Fatalf("escape from input reached the output: %q", out.String())
+		}
+		// Every line oidc does not indent is one of its own headings: a
+		// line break inside a token cannot forge one.
+		for _, l := range strings.Split(out.String(), "\n") {
+			if l != "" && l[0] != ' ' && !ownLine.MatchString(l) {
+				t.Fatalf("line not made by oidc: %q", l)
+			}
 		}
 		if utf8.Valid(data) && !utf8.Valid(out.Bytes()) {
 			t.Fatalf("invalid UTF-8 output")

@@ -155,47 +155,60 @@ func (p *Printer) wrap(s string, col int) []string {
 	return append(out, string(runes))
 }
 
-// paragraph prints text indented, wrapped at spaces to the width.
+// paragraph prints text indented, wrapped at spaces to the width, in one
+// pass over the text.
 func (p *Printer) paragraph(prefix string, style Style, text string) {
 	lead := indent + prefix
-	room := p.width - utf8.RuneCountInString(lead)
+	leadW := utf8.RuneCountInString(lead)
+	room := p.width - leadW
 	if p.width == 0 || room < 30 {
 		p.line(lead, style.Render(text))
 		return
 	}
-	cont := strings.Repeat(" ", utf8.RuneCountInString(lead))
+	cont := strings.Repeat(" ", leadW)
+	var cur strings.Builder
+	curW := 0
 	first := true
-	for text != "" {
-		cut := len(text)
-		if utf8.RuneCountInString(text) > room {
-			cut = 0
-			n := 0
-			for i := range text {
-				if n > room {
-					break
-				}
-				if text[i] == ' ' {
-					cut = i
-				}
-				n++
-			}
-			if cut == 0 {
-				cut = len(string([]rune(text)[:room]))
-			}
+	flush := func() {
+		l := cont
+		if first {
+			l = lead
 		}
-		l := lead
-		if !first {
-			l = cont
+		p.line(l, style.Render(cur.String()))
+		cur.Reset()
+		curW, first = 0, false
+	}
+	for _, word := range strings.Split(text, " ") {
+		w := utf8.RuneCountInString(word)
+		if curW > 0 && curW+1+w > room {
+			flush()
 		}
-		p.line(l, style.Render(strings.TrimSpace(text[:cut])))
-		text = strings.TrimLeft(text[cut:], " ")
-		first = false
+		for w > room { // a word longer than a line: cut it
+			runes := []rune(word)
+			if curW > 0 {
+				flush()
+			}
+			cur.WriteString(string(runes[:room]))
+			curW = room
+			flush()
+			word, w = string(runes[room:]), w-room
+		}
+		if curW > 0 {
+			cur.WriteByte(' ')
+			curW++
+		}
+		cur.WriteString(word)
+		curW += w
+	}
+	if curW > 0 || first {
+		flush()
 	}
 }
 
 // Sanitize makes text from a token safe to print on a terminal: control
 // characters (an escape sequence hidden in a claim could rewrite the
-// screen) are shown escaped instead of sent.
+// screen), line breaks and invisible characters are shown escaped instead
+// of sent. Multi-line text is sanitized line by line by its printer.
 func Sanitize(s string) string {
 	clean := true
 	for _, r := range s {
@@ -219,12 +232,23 @@ func Sanitize(s string) string {
 	return b.String()
 }
 
+// isControl: control characters, line breaks (a newline in a claim could
+// forge a line of output), and invisible format characters (a zero-width
+// space makes "sub\u200b" look like "sub").
 func isControl(r rune) bool {
-	return r != '\n' && (unicode.IsControl(r) || r == utf8.RuneError || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r))
+	return unicode.IsControl(r) || r == utf8.RuneError || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Cf, r)
 }
 
+// Display limits for one value: beyond them it is shown compact and cut,
+// since indenting deep nesting costs the square of its depth.
+const (
+	maxIndentBytes = 4 << 10
+	maxIndentDepth = 12
+	maxValueBytes  = 2 << 10
+)
+
 // jsonValue formats a raw JSON value for a table cell: strings unquoted,
-// short arrays and objects on one line, long ones indented.
+// short arrays and objects on one line, long ones indented, huge ones cut.
 func jsonValue(raw json.RawMessage) string {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
@@ -234,7 +258,7 @@ func jsonValue(raw json.RawMessage) string {
 	case '"':
 		var s string
 		if json.Unmarshal(raw, &s) == nil {
-			return Sanitize(s)
+			return Sanitize(cut(s))
 		}
 	case '[', '{':
 		var c bytes.Buffer
@@ -242,11 +266,52 @@ func jsonValue(raw json.RawMessage) string {
 			return Sanitize(spaced(c.String()))
 		}
 		var b bytes.Buffer
-		if json.Indent(&b, raw, "", "  ") == nil {
-			return Sanitize(b.String())
+		if len(raw) <= maxIndentBytes && depth(raw) <= maxIndentDepth && json.Indent(&b, raw, "", "  ") == nil {
+			lines := strings.Split(b.String(), "\n")
+			for i, l := range lines {
+				lines[i] = Sanitize(l)
+			}
+			return strings.Join(lines, "\n")
+		}
+		if c.Len() > 0 {
+			return Sanitize(cut(c.String()))
 		}
 	}
-	return Sanitize(string(raw))
+	return Sanitize(cut(string(raw)))
+}
+
+// cut shortens a value past maxValueBytes, saying how much was left out.
+func cut(s string) string {
+	if len(s) <= maxValueBytes {
+		return s
+	}
+	end := maxValueBytes
+	for end > 0 && !utf8.RuneStart(s[end]) {
+		end--
+	}
+	return fmt.Sprintf("%s… (%d bytes in all; --json shows everything)", s[:end], len(s))
+}
+
+// depth is the deepest nesting of arrays and objects in JSON.
+func depth(raw []byte) int {
+	d, maxD, in, esc := 0, 0, false, false
+	for _, c := range raw {
+		switch {
+		case esc:
+			esc = false
+		case in && c == '\\':
+			esc = true
+		case c == '"':
+			in = !in
+		case in:
+		case c == '{' || c == '[':
+			d++
+			maxD = max(maxD, d)
+		case c == '}' || c == ']':
+			d--
+		}
+	}
+	return maxD
 }
 
 // spaced adds a space after the commas and colons of compact JSON, outside
