@@ -39,6 +39,12 @@ func (e *ExitError) Error() string {
 
 func (e *ExitError) Unwrap() error { return e.Err }
 
+// outputError is a failure to write the result (a full disk, a closed
+// pipe): not a usage error, so no pointer to --help.
+func outputError(err error) error {
+	return &ExitError{Code: ExitUsage, Err: fmt.Errorf("cannot write the output: %v", err)}
+}
+
 func usageError(format string, args ...any) error {
 	return &ExitError{Code: ExitUsage, Err: fmt.Errorf(format, args...)}
 }

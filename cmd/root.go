@@ -90,9 +90,8 @@ JSON document per token for scripts, --jq filters it.`,
 	root.SetErr(io.Err)
 	root.SetVersionTemplate(version.Get().String() + "\n")
 	root.PersistentFlags().BoolVar(&g.NoColor, "no-color", false, "never colour the output (also: NO_COLOR=1)")
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &ExitError{Code: ExitUsage, Err: errors.New(err.Error() + "\nrun '" + c.CommandPath() + " --help' for usage")}
-	})
+	// Flag errors stay plain errors: Run prints them with the --help hint.
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 	root.SetUsageTemplate(strings.TrimRight(root.UsageTemplate(), "\n") + "\n\n" + exitCodesHelp)
 
 	root.AddCommand(

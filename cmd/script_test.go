@@ -1,13 +1,13 @@
 package cmd
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -83,8 +83,7 @@ func cmdJSONL(ts *testscript.TestScript, neg bool, args []string) {
 	bad := ""
 	for i, l := range lines {
 		var v map[string]any
-		d := json.NewDecoder(bytes.NewReader([]byte(l)))
-		if err := d.Decode(&v); err != nil || d.More() {
+		if err := json.Unmarshal([]byte(l), &v); err != nil || !utf8.ValidString(l) {
 			bad = "line " + itoa(i+1) + " is not one JSON object: " + l
 			break
 		}

@@ -173,10 +173,16 @@ func runVerify(ctx context.Context, opts *VerifyOptions, io *IO) error {
 			}
 			first = false
 		}
+		var err error
 		if jw != nil {
-			return jw.Flush()
+			err = jw.Flush()
+		} else {
+			err = p.Flush()
 		}
-		return p.Flush()
+		if err != nil {
+			return outputError(err)
+		}
+		return nil
 	}
 	if err := pipeline(ctx, units, run.verifyUnit, emit); err != nil {
 		return err

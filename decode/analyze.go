@@ -1,7 +1,6 @@
 package decode
 
 import (
-	"encoding/base64"
 	"fmt"
 	"math"
 	"strings"
@@ -96,8 +95,8 @@ func signatureWarnings(r *Result, alg string) {
 		r.warn("alg_none", "alg is none but a signature is present: someone changed the header of a signed token")
 		return
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(sig, "="))
-	if err != nil {
+	raw := r.SignatureBytes
+	if raw == nil {
 		return // reported by the segment decoder
 	}
 	want, fixed := signatureSizes[alg]
@@ -135,8 +134,8 @@ func claimWarnings(r *Result, now time.Time) {
 			continue
 		}
 		f, isNum := numberMember(c, m.Name)
-		if !isNum || math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1e11 {
-			r.warn("bad_numeric_date", "%s is %s: a NumericDate must be a number of seconds since 1970", m.Name, string(m.Value))
+		if !isNum || f < 0 || f > maxNumericDate {
+			r.warn("bad_numeric_date", "%s is %s: a NumericDate must be a number of seconds since 1970, before the year 10000", m.Name, string(m.Value))
 			continue
 		}
 		t := numericDate(f)
@@ -144,7 +143,7 @@ func claimWarnings(r *Result, now time.Time) {
 		if r.Times == nil {
 			r.Times = map[string]Time{}
 		}
-		r.Times[m.Name] = Time{Time: t.Format(time.RFC3339), FromNow: int64(math.Round(t.Sub(now).Seconds()))}
+		r.Times[m.Name] = Time{Time: t.Format(time.RFC3339), FromNow: int64(math.Round(f - unixSeconds(now)))}
 	}
 	exp, hasExp := dates["exp"]
 	iat, hasIat := dates["iat"]
@@ -158,27 +157,36 @@ func claimWarnings(r *Result, now time.Time) {
 		r.warn("no_exp", "no exp claim: the token never expires")
 	}
 	if hasExp && !exp.After(now) {
-		r.warn("expired", "expired %s ago, at %s", Ago(now.Sub(exp)), exp.Format(time.RFC3339))
+		r.warn("expired", "expired %s ago, at %s", between(exp, now), exp.Format(time.RFC3339))
 	}
 	if hasNbf && nbf.After(now) {
-		r.warn("not_yet_valid", "not valid before %s, %s from now", nbf.Format(time.RFC3339), Ago(nbf.Sub(now)))
+		r.warn("not_yet_valid", "not valid before %s, %s from now", nbf.Format(time.RFC3339), between(nbf, now))
 	}
 	if hasIat && iat.After(now.Add(clockSkew)) {
-		r.warn("iat_future", "issued in the future (iat is %s from now): the issuer's clock or yours is wrong", Ago(iat.Sub(now)))
+		r.warn("iat_future", "issued in the future (iat is %s from now): the issuer's clock or yours is wrong", between(iat, now))
 	}
 	start, hasStart := iat, hasIat
 	if hasNbf && (!hasStart || nbf.After(start)) {
 		start, hasStart = nbf, true
 	}
 	if hasExp && hasStart {
-		switch life := exp.Sub(start); {
-		case life > LongLifetime:
-			r.warn("long_lifetime", "lifetime is %s (exp - iat): over 24h, a stolen token stays useful for that long", Ago(life))
-		case life < 0:
-			r.warn("exp_before_iat", "exp is %s before iat: the token was never valid", Ago(-life))
+		switch {
+		case exp.Unix()-start.Unix() > int64(LongLifetime/time.Second):
+			r.warn("long_lifetime", "lifetime is %s (exp - iat): over 24h, a stolen token stays useful for that long", between(exp, start))
+		case exp.Before(start):
+			r.warn("exp_before_iat", "exp is %s before iat: the token was never valid", between(exp, start))
 		}
 	}
 }
+
+// maxNumericDate is 9999-12-31T23:59:59Z: later dates have no RFC 3339 form.
+const maxNumericDate = 253402300799
+
+func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+
+// between is the time between a and b for people, without the 292-year
+// limit of time.Duration.
+func between(a, b time.Time) string { return agoSeconds(a.Unix() - b.Unix()) }
 
 func numericDate(f float64) time.Time {
 	sec, frac := math.Modf(f)
@@ -186,11 +194,12 @@ func numericDate(f float64) time.Time {
 }
 
 // Ago formats a duration for people: 42s, 4m12s, 2h5m, 3d4h, 2y.
-func Ago(d time.Duration) string {
-	if d < 0 {
-		d = -d
+func Ago(d time.Duration) string { return agoSeconds(int64(d.Round(time.Second) / time.Second)) }
+
+func agoSeconds(s int64) string {
+	if s < 0 {
+		s = -s
 	}
-	s := int64(d.Round(time.Second) / time.Second)
 	switch {
 	case s < 60:
 		return fmt.Sprintf("%ds", s)
@@ -218,32 +227,32 @@ func trimZero(s string) string {
 // Relative says when a time claim falls relative to now, in words that fit
 // the claim: "expires in 4m12s", "expired 2h ago", "issued 5m ago".
 func Relative(claim string, fromNow int64) string {
-	d := time.Duration(fromNow) * time.Second
+	d := fromNow
 	future := fromNow > 0
 	switch claim {
 	case "exp":
 		if future {
-			return "expires in " + Ago(d)
+			return "expires in " + agoSeconds(d)
 		}
-		return "expired " + Ago(d) + " ago"
+		return "expired " + agoSeconds(d) + " ago"
 	case "nbf":
 		if future {
-			return "not valid for " + Ago(d)
+			return "not valid for " + agoSeconds(d)
 		}
-		return "valid since " + Ago(d) + " ago"
+		return "valid since " + agoSeconds(d) + " ago"
 	case "iat":
 		if future {
-			return "issued in the future, " + Ago(d) + " from now"
+			return "issued in the future, " + agoSeconds(d) + " from now"
 		}
-		return "issued " + Ago(d) + " ago"
+		return "issued " + agoSeconds(d) + " ago"
 	case "auth_time":
 		if future {
-			return "authenticated in the future, " + Ago(d) + " from now"
+			return "authenticated in the future, " + agoSeconds(d) + " from now"
 		}
-		return "authenticated " + Ago(d) + " ago"
+		return "authenticated " + agoSeconds(d) + " ago"
 	}
 	if future {
-		return "in " + Ago(d)
+		return "in " + agoSeconds(d)
 	}
-	return Ago(d) + " ago"
+	return agoSeconds(d) + " ago"
 }

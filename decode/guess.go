@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"net/url"
 	"strings"
 )
 
@@ -19,6 +20,7 @@ const (
 	TypeSDJWT           = "sd_jwt"
 	TypeEncrypted       = "encrypted"
 	TypeCode            = "authorization_code"
+	TypeDeviceCode      = "device_code"
 	TypeOpaque          = "opaque"
 	TypeJWT             = "jwt"
 	TypeJWS             = "jws"
@@ -29,12 +31,19 @@ const backchannelLogoutEvent = "http://schemas.openid.net/event/backchannel-logo
 // guess decides what the token most likely is, from its label, header and
 // claims, and says why.
 func guess(r *Result) *Guess {
-	g := &Guess{Vendor: vendor(r)}
+	g := &Guess{}
 	typ, _ := stringMember(r.HeaderMembers, "typ")
-	ltyp := strings.ToLower(strings.TrimPrefix(strings.ToLower(typ), "application/"))
+	ltyp := strings.TrimPrefix(strings.ToLower(typ), "application/")
 	c := r.Claims
 	ev := func(format string) { g.Evidence = append(g.Evidence, format) }
-	set := func(t, name string) *Guess { g.Type, g.Name = t, name; return g }
+	set := func(t, name string) *Guess {
+		g.Type, g.Name = t, name
+		if v, why := vendor(r); v != "" {
+			g.Vendor = v
+			ev(why)
+		}
+		return g
+	}
 
 	switch r.Kind {
 	case KindOpaque:
@@ -42,9 +51,9 @@ func guess(r *Result) *Guess {
 			ev("came in the code parameter")
 			return set(TypeCode, "authorization code")
 		}
-		if r.Label != "" {
+		if t, ok := labelTypes[r.Label]; ok {
 			ev("came in the " + r.Label + " member")
-			return set(r.Label, strings.ReplaceAll(r.Label, "_", " ")+" (opaque)")
+			return set(t, strings.ReplaceAll(r.Label, "_", " ")+" (opaque)")
 		}
 		if r.Opaque != nil && r.Opaque.Recognised != "" {
 			ev("prefix matches a " + r.Opaque.Recognised)
@@ -57,12 +66,12 @@ func guess(r *Result) *Guess {
 		if cty, _ := stringMember(r.HeaderMembers, "cty"); strings.EqualFold(cty, "JWT") {
 			ev("cty JWT: the plaintext is a signed JWT")
 		}
-		if g.Vendor == "Auth0" {
+		if v, _ := vendor(r); v == "Auth0" {
 			ev("Auth0 encrypts access tokens when no audience is requested: ask for one with the audience parameter to get a JWT your API can verify")
 		}
-		if r.Label != "" {
+		if t, ok := labelTypes[r.Label]; ok {
 			ev("came in the " + r.Label + " member")
-			return set(r.Label, "encrypted "+strings.ReplaceAll(r.Label, "_", " "))
+			return set(t, "encrypted "+strings.ReplaceAll(r.Label, "_", " "))
 		}
 		return set(TypeEncrypted, "encrypted token (JWE)")
 	}
@@ -73,7 +82,7 @@ func guess(r *Result) *Guess {
 		}
 		return set(TypeSDJWT, "SD-JWT (selective disclosure)")
 	}
-	if r.Claims == nil && r.PayloadText == "" {
+	if r.Claims == nil && (r.PayloadText == "" || r.Error != nil && r.Error.Segment == "payload") {
 		ev("the payload could not be read")
 		return set(TypeJWS, "JWS")
 	}
@@ -192,38 +201,63 @@ func present(c []Member, names ...string) []string {
 	return out
 }
 
-// vendor names the issuer's product when its iss (or header) gives it away.
-func vendor(r *Result) string {
-	iss, _ := stringMember(r.Claims, "iss")
-	if iss == "" {
+// labelTypes maps the member a token came in to its documented type.
+var labelTypes = map[string]string{
+	"id_token": TypeIDToken, "access_token": TypeAccessToken, "refresh_token": TypeRefreshToken,
+	"logout_token": TypeLogoutToken, "code": TypeCode, "device_code": TypeDeviceCode,
+}
+
+// vendors recognise an issuer's product by its iss host (or path, for
+// products that put the tenant there), and say why.
+var vendors = []struct {
+	name  string
+	match func(host, path string) bool
+}{
+	{"Entra ID", func(h, _ string) bool {
+		return h == "login.microsoftonline.com" || h == "sts.windows.net" || hostIn(h, "ciamlogin.com", "b2clogin.com", "login.microsoftonline.us")
+	}},
+	{"Google", func(h, _ string) bool { return h == "accounts.google.com" }},
+	{"Okta", func(h, _ string) bool { return hostIn(h, "okta.com", "oktapreview.com", "okta-emea.com") }},
+	{"Auth0", func(h, _ string) bool { return hostIn(h, "auth0.com") }},
+	{"Amazon Cognito", func(h, _ string) bool { return strings.HasPrefix(h, "cognito-idp.") && hostIn(h, "amazonaws.com") }},
+	{"GitHub Actions", func(h, _ string) bool { return h == "token.actions.githubusercontent.com" }},
+	{"ZITADEL", func(h, _ string) bool { return hostIn(h, "zitadel.cloud") }},
+	{"Keycloak", func(_, p string) bool { return strings.Contains(p, "/realms/") }},
+	{"Kubernetes", func(h, _ string) bool {
+		return h == "kubernetes.default.svc" || strings.HasPrefix(h, "kubernetes.default.svc.")
+	}},
+	{"Dex", func(_, p string) bool { return strings.HasSuffix(p, "/dex") || strings.Contains(p, "/dex/") }},
+}
+
+// hostIn reports whether host is one of the domains or below one.
+func hostIn(host string, domains ...string) bool {
+	for _, d := range domains {
+		if host == d || strings.HasSuffix(host, "."+d) {
+			return true
+		}
+	}
+	return false
+}
+
+// vendor names the issuer's product when its iss (or header iss) gives
+// it away, with the evidence. The iss is unverified: this is a guess.
+func vendor(r *Result) (string, string) {
+	if has(r.Claims, "kubernetes.io") {
+		return "Kubernetes", "has the kubernetes.io claim"
+	}
+	iss, ok := stringMember(r.Claims, "iss")
+	if !ok {
 		iss, _ = stringMember(r.HeaderMembers, "iss")
 	}
-	switch {
-	case iss == "":
-		if has(r.Claims, "kubernetes.io") {
-			return "Kubernetes"
-		}
-		return ""
-	case strings.Contains(iss, "login.microsoftonline.com"), strings.Contains(iss, "sts.windows.net"), strings.Contains(iss, "ciamlogin.com"), strings.Contains(iss, "b2clogin.com"):
-		return "Entra ID"
-	case iss == "https://accounts.google.com", iss == "accounts.google.com":
-		return "Google"
-	case strings.Contains(iss, ".okta.com"), strings.Contains(iss, ".oktapreview.com"), strings.Contains(iss, ".okta-emea.com"):
-		return "Okta"
-	case strings.Contains(iss, ".auth0.com"):
-		return "Auth0"
-	case strings.Contains(iss, "/realms/"):
-		return "Keycloak"
-	case strings.Contains(iss, "zitadel"):
-		return "ZITADEL"
-	case strings.Contains(iss, "cognito-idp."):
-		return "Amazon Cognito"
-	case strings.Contains(iss, "token.actions.githubusercontent.com"):
-		return "GitHub Actions"
-	case strings.Contains(iss, "kubernetes") || has(r.Claims, "kubernetes.io"):
-		return "Kubernetes"
-	case strings.Contains(iss, "/dex"):
-		return "Dex"
+	u, err := url.Parse(iss)
+	if err != nil || u.Host == "" {
+		return "", ""
 	}
-	return ""
+	host := strings.ToLower(u.Hostname())
+	for _, v := range vendors {
+		if v.match(host, u.Path) {
+			return v.name, "iss " + u.Scheme + "://" + u.Host + u.Path + " looks like " + v.name
+		}
+	}
+	return "", ""
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode"
 )
 
 // Input decodes everything a user may paste: one or more tokens (one per
@@ -13,15 +14,16 @@ import (
 // URL, or an Authorization header. It returns one result per token found,
 // or a single invalid result saying why nothing was.
 func Input(data []byte, src Source, opts Options) []*Result {
-	trimmed := bytes.TrimSpace(data)
+	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\ufeff")))
 	if len(trimmed) == 0 {
 		return []*Result{invalid(src, nil, &Error{Message: "no input: expected a token"})}
 	}
-	// A pretty-printed JSON document spans lines: try it whole first.
-	if trimmed[0] == '{' && json.Valid(trimmed) {
+	lines := bytes.Split(trimmed, []byte("\n"))
+	// A pretty-printed JSON document spans lines: it is one document, valid
+	// or not, unless every line is a JSON object of its own (JSON Lines).
+	if trimmed[0] == '{' && (json.Valid(trimmed) || !jsonLines(lines)) {
 		return jsonDocument(trimmed, src, opts)
 	}
-	lines := bytes.Split(trimmed, []byte("\n"))
 	if len(lines) == 1 {
 		return item(string(trimmed), src, opts)
 	}
@@ -38,13 +40,23 @@ func Input(data []byte, src Source, opts Options) []*Result {
 	return out
 }
 
+// jsonLines reports whether every non-empty line is a JSON document.
+func jsonLines(lines [][]byte) bool {
+	for _, l := range lines {
+		if l = bytes.TrimSpace(l); len(l) > 0 && !json.Valid(l) {
+			return false
+		}
+	}
+	return true
+}
+
 func invalid(src Source, ctx *Context, err *Error) *Result {
 	return &Result{Kind: KindInvalid, Input: src, Context: ctx, Warnings: []Warning{}, Error: err}
 }
 
 // item decodes one line of input.
 func item(text string, src Source, opts Options) []*Result {
-	text = unquote(strings.TrimSpace(text))
+	text = unquote(trimInvisible(text))
 	if src.Form == "" {
 		src.Form = "token"
 	}
@@ -52,19 +64,21 @@ func item(text string, src Source, opts Options) []*Result {
 		switch strings.ToLower(name) {
 		case "authorization":
 			src.Form = "authorization_header"
-			text = strings.TrimSpace(value)
+			text = unquote(trimInvisible(value))
 		case "dpop":
 			src.Form = "dpop_header"
-			return []*Result{Token(strings.TrimSpace(value), src, "dpop", opts)}
+			return []*Result{Token(unquote(trimInvisible(value)), src, "dpop", opts)}
 		}
 	}
-	if scheme, rest, ok := strings.Cut(text, " "); ok {
-		switch strings.ToLower(scheme) {
+	// The scheme ends at any white space: tabs and no-break spaces come
+	// with tokens pasted from chats and browsers.
+	if i := strings.IndexFunc(text, unicode.IsSpace); i > 0 {
+		switch strings.ToLower(text[:i]) {
 		case "bearer", "dpop":
 			if src.Form == "token" {
 				src.Form = "bearer"
 			}
-			text = strings.TrimSpace(rest)
+			text = trimInvisible(text[i:])
 		case "basic":
 			return []*Result{invalid(src, nil, &Error{Message: "HTTP Basic credentials (client_id:client_secret), not a token"})}
 		}
@@ -85,6 +99,14 @@ func isHeaderName(s string) bool {
 	}
 	l := strings.ToLower(s)
 	return l == "authorization" || l == "dpop"
+}
+
+// trimInvisible removes white space, byte order marks and zero-width
+// characters around a pasted token.
+func trimInvisible(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || r == '\ufeff' || r == '\u200b' || r == '\u2060'
+	})
 }
 
 func unquote(s string) string {
@@ -124,12 +146,18 @@ var tokenFields = map[string]bool{
 
 func callback(text string, src Source, opts Options) []*Result {
 	src.Form = "callback"
-	query := strings.TrimLeft(text, "?#")
-	if u, err := url.Parse(text); err == nil && (u.Scheme != "" || strings.HasPrefix(text, "?") || strings.HasPrefix(text, "#")) {
-		// Implicit and hybrid flows answer in the fragment.
-		query = u.RawQuery + "&" + u.Fragment
+	query := text
+	if i := strings.IndexAny(text, "?#"); i >= 0 {
+		// Implicit and hybrid flows answer in the fragment: query and
+		// fragment both count, the fragment last.
+		query = text[i+1:]
+		if j := strings.IndexByte(query, '#'); j >= 0 && text[i] == '?' {
+			query = query[:j] + "&" + query[j+1:]
+		}
+	} else if strings.Contains(text, "://") {
+		query = ""
 	}
-	names, params := parseParams(query)
+	names, params, dups := parseParams(query)
 	if len(names) == 0 {
 		return []*Result{invalid(src, nil, &Error{Message: "a URL with no query or fragment parameters: no token in it"})}
 	}
@@ -144,37 +172,57 @@ func callback(text string, src Source, opts Options) []*Result {
 		}
 	}
 	ctx := &Context{Form: "callback", Fields: membersJSON(members), Members: members}
-	return tokenMembers(tokens, ctx, src, opts)
+	return withDuplicates(tokenMembers(tokens, ctx, src, opts), "callback", dups)
+}
+
+// withDuplicates warns on every token of a response or callback that names
+// a member twice: which one a client takes depends on its parser.
+func withDuplicates(results []*Result, what string, dups []string) []*Result {
+	for _, name := range dups {
+		for _, r := range results {
+			r.warn("duplicate_member", "the %s has %q more than once: clients disagree on which one counts", what, name)
+		}
+	}
+	return results
 }
 
 // parseParams splits a query string keeping the order in which names first
 // appear; a later value of a name replaces an earlier one, as a fragment's
 // replaces the query's.
-func parseParams(query string) ([]string, map[string]string) {
-	var names []string
-	params := map[string]string{}
+func parseParams(query string) (names []string, params map[string]string, dups []string) {
+	params = map[string]string{}
 	for _, pair := range strings.Split(query, "&") {
 		if pair == "" {
 			continue
 		}
 		k, v, _ := strings.Cut(pair, "=")
-		name, err1 := url.QueryUnescape(k)
-		value, err2 := url.QueryUnescape(v)
-		if err1 != nil || err2 != nil || name == "" {
+		name, value := unescape(k), unescape(v)
+		if name == "" {
 			continue
 		}
 		if _, seen := params[name]; !seen {
 			names = append(names, name)
+		} else {
+			dups = append(dups, name)
 		}
 		params[name] = value
 	}
-	return names, params
+	return names, params, dups
+}
+
+// unescape decodes a query component, keeping it as it is when its
+// escapes are broken: a token with a stray % is still worth showing.
+func unescape(s string) string {
+	if u, err := url.QueryUnescape(s); err == nil {
+		return u
+	}
+	return s
 }
 
 // jsonDocument decodes a JSON object: a token response, a JWS or JWE in JSON
 // serialization, or an error response.
 func jsonDocument(data []byte, src Source, opts Options) []*Result {
-	members, _, p := parseObject(data)
+	members, dups, p := parseObject(data)
 	if p != nil {
 		return []*Result{invalid(src, nil, &Error{Segment: "json", Position: p.offset, Message: "JSON input at byte " + fmt.Sprint(p.offset) + ": " + p.message})}
 	}
@@ -197,33 +245,47 @@ func jsonDocument(data []byte, src Source, opts Options) []*Result {
 	src.Form = "token_response"
 	ctx := &Context{Form: "token_response", Fields: membersJSON(ctxMembers), Members: ctxMembers}
 	if len(tokens) == 0 {
-		if e, ok := stringMember(members, "error"); ok {
-			desc, _ := stringMember(members, "error_description")
-			return []*Result{invalid(src, ctx, &Error{Message: strings.TrimSuffix("an OAuth error response, not a token: "+e+": "+desc, ": ")})}
+		if msg, ok := oauthError(members); ok {
+			return []*Result{invalid(src, ctx, &Error{Message: "an OAuth error response, not a token: " + msg})}
 		}
 		if has(members, "iss") || has(members, "sub") || has(members, "exp") {
 			return []*Result{invalid(src, nil, &Error{Message: "a JSON object of claims, not a token: it looks like an already decoded payload or a userinfo response"})}
 		}
 		return []*Result{invalid(src, nil, &Error{Message: "a JSON object with no access_token, id_token or refresh_token, and not a JWS or JWE JSON serialization"})}
 	}
-	return tokenMembers(tokens, ctx, src, opts)
+	return withDuplicates(tokenMembers(tokens, ctx, src, opts), "token response", dups)
+}
+
+// oauthError is "error: error_description" of an OAuth error response.
+func oauthError(members []Member) (string, bool) {
+	e, ok := stringMember(members, "error")
+	if !ok {
+		return "", false
+	}
+	if desc, _ := stringMember(members, "error_description"); desc != "" {
+		return e + ": " + desc, true
+	}
+	return e, true
 }
 
 // tokenMembers decodes the token-carrying members of a response.
 func tokenMembers(tokens []Member, ctx *Context, src Source, opts Options) []*Result {
 	if len(tokens) == 0 {
 		msg := "no token in it"
-		if e, ok := stringMember(ctx.Members, "error"); ok {
-			desc, _ := stringMember(ctx.Members, "error_description")
-			msg = strings.TrimSuffix("the issuer answered with an error: "+e+": "+desc, ": ")
+		if e, ok := oauthError(ctx.Members); ok {
+			msg = "the issuer answered with an error: " + e
 		}
 		return []*Result{invalid(src, ctx, &Error{Message: msg})}
 	}
 	var out []*Result
 	for _, t := range tokens {
 		var s string
-		if json.Unmarshal(t.Value, &s) != nil {
-			out = append(out, invalid(src, ctx, &Error{Segment: t.Name, Message: t.Name + " is not a JSON string"}))
+		if t.Value[0] != '"' || json.Unmarshal(t.Value, &s) != nil {
+			out = append(out, invalid(src, ctx, &Error{Segment: t.Name, Message: t.Name + " is " + string(t.Value) + ", not a string"}))
+			continue
+		}
+		if s = trimInvisible(s); s == "" {
+			out = append(out, invalid(src, ctx, &Error{Segment: t.Name, Message: t.Name + " is empty"}))
 			continue
 		}
 		r := Token(strings.TrimSpace(s), src, t.Name, opts)
@@ -267,30 +329,38 @@ func jwsJSON(members []Member, data []byte, src Source, opts Options) *Result {
 	}
 	for i, s := range sigs {
 		entry := SignatureEntry{Signature: s.Signature, Unprotect: s.Header}
-		if s.Protected != "" {
-			hr := &Result{Kind: KindJWS, Warnings: []Warning{}}
-			if decodeHeader(hr, segment{name: "protected", text: s.Protected}) {
-				entry.Header = hr.Header
-				if i == 0 {
-					r.HeaderMembers = hr.HeaderMembers
-					r.Kind = hr.Kind
-				}
-			}
-			r.Warnings = append(r.Warnings, hr.Warnings...)
-			if hr.Error != nil && r.Error == nil {
-				r.Error = hr.Error
-			}
+		// Each signature has its own header: protected and unprotected
+		// parameters together (RFC 7515 7.2.1: they must not overlap).
+		hr := &Result{Kind: KindJWS, Warnings: []Warning{}}
+		if s.Protected != "" && decodeHeader(hr, segment{name: "protected", text: s.Protected}) {
+			entry.Header = hr.Header
 		}
-		if i == 0 && len(s.Header) > 0 {
-			// Unprotected parameters count for display and warnings too.
+		if len(s.Header) > 0 {
 			if hm, _, p := parseObject(s.Header); p == nil {
-				r.HeaderMembers = append(r.HeaderMembers, hm...)
+				for _, m := range hm {
+					if has(hr.HeaderMembers, m.Name) {
+						hr.warn("header_overlap", "%q is in both the protected and the unprotected header, which RFC 7515 7.2.1 forbids: which one counts is anyone's guess", m.Name)
+					}
+				}
+				hr.HeaderMembers = append(hr.HeaderMembers, hm...)
 			}
 		}
-		if _, probs, err := decodeSegment(segment{name: "signature", text: s.Signature}); err != nil && r.Error == nil {
-			r.Error = err
+		if alg, ok := stringMember(hr.HeaderMembers, "alg"); ok && strings.EqualFold(alg, "none") {
+			hr.Kind = KindUnsecured
+		}
+		hr.Signature = &entry.Signature
+		hr.decodeSignature(segment{name: "signature", text: s.Signature})
+		if hr.Error != nil && r.Error == nil {
+			r.Error = hr.Error
+		}
+		if i == 0 {
+			r.HeaderMembers, r.Kind, r.SignatureBytes = hr.HeaderMembers, hr.Kind, hr.SignatureBytes
+			r.Warnings = append(r.Warnings, hr.Warnings...)
 		} else {
-			r.addProblems(probs)
+			headerWarnings(hr)
+			for _, w := range hr.Warnings {
+				r.warn(w.Code, "signature %d: %s", i+1, w.Message)
+			}
 		}
 		r.Signatures = append(r.Signatures, entry)
 	}

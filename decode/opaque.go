@@ -45,21 +45,19 @@ func decodeOpaque(r *Result, text, label string) {
 			return
 		}
 	}
-	dots := strings.Count(text, ".")
-	if label == "" && dots > 1 && !hasKnownPrefix(text) {
-		// Point at the dot that makes the count wrong.
-		pos, seen := 0, 0
-		for i := 0; i < len(text); i++ {
+	if dots := strings.Count(text, "."); label == "" && dots > 1 && !hasKnownPrefix(text) {
+		// Point at the first dot past what a JWS has.
+		pos := len(text)
+		for i, seen := 0, 0; i < len(text); i++ {
 			if text[i] == '.' {
-				seen++
-				if seen == 3 || seen == 5 {
+				if seen++; seen == 3 {
 					pos = i
 					break
 				}
 			}
 		}
 		r.Kind = KindInvalid
-		r.Error = &Error{Position: pos, Message: fmt.Sprintf("not a token: %d dots, but a JWS has 3 segments (2 dots) and a JWE 5 (4 dots)", dots)}
+		r.Error = &Error{Position: pos, Message: fmt.Sprintf("not a token: %d dots, but a JWS has 2 (3 segments) and a JWE 4 (5 segments)", dots)}
 		return
 	}
 	if label == "" && len(text) < MinOpaqueLength {
@@ -69,12 +67,7 @@ func decodeOpaque(r *Result, text, label string) {
 	}
 	r.Kind = KindOpaque
 	info := &OpaqueInfo{Length: len(text), Alphabet: alphabet(text)}
-	for _, p := range knownPrefixes {
-		if strings.HasPrefix(text, p.prefix) {
-			info.Recognised = p.what
-			break
-		}
-	}
+	info.Recognised = knownPrefix(text)
 	if info.Recognised == "" && info.Alphabet == "uuid" {
 		info.Recognised = "UUID (Keycloak, PingFederate and others use these as opaque handles)"
 	}
@@ -89,14 +82,17 @@ func decodeOpaque(r *Result, text, label string) {
 	r.Opaque = info
 }
 
-func hasKnownPrefix(text string) bool {
+// knownPrefix names the product whose token format text has, or "".
+func knownPrefix(text string) string {
 	for _, p := range knownPrefixes {
 		if strings.HasPrefix(text, p.prefix) {
-			return true
+			return p.what
 		}
 	}
-	return false
+	return ""
 }
+
+func hasKnownPrefix(text string) bool { return knownPrefix(text) != "" }
 
 func alphabet(text string) string {
 	hex, alnum, url, std := true, true, true, true

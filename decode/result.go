@@ -28,20 +28,22 @@ type Result struct {
 	Input         Source `json:"input"`
 	// Context holds the members of the token response or callback the
 	// token came in, other than the tokens themselves.
-	Context     *Context         `json:"context,omitempty"`
-	Header      json.RawMessage  `json:"header,omitempty"`
-	Unprotect   json.RawMessage  `json:"unprotected_header,omitempty"`
-	Payload     json.RawMessage  `json:"payload,omitempty"`
-	PayloadText string           `json:"payload_text,omitempty"` // a payload that is not JSON
-	Signature   *string          `json:"signature,omitempty"`
-	Signatures  []SignatureEntry `json:"signatures,omitempty"` // JWS JSON general serialization
-	JWE         *JWEInfo         `json:"jwe,omitempty"`
-	Opaque      *OpaqueInfo      `json:"opaque,omitempty"`
-	Disclosures []Disclosure     `json:"disclosures,omitempty"`
-	Guess       *Guess           `json:"guess,omitempty"`
-	Warnings    []Warning        `json:"warnings"`
-	Times       map[string]Time  `json:"times,omitempty"`
-	Error       *Error           `json:"error,omitempty"`
+	Context     *Context        `json:"context,omitempty"`
+	Header      json.RawMessage `json:"header,omitempty"`
+	Unprotect   json.RawMessage `json:"unprotected_header,omitempty"`
+	Payload     json.RawMessage `json:"payload,omitempty"`
+	PayloadText string          `json:"payload_text,omitempty"` // a payload that is not JSON
+	Signature   *string         `json:"signature,omitempty"`
+	// SignatureBytes is the decoded signature, nil when it did not decode.
+	SignatureBytes []byte           `json:"-"`
+	Signatures     []SignatureEntry `json:"signatures,omitempty"` // JWS JSON general serialization
+	JWE            *JWEInfo         `json:"jwe,omitempty"`
+	Opaque         *OpaqueInfo      `json:"opaque,omitempty"`
+	Disclosures    []Disclosure     `json:"disclosures,omitempty"`
+	Guess          *Guess           `json:"guess,omitempty"`
+	Warnings       []Warning        `json:"warnings"`
+	Times          map[string]Time  `json:"times,omitempty"`
+	Error          *Error           `json:"error,omitempty"`
 
 	// Raw is the token text as decoded, after the input wrapping was removed.
 	Raw string `json:"-"`

@@ -2,6 +2,9 @@ package decode
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -33,6 +36,11 @@ const LargeToken = 8 << 10
 func Token(text string, src Source, label string, opts Options) *Result {
 	r := &Result{Input: src, Label: label, Raw: text, Warnings: []Warning{}}
 	switch {
+	case text == "":
+		r.Kind, r.Error = KindInvalid, &Error{Message: "empty: no token"}
+		return r
+	case hasKnownPrefix(text): // ya29.c.… has dots but is no JWS
+		decodeOpaque(r, text, label)
 	case strings.Count(text, ".") == 4 && !strings.Contains(text, "~"):
 		decodeJWE(r, text)
 	case isSDJWT(text):
@@ -42,9 +50,16 @@ func Token(text string, src Source, label string, opts Options) *Result {
 	default:
 		decodeOpaque(r, text, label)
 	}
+	if r.Kind == KindOpaque && mustBeJWT[label] {
+		r.Kind, r.Opaque = KindInvalid, nil
+		r.Error = &Error{Message: fmt.Sprintf("a %s must be a JWT; this is a %d-character opaque string", label, len(text))}
+	}
 	analyze(r, opts.now())
 	return r
 }
+
+// mustBeJWT are the labels whose tokens are JWTs by definition.
+var mustBeJWT = map[string]bool{"id_token": true, "logout_token": true, "dpop": true}
 
 func splitSegments(text string, names ...string) []segment {
 	segs := make([]segment, 0, len(names))
@@ -72,13 +87,20 @@ func decodeCompactJWS(r *Result, text string) {
 	}
 	sig := segs[2]
 	r.Signature = &sig.text
-	if _, probs, err := decodeSegment(sig); err != nil {
+	r.decodeSignature(sig)
+}
+
+// decodeSignature keeps the signature bytes, once, for every later look.
+func (r *Result) decodeSignature(sig segment) {
+	raw, probs, err := decodeSegment(sig)
+	if err != nil {
 		if r.Error == nil {
 			r.Error = err
 		}
-	} else {
-		r.addProblems(probs)
+		return
 	}
+	r.addProblems(probs)
+	r.SignatureBytes = raw
 }
 
 // decodeHeader decodes and parses a protected header, sets the kind from its
@@ -91,15 +113,18 @@ func decodeHeader(r *Result, seg segment) bool {
 	raw, probs, err := decodeSegment(seg)
 	r.addProblems(probs)
 	if err != nil {
-		r.Error = err
+		r.Kind, r.Error = KindInvalid, err
 		return false
 	}
 	members, dups, p := parseObject(raw)
 	if p != nil {
+		// Without a JSON header it is no JWS or JWE at all.
+		r.Kind = KindInvalid
 		r.Error = &Error{Segment: seg.name, Position: seg.start,
 			Message: fmt.Sprintf("%s segment decodes to %d bytes that are %s (at byte %d of the decoded %s)", seg.name, len(raw), p.message, p.offset, seg.name)}
 		return false
 	}
+	raw = r.validUTF8(seg.name, raw)
 	r.HeaderMembers = members
 	r.Header = compact(raw)
 	for _, d := range dups {
@@ -152,11 +177,22 @@ func setPayload(r *Result, raw []byte, seg segment) {
 		}
 		return
 	}
+	raw = r.validUTF8(seg.name, raw)
 	r.Claims = members
 	r.Payload = compact(raw)
 	for _, d := range dups {
 		r.warn("duplicate_member", "payload has the claim %q more than once: parsers disagree on which one counts", d)
 	}
+}
+
+// validUTF8 replaces invalid UTF-8, which JSON forbids, so --json stays
+// valid, and says so.
+func (r *Result) validUTF8(what string, raw []byte) []byte {
+	if utf8.Valid(raw) {
+		return raw
+	}
+	r.warn("invalid_utf8", "the %s is not valid UTF-8, which JSON requires: shown with the bad bytes replaced", what)
+	return bytes.ToValidUTF8(raw, []byte("\uFFFD"))
 }
 
 func compact(raw []byte) json.RawMessage {
@@ -227,16 +263,47 @@ func decodeSDJWT(r *Result, text string) {
 			continue
 		}
 		var arr []json.RawMessage
-		if json.Unmarshal(raw, &arr) != nil || len(arr) < 2 || len(arr) > 3 {
+		d := Disclosure{Raw: p}
+		ok := json.Unmarshal(raw, &arr) == nil && len(arr) >= 2 && len(arr) <= 3
+		if ok && len(arr) == 3 {
+			ok = len(arr[1]) > 0 && arr[1][0] == '"' && json.Unmarshal(arr[1], &d.Name) == nil
+		}
+		if !ok {
 			if r.Error == nil {
-				r.Error = &Error{Segment: "disclosure", Position: start, Message: fmt.Sprintf("disclosure at byte %d is not a JSON array of salt, [name,] value", start)}
+				r.Error = &Error{Segment: "disclosure", Position: start, Message: fmt.Sprintf("disclosure at byte %d is not a JSON array of salt, [name as a string,] value", start)}
 			}
 			continue
 		}
-		d := Disclosure{Raw: p, Value: arr[len(arr)-1]}
-		if len(arr) == 3 {
-			_ = json.Unmarshal(arr[1], &d.Name)
-		}
+		d.Value = arr[len(arr)-1]
 		r.Disclosures = append(r.Disclosures, d)
+		// A disclosure counts only if the signed payload holds its digest:
+		// anyone can append one.
+		if digest, ok := disclosureDigest(r.Claims, p); ok && !bytes.Contains(r.Payload, []byte(`"`+digest+`"`)) {
+			r.warn("disclosure_unreferenced", "disclosure %q is not referenced by any digest in the signed payload: it was not issued with this token", d.Name)
+		}
 	}
+}
+
+// disclosureDigest is the base64url digest of a disclosure with the
+// token's _sd_alg (SHA-256 by default).
+func disclosureDigest(claims []Member, disclosure string) (string, bool) {
+	alg, ok := stringMember(claims, "_sd_alg")
+	if !ok {
+		alg = "sha-256"
+	}
+	var sum []byte
+	switch alg {
+	case "sha-256":
+		s := sha256.Sum256([]byte(disclosure))
+		sum = s[:]
+	case "sha-384":
+		s := sha512.Sum384([]byte(disclosure))
+		sum = s[:]
+	case "sha-512":
+		s := sha512.Sum512([]byte(disclosure))
+		sum = s[:]
+	default:
+		return "", false
+	}
+	return base64.RawURLEncoding.EncodeToString(sum), true
 }

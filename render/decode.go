@@ -1,7 +1,6 @@
 package render
 
 import (
-	"encoding/base64"
 	"fmt"
 	"sort"
 	"strconv"
@@ -271,8 +270,8 @@ func (p *Printer) signature(r *decode.Result) {
 		return
 	}
 	note := "not base64url"
-	if raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(sig, "=")); err == nil {
-		note = bytesCount(len(raw))
+	if r.SignatureBytes != nil {
+		note = bytesCount(len(r.SignatureBytes))
 	}
 	p.table([]row{{key: "value", value: Sanitize(truncate(sig, 48)), note: note}})
 	if !p.verifying {
