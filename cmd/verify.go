@@ -143,8 +143,22 @@ func runVerify(ctx context.Context, opts *VerifyOptions, io *IO) error {
 	errTheme := io.ErrTheme(opts.Global)
 	var jw *render.JSONWriter
 	var p *render.Printer
+	work := run.verifyUnit
 	if opts.JSON || jq != nil {
 		jw = render.NewJSONWriter(io.Out, jq, io.OutTTY)
+		// JSON is encoded by the workers, in parallel; emit only writes.
+		work = func(ctx context.Context, u unit) unitResult {
+			res := run.verifyUnit(ctx, u)
+			for _, v := range res.verifications {
+				b, err := jw.Encode(ctx, v)
+				if err != nil {
+					res.encodeErr = err
+					break
+				}
+				res.encoded = append(res.encoded, b...)
+			}
+			return res
+		}
 	} else {
 		p = render.NewPrinter(io.Out, io.OutTheme(opts.Global), io.Width)
 	}
@@ -154,15 +168,15 @@ func runVerify(ctx context.Context, opts *VerifyOptions, io *IO) error {
 			out.note(e.code)
 			render.ErrorLine(io.Err, errTheme, "verify: "+e.msg)
 		}
+		if u.encodeErr != nil {
+			return &ExitError{Code: ExitUsage, Err: u.encodeErr}
+		}
 		for _, v := range u.verifications {
 			if !v.Valid {
 				out.note(ExitCheckFailed)
 			}
 			switch {
 			case jw != nil:
-				if err := jw.Write(ctx, v); err != nil {
-					return &ExitError{Code: ExitUsage, Err: err}
-				}
 			case batch:
 				p.VerificationLine(strings.TrimSuffix(where(v.Token), ": "), v)
 			default:
@@ -175,8 +189,10 @@ func runVerify(ctx context.Context, opts *VerifyOptions, io *IO) error {
 		}
 		var err error
 		if jw != nil {
-			err = jw.Flush()
-		} else {
+			if err = jw.WriteEncoded(u.encoded); err == nil && !batch {
+				err = jw.Flush()
+			}
+		} else if !batch {
 			err = p.Flush()
 		}
 		if err != nil {
@@ -184,8 +200,16 @@ func runVerify(ctx context.Context, opts *VerifyOptions, io *IO) error {
 		}
 		return nil
 	}
-	if err := pipeline(ctx, units, run.verifyUnit, emit); err != nil {
+	if err := pipeline(ctx, units, work, emit); err != nil {
 		return err
+	}
+	// Batches are flushed by the buffer filling up, and once at the end.
+	if jw != nil {
+		if err := jw.Flush(); err != nil {
+			return outputError(err)
+		}
+	} else if err := p.Flush(); err != nil {
+		return outputError(err)
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -347,6 +371,8 @@ type unitResult struct {
 	index         int
 	verifications []*decode.Verification
 	errors        []unitError
+	encoded       []byte // --json/--jq output, rendered by the worker
+	encodeErr     error
 }
 
 // verifyUnit decodes one unit and verifies every token in it. Codes and

@@ -22,27 +22,100 @@ type jsonProblem struct {
 // that occur twice in any object of the document: parsers disagree on which
 // one wins, which attackers use to smuggle claims.
 func parseObject(data []byte) (members []Member, duplicates []string, problem *jsonProblem) {
-	if p := scanJSON(data, &duplicates); p != nil {
-		return nil, nil, p
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if _, err := dec.Token(); err != nil { // '{', checked by scanJSON
-		return nil, nil, &jsonProblem{0, err.Error()}
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, nil, &jsonProblem{int(dec.InputOffset()), err.Error()}
+	if !json.Valid(data) {
+		// The slow tokenizing pass says where and why.
+		if p := scanJSON(data, &duplicates); p != nil {
+			return nil, nil, p
 		}
-		name, _ := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, nil, &jsonProblem{int(dec.InputOffset()), err.Error()}
-		}
-		members = append(members, Member{Name: name, Value: v})
+		return nil, nil, &jsonProblem{0, "not JSON"}
 	}
+	i := skipSpace(data, 0)
+	if data[i] != '{' {
+		return nil, nil, &jsonProblem{i, fmt.Sprintf("JSON %s, not an object", jsonTypeName(data[i]))}
+	}
+	members, _ = scanObject(data, i, nil, &duplicates)
 	return members, duplicates, nil
+}
+
+// scanObject reads the object at data[i] of a document json.Valid has
+// accepted: one pass, no validation left to do, values kept as raw bytes.
+// path holds the names leading to it, for naming duplicates.
+func scanObject(data []byte, i int, path []string, dups *[]string) ([]Member, int) {
+	var members []Member
+	i = skipSpace(data, i+1)
+	for data[i] != '}' {
+		ks := i
+		i = skipString(data, i)
+		name := unquoteKey(data[ks:i])
+		for _, m := range members {
+			if m.Name == name {
+				*dups = append(*dups, strings.Join(append(path, name), "."))
+				break
+			}
+		}
+		i = skipSpace(data, i)
+		i = skipSpace(data, i+1) // ':'
+		vs := i
+		i = skipValue(data, i, append(path, name), dups)
+		members = append(members, Member{Name: name, Value: data[vs:i]})
+		i = skipSpace(data, i)
+		if data[i] == ',' {
+			i = skipSpace(data, i+1)
+		}
+	}
+	return members, i + 1
+}
+
+func skipValue(data []byte, i int, path []string, dups *[]string) int {
+	switch data[i] {
+	case '{':
+		_, end := scanObject(data, i, path, dups)
+		return end
+	case '[':
+		if len(path) > 0 {
+			path = append(path[:len(path)-1:len(path)-1], path[len(path)-1]+"[]")
+		}
+		i = skipSpace(data, i+1)
+		for data[i] != ']' {
+			i = skipSpace(data, skipValue(data, i, path, dups))
+			if data[i] == ',' {
+				i = skipSpace(data, i+1)
+			}
+		}
+		return i + 1
+	case '"':
+		return skipString(data, i)
+	}
+	for i < len(data) && !strings.ContainsRune(",}] \t\r\n", rune(data[i])) {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index after the string starting at data[i].
+func skipString(data []byte, i int) int {
+	for i++; data[i] != '"'; i++ {
+		if data[i] == '\\' {
+			i++
+		}
+	}
+	return i + 1
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+func unquoteKey(raw []byte) string {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1])
+	}
+	var s string
+	_ = json.Unmarshal(raw, &s) // valid: json.Valid accepted the document
+	return s
 }
 
 type jsonFrame struct {
@@ -179,14 +252,10 @@ func lookup(members []Member, name string) json.RawMessage {
 // stringMember returns the named member when it is a JSON string.
 func stringMember(members []Member, name string) (string, bool) {
 	raw := lookup(members, name)
-	if len(raw) == 0 || raw[0] != '"' {
+	if len(raw) < 2 || raw[0] != '"' {
 		return "", false
 	}
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
-		return "", false
-	}
-	return s, true
+	return unquoteKey(raw), true
 }
 
 // has reports whether the named member is present.

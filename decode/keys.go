@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/go-jose/go-jose/v4"
 )
@@ -28,6 +29,19 @@ type KeySet struct {
 	Source string
 	// Skipped lists keys of the set that could not be used, and why.
 	Skipped []string
+
+	thumbprints sync.Map // *jose.JSONWebKey -> string, computed once
+}
+
+// Thumbprint is the RFC 7638 thumbprint of key i of the set, computed once
+// however many tokens it verifies.
+func (ks *KeySet) Thumbprint(i int) string {
+	if tp, ok := ks.thumbprints.Load(i); ok {
+		return tp.(string)
+	}
+	tp := Thumbprint(ks.Keys[i])
+	ks.thumbprints.Store(i, tp)
+	return tp
 }
 
 // Kids lists the key IDs of the set, for messages.

@@ -126,7 +126,7 @@ func decodeHeader(r *Result, seg segment) bool {
 	}
 	raw = r.validUTF8(seg.name, raw)
 	r.HeaderMembers = members
-	r.Header = compact(raw)
+	r.Header = raw // encoding/json compacts it on output
 	for _, d := range dups {
 		r.warn("duplicate_member", "header has the member %q more than once: parsers disagree on which one counts", d)
 	}
@@ -179,7 +179,7 @@ func setPayload(r *Result, raw []byte, seg segment) {
 	}
 	raw = r.validUTF8(seg.name, raw)
 	r.Claims = members
-	r.Payload = compact(raw)
+	r.Payload = raw
 	for _, d := range dups {
 		r.warn("duplicate_member", "payload has the claim %q more than once: parsers disagree on which one counts", d)
 	}
@@ -193,14 +193,6 @@ func (r *Result) validUTF8(what string, raw []byte) []byte {
 	}
 	r.warn("invalid_utf8", "the %s is not valid UTF-8, which JSON requires: shown with the bad bytes replaced", what)
 	return bytes.ToValidUTF8(raw, []byte("\uFFFD"))
-}
-
-func compact(raw []byte) json.RawMessage {
-	var b bytes.Buffer
-	if json.Compact(&b, raw) != nil {
-		return raw
-	}
-	return b.Bytes()
 }
 
 func (r *Result) addProblems(probs []segmentProblem) {

@@ -79,11 +79,11 @@ func TestPublishedVectors(t *testing.T) {
 // headers contain CRLF between members).
 func assertJSON(t *testing.T, what string, got json.RawMessage, want []byte) {
 	t.Helper()
-	var w bytes.Buffer
+	var w, g bytes.Buffer
 	if err := json.Compact(&w, want); err != nil {
 		t.Fatalf("%s: bad vector: %v", what, err)
 	}
-	if !bytes.Equal(got, w.Bytes()) {
+	if err := json.Compact(&g, got); err != nil || !bytes.Equal(g.Bytes(), w.Bytes()) {
 		t.Errorf("%s = %s\nwant %s", what, got, w.Bytes())
 	}
 }

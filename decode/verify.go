@@ -299,16 +299,16 @@ func (c *checker) alg(keys *KeySet) string {
 
 // candidateKeys picks the keys that could have signed the token: by kid,
 // then by algorithm and use.
-func candidateKeys(r *Result, keys *KeySet, alg string) (cands []jose.JSONWebKey, why string) {
+func candidateKeys(r *Result, keys *KeySet, alg string) (cands []int, why string) {
 	kid, hasKid := stringMember(r.HeaderMembers, "kid")
-	for _, k := range keys.Keys {
+	for i, k := range keys.Keys {
 		if hasKid && k.KeyID != "" && k.KeyID != kid {
 			continue
 		}
 		if k.Use == "enc" || !slices.Contains(KeyAlgorithms(k), alg) {
 			continue
 		}
-		cands = append(cands, k)
+		cands = append(cands, i)
 	}
 	if len(cands) > 0 {
 		return cands, ""
@@ -357,13 +357,14 @@ func (c *checker) signature(keys *KeySet, alg string) {
 	}
 	obj, err := parseSigned(c.r, alg)
 	if err != nil {
-		c.add("key", Pass, describeKey(cands[0]))
+		c.add("key", Pass, describeKey(keys.Keys[cands[0]]))
 		c.add("signature", Fail, "cannot parse the JWS: "+trimJoseErr(err))
 		return
 	}
-	for _, k := range cands {
+	for _, i := range cands {
+		k := keys.Keys[i]
 		if _, err = verifyWith(obj, k.Key); err == nil {
-			c.v.Key = &KeyInfo{Kid: k.KeyID, Kty: KeyType(k), Alg: k.Algorithm, Thumbprint: Thumbprint(k), Source: keys.Source}
+			c.v.Key = &KeyInfo{Kid: k.KeyID, Kty: KeyType(k), Alg: k.Algorithm, Thumbprint: keys.Thumbprint(i), Source: keys.Source}
 			c.add("key", Pass, describeKey(k))
 			if bits := RSABits(k); bits > 0 && bits < 2048 {
 				c.add("key_size", Warn, fmt.Sprintf("the RSA key is %d bits: under 2048 bits it can be factored", bits), found(fmt.Sprint(bits)), expected(">= 2048"))
@@ -375,8 +376,8 @@ func (c *checker) signature(keys *KeySet, alg string) {
 			return
 		}
 	}
-	k := cands[0]
-	c.v.Key = &KeyInfo{Kid: k.KeyID, Kty: KeyType(k), Alg: k.Algorithm, Thumbprint: Thumbprint(k), Source: keys.Source}
+	k := keys.Keys[cands[0]]
+	c.v.Key = &KeyInfo{Kid: k.KeyID, Kty: KeyType(k), Alg: k.Algorithm, Thumbprint: keys.Thumbprint(cands[0]), Source: keys.Source}
 	c.add("key", Pass, describeKey(k))
 	h := "the token was altered after signing, or signed by another key with the same kid"
 	if has(c.r.HeaderMembers, "nonce") && c.r.Guess != nil && c.r.Guess.Vendor == "Entra ID" {

@@ -52,48 +52,66 @@ func CompileJQ(expr string) (*JQ, error) {
 // prints each result: strings raw, other values as compact JSON (like
 // `jq -r`, one result per line).
 func (jw *JSONWriter) Write(ctx context.Context, v any) error {
+	out, err := jw.Encode(ctx, v)
+	if err != nil {
+		return err
+	}
+	_, err = jw.w.Write(out)
+	return err
+}
+
+// Encode renders what Write would write, without writing it, so that
+// workers can encode in parallel and one writer keeps the order. It is
+// safe for concurrent use.
+func (jw *JSONWriter) Encode(ctx context.Context, v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		return err
+		return nil, err
 	}
 	if jw.jq == nil {
-		_, err := jw.w.Write(buf.Bytes())
-		return err
+		return buf.Bytes(), nil
 	}
 	dec := json.NewDecoder(&buf)
 	dec.UseNumber() // keep large integers exact through the filter
 	var doc any
 	if err := dec.Decode(&doc); err != nil {
-		return err
+		return nil, err
 	}
+	var out bytes.Buffer
 	iter := jw.jq.RunWithContext(ctx, doc)
 	for {
-		out, ok := iter.Next()
+		v, ok := iter.Next()
 		if !ok {
-			return nil
+			return out.Bytes(), nil
 		}
-		if err, isErr := out.(error); isErr {
+		if err, isErr := v.(error); isErr {
 			if he, ok := err.(*gojq.HaltError); ok && he.Value() == nil {
-				return nil
+				return out.Bytes(), nil
 			}
-			return fmt.Errorf("--jq: %v", err)
+			return nil, fmt.Errorf("--jq: %v", err)
 		}
-		if s, isString := out.(string); isString {
+		if s, isString := v.(string); isString {
 			if jw.tty {
 				s = Sanitize(s)
 			}
-			jw.w.WriteString(s)
+			out.WriteString(s)
 		} else {
-			b, err := gojq.Marshal(out)
+			b, err := gojq.Marshal(v)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			jw.w.Write(b)
+			out.Write(b)
 		}
-		jw.w.WriteByte('\n')
+		out.WriteByte('\n')
 	}
+}
+
+// WriteEncoded writes what Encode returned.
+func (jw *JSONWriter) WriteEncoded(b []byte) error {
+	_, err := jw.w.Write(b)
+	return err
 }
 
 // Flush writes out what is buffered.

@@ -10,6 +10,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -20,7 +21,12 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
+
+	"github.com/go-jose/go-jose/v4"
 )
 
 type target struct {
@@ -33,6 +39,7 @@ type target struct {
 func main() {
 	runs := flag.Int("runs", 300, "runs of each command")
 	out := flag.String("o", "scripts/bench/results.md", "results file")
+	batchN := flag.Int("batch", 10000, "tokens per algorithm in the batch benchmark")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -79,8 +86,77 @@ func main() {
 		m := median(t.runs)
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %.2fx |\n", t.name, ms(m), ms(slices.Min(t.runs)), ms(pct(t.runs, 0.9)), float64(m)/float64(floor))
 	}
+	batch(&b, oidc, tmp, *batchN)
 	fmt.Print(b.String())
 	check(os.WriteFile(*out, []byte(b.String()), 0o644))
+}
+
+// batch verifies n RS256 and n ES256 tokens in one oidc process, and the
+// same tokens with go-jose alone on all cores: the lower bound.
+func batch(b *strings.Builder, oidc, tmp string, n int) {
+	keysData, err := os.ReadFile("decode/testdata/samples/keys.json")
+	check(err)
+	var set jose.JSONWebKeySet
+	check(json.Unmarshal(keysData, &set))
+	fmt.Fprintf(b, "\nBatch verify, %d tokens per algorithm, one process, stdout to a pipe.\n\n", n)
+	fmt.Fprintf(b, "| algorithm | oidc verify - | tokens/s | peak RSS | go-jose alone, all cores | oidc / go-jose |\n|---|---|---|---|---|---|\n")
+	for _, k := range set.Keys {
+		signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(k.Algorithm), Key: k.Key},
+			(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", k.KeyID))
+		check(err)
+		tokens := make([]string, n)
+		var file strings.Builder
+		for i := range tokens {
+			obj, err := signer.Sign([]byte(fmt.Sprintf(`{"iss":"https://login.example.com","sub":"user-%d","aud":"oidc-cli","exp":1795604400,"iat":1795600800,"nonce":"n-%d","email":"user%d@example.com","name":"User %d"}`, i, i, i, i)))
+			check(err)
+			tokens[i], err = obj.CompactSerialize()
+			check(err)
+			file.WriteString(tokens[i] + "\n")
+		}
+		in := filepath.Join(tmp, "tokens-"+k.Algorithm)
+		check(os.WriteFile(in, []byte(file.String()), 0o644))
+
+		f, err := os.Open(in)
+		check(err)
+		c := exec.Command(oidc, "verify", "--json", "--jwks", "@decode/testdata/samples/jwks.json", "--issuer", "https://login.example.com",
+			"--client-id", "oidc-cli", "--time", "2026-11-25T10:30:00Z", "-")
+		c.Stdin = f
+		stdout, err := c.StdoutPipe()
+		check(err)
+		start := time.Now()
+		check(c.Start())
+		_, _ = io.Copy(io.Discard, stdout)
+		check(c.Wait())
+		took := time.Since(start)
+		f.Close()
+		rss := c.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB
+
+		// go-jose alone: parse and verify each token, on every core.
+		pub := k.Public()
+		start = time.Now()
+		var wg sync.WaitGroup
+		next := int64(-1)
+		for range runtime.NumCPU() {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := atomic.AddInt64(&next, 1)
+					if i >= int64(n) {
+						return
+					}
+					obj, err := jose.ParseSignedCompact(tokens[i], []jose.SignatureAlgorithm{jose.SignatureAlgorithm(k.Algorithm)})
+					check(err)
+					_, err = obj.Verify(pub.Key)
+					check(err)
+				}
+			}()
+		}
+		wg.Wait()
+		raw := time.Since(start)
+		fmt.Fprintf(b, "| %s | %s | %.0f | %.1f MiB | %s | %.0f%% of the rate |\n", k.Algorithm, ms(took), float64(n)/took.Seconds(),
+			float64(rss)/1024, ms(raw), 100*raw.Seconds()/took.Seconds())
+	}
 }
 
 func run(t *target) time.Duration {
