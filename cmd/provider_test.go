@@ -19,12 +19,19 @@ import (
 // and output.
 func runOIDC(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return runOIDCEnv(t, nil, args...)
+}
+
+// runOIDCEnv is runOIDC with environment variables (BROWSER, ...).
+func runOIDCEnv(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errOut bytes.Buffer
+	cache := t.TempDir()
 	io := &IO{In: strings.NewReader(""), Out: &out, Err: &errOut, Getenv: func(k string) string {
 		if k == "OIDC_CACHE_DIR" {
-			return t.TempDir()
+			return cache
 		}
-		return ""
+		return env[k]
 	}}
 	code := Run(context.Background(), args, io)
 	return code, out.String(), errOut.String()

@@ -97,6 +97,7 @@ JSON document per token for scripts, --jq filters it.`,
 	root.AddCommand(
 		newDecodeCmd(io, g),
 		newVerifyCmd(io, g),
+		newLoginCmd(io, g),
 		newVersionCmd(io),
 	)
 	return root

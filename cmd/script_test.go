@@ -14,7 +14,8 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"oidc": func() { os.Exit(Main()) },
+		"oidc":         func() { os.Exit(Main()) },
+		"fake-browser": fakeBrowser,
 	})
 }
 

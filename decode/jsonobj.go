@@ -308,3 +308,13 @@ func membersJSON(members []Member) json.RawMessage {
 	b.WriteByte('}')
 	return b.Bytes()
 }
+
+// ObjectMembers parses a JSON object (a userinfo response, say) keeping
+// member order and raw values.
+func ObjectMembers(data []byte) ([]Member, error) {
+	members, _, p := parseObject(data)
+	if p != nil {
+		return nil, fmt.Errorf("at byte %d: %s", p.offset, p.message)
+	}
+	return members, nil
+}

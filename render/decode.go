@@ -105,7 +105,7 @@ func (p *Printer) token(r *decode.Result) {
 		if r.Opaque.Recognised != "" {
 			rows = append(rows, row{key: "looks like", value: r.Opaque.Recognised})
 		}
-		rows = append(rows, row{key: "value", value: Sanitize(truncate(r.Raw, 48))})
+		rows = append(rows, row{key: "value", value: Sanitize(truncate(r.Raw, p.rawWidth()))})
 		p.table(rows)
 		p.paragraph("", p.t.Dim, capitalize(r.Opaque.Hint)+".")
 	case r.Signature != nil:
@@ -313,6 +313,14 @@ func (p *Printer) problem(r *decode.Result) {
 	p.line(indent, prefix, window, suffix)
 	caretCol := len(indent) + len([]rune(prefix)) + (e.Position - start)
 	p.line(strings.Repeat(" ", caretCol), p.t.Mark.Render("^"))
+}
+
+// rawWidth is how much of a raw credential to show.
+func (p *Printer) rawWidth() int {
+	if p.hideTokens {
+		return 12
+	}
+	return 48
 }
 
 func bytesCount(n int) string {

@@ -22,6 +22,8 @@ type Printer struct {
 	sections int
 	// verifying: the signature is checked below, not merely decoded.
 	verifying bool
+	// hideTokens: credentials are cut short (a login's tokens are live).
+	hideTokens bool
 }
 
 // NewPrinter writes to w with theme t, wrapping at width columns (0: never).
@@ -64,7 +66,7 @@ type row struct {
 
 const (
 	indent      = "  "
-	maxKeyWidth = 22
+	maxKeyWidth = 24
 	maxValWidth = 44 // descriptions align after values up to this wide
 )
 

@@ -129,6 +129,18 @@ var (
 // redirect the provider sends back, without following it. A redirect URI
 // on a port nothing listens on is fine.
 func Authorize(ctx context.Context, authURL, user string) (*url.URL, error) {
+	return AuthorizeWith(ctx, authURL, Choices{User: user})
+}
+
+// Choices are what the person at the browser does.
+type Choices struct {
+	User string
+	Deny bool // cancel at the login page: the client gets access_denied
+}
+
+// AuthorizeWith is Authorize with the person's choices.
+func AuthorizeWith(ctx context.Context, authURL string, ch Choices) (*url.URL, error) {
+	user := ch.User
 	jar, _ := cookiejar.New(nil)
 	redirect := errors.New("redirected to the client")
 	var final *url.URL
@@ -179,6 +191,14 @@ func Authorize(ctx context.Context, authURL, user string) (*url.URL, error) {
 			form.Set(string(h[1]), html.UnescapeString(string(h[2])))
 		}
 		if bytes.Contains(body, []byte(`name="login"`)) {
+			if ch.Deny {
+				abort := strings.TrimSuffix(action.String(), "/login") + "/abort"
+				next, err = http.NewRequestWithContext(ctx, http.MethodGet, abort, nil)
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
 			form.Set("login", user)
 			form.Set("password", "any password")
 		}

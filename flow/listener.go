@@ -1,0 +1,200 @@
+package flow
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"html"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Callback is what came back to the redirect URI.
+type Callback struct {
+	Params url.Values
+	// Via is "listener" or "paste".
+	Via string
+}
+
+// AuthError is an error response from the authorization endpoint
+// (RFC 6749 4.1.2.1), e.g. access_denied.
+type AuthError struct {
+	Code, Description, URI string
+}
+
+func (e *AuthError) Error() string {
+	s := "the issuer answered with error " + e.Code
+	if e.Description != "" {
+		s += ": " + e.Description
+	}
+	if e.URI != "" {
+		s += " (" + e.URI + ")"
+	}
+	return s
+}
+
+// callbackCheck validates a callback against what the flow sent.
+type callbackCheck struct {
+	state     string
+	issuer    string
+	issuerReq bool // the issuer advertises RFC 9207 iss
+}
+
+// errWrongState is a callback that is not for this flow: answered, ignored.
+var errWrongState = errors.New("the state parameter does not match the one this login sent: a callback from another login or a forged one")
+
+// check returns the callback's outcome: nil for a good one, an *AuthError
+// for an error response, errWrongState for one to ignore, or another error
+// that ends the flow (an RFC 9207 issuer mismatch).
+func (cc *callbackCheck) check(p url.Values) error {
+	if subtle.ConstantTimeCompare([]byte(p.Get("state")), []byte(cc.state)) != 1 {
+		return errWrongState
+	}
+	// RFC 9207: a response from another issuer is a mix-up attack. A
+	// response that carries an ID token may leave iss to the token.
+	iss, has := p["iss"]
+	switch {
+	case has && iss[0] != cc.issuer:
+		return fmt.Errorf("the callback's iss is %q, not the issuer this login started with (%s): an authorization server mix-up (RFC 9207)", iss[0], cc.issuer)
+	case !has && cc.issuerReq && p.Get("id_token") == "":
+		return fmt.Errorf("the issuer advertises authorization_response_iss_parameter_supported but the callback has no iss (RFC 9207)")
+	}
+	if e := p.Get("error"); e != "" {
+		return &AuthError{Code: e, Description: p.Get("error_description"), URI: p.Get("error_uri")}
+	}
+	if p.Get("code") == "" {
+		return errors.New("the callback has neither a code nor an error")
+	}
+	return nil
+}
+
+// Listener receives the redirect of one login on a loopback address.
+type Listener struct {
+	ln     net.Listener
+	srv    *http.Server
+	path   string
+	uri    string
+	check  *callbackCheck
+	result chan callbackResult
+	once   sync.Once
+}
+
+type callbackResult struct {
+	cb  *Callback
+	err error
+}
+
+// Listen binds the redirect URI's loopback address. redirectURI may be
+// empty (127.0.0.1, port, /callback). Its host must be loopback; localhost
+// binds 127.0.0.1.
+func Listen(redirectURI string, port int) (*Listener, error) {
+	if redirectURI == "" {
+		redirectURI = "http://127.0.0.1:" + strconv.Itoa(port) + "/callback"
+	}
+	u, err := url.Parse(redirectURI)
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return nil, fmt.Errorf("--redirect-uri %q: must be http://127.0.0.1, http://[::1] or http://localhost with a path", redirectURI)
+	}
+	host := u.Hostname()
+	if !IsLoopback(host) {
+		return nil, fmt.Errorf("--redirect-uri %q: the host must be a loopback address or localhost: the listener never binds other interfaces", redirectURI)
+	}
+	bind := host
+	if strings.EqualFold(host, "localhost") {
+		bind = "127.0.0.1"
+	}
+	p := u.Port()
+	if p == "" {
+		p = strconv.Itoa(port)
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(bind, p))
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen for the callback on %s: %v", net.JoinHostPort(bind, p), err)
+	}
+	// The redirect URI names the port actually bound.
+	u.Host = net.JoinHostPort(host, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	l := &Listener{ln: ln, path: u.Path, uri: u.String(), result: make(chan callbackResult, 1)}
+	l.srv = &http.Server{Handler: l, ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+	return l, nil
+}
+
+// RedirectURI is the redirect URI to send, with the bound port.
+func (l *Listener) RedirectURI() string { return l.uri }
+
+// Serve answers callbacks until one is good (or ends the flow), then
+// stops. Call it once, after setting the expected state.
+func (l *Listener) serve(check *callbackCheck) {
+	l.check = check
+	go func() { _ = l.srv.Serve(l.ln) }()
+}
+
+// Close stops the listener.
+func (l *Listener) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = l.srv.Shutdown(ctx)
+}
+
+func (l *Listener) deliver(r callbackResult) {
+	l.once.Do(func() { l.result <- r })
+}
+
+func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != l.path {
+		http.NotFound(w, r)
+		return
+	}
+	var params url.Values
+	switch r.Method {
+	case http.MethodGet:
+		params = r.URL.Query()
+	case http.MethodPost: // response_mode=form_post
+		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+		if err := r.ParseForm(); err != nil {
+			page(w, http.StatusBadRequest, "Login failed", "The callback could not be read: "+err.Error())
+			return
+		}
+		params = r.PostForm
+	default:
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if len(params) == 0 {
+		// A browser fetching the bare path (favicon, a reload): not a callback.
+		page(w, http.StatusBadRequest, "Waiting for the login", "This address receives the login's redirect; nothing came with this request.")
+		return
+	}
+	switch err := l.check.check(params); {
+	case err == nil:
+		page(w, http.StatusOK, "Signed in", "oidc received the authorization code. You can close this tab and return to the terminal.")
+		l.deliver(callbackResult{cb: &Callback{Params: params, Via: "listener"}})
+	case errors.Is(err, errWrongState):
+		page(w, http.StatusBadRequest, "Not this login", err.Error()+". This tab was ignored; the login is still waiting.")
+	default:
+		page(w, http.StatusBadRequest, "Login failed", err.Error()+". Return to the terminal for details.")
+		l.deliver(callbackResult{err: err})
+	}
+}
+
+// page writes a self-contained page: no scripts, styles or images from
+// anywhere.
+func page(w http.ResponseWriter, status int, title, msg string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `<!doctype html><html><head><meta charset="utf-8"><title>oidc: %[1]s</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em}h1{font-size:1.4em}</style></head>
+<body><h1>%[1]s</h1><p>%[2]s</p></body></html>
+`, html.EscapeString(title), html.EscapeString(msg))
+}
