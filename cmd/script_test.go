@@ -14,8 +14,9 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"oidc":         func() { os.Exit(Main()) },
-		"fake-browser": fakeBrowser,
+		"oidc":           func() { os.Exit(Main()) },
+		"fake-browser":   fakeBrowser,
+		"chrome-browser": chromeBrowser,
 	})
 }
 
