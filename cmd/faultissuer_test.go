@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -210,3 +211,59 @@ func TestLoginFaults(t *testing.T) {
 		}
 	})
 }
+
+// TestLoginTraces: --trace, --trace-file and --curl show the exchanges
+// with the issuer and never its secrets.
+func TestLoginTraces(t *testing.T) {
+	fi := newFaultIssuer(t, "")
+	har := t.TempDir() + "/login.har"
+	code, _, errOut := runOIDCEnv(t, map[string]string{"BROWSER": "fake-browser", "OIDC_CLIENT_SECRET": "s3cr3t-value"},
+		"login", "--issuer", fi.srv.URL, "--client-id", "cli", "--auth-method", "client_secret_post", "--trace", "--curl", "--trace-file", har, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	data, err := os.ReadFile(har)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(har); st.Mode().Perm() != 0o600 {
+		t.Errorf("the HAR file is %v, want 0600", st.Mode().Perm())
+	}
+	var doc struct {
+		Log struct {
+			Entries []struct {
+				Request struct {
+					Method, URL string
+					PostData    *struct{ Text string }
+				}
+				Response struct{ Status int }
+			}
+		}
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	tokenSeen := false
+	for _, e := range doc.Log.Entries {
+		if strings.HasSuffix(e.Request.URL, "/token") && e.Response.Status == 200 && e.Request.PostData != nil {
+			tokenSeen = strings.Contains(e.Request.PostData.Text, "grant_type=authorization_code")
+		}
+	}
+	if !tokenSeen || len(doc.Log.Entries) < 4 {
+		t.Errorf("HAR lacks the token request: %s", data)
+	}
+	for _, where := range []string{string(data), errOut} {
+		if strings.Contains(where, "s3cr3t-value") || regexpCode.MatchString(where) {
+			t.Errorf("a secret reached a trace:\n%s", where)
+		}
+	}
+	for _, want := range []string{"> POST " + fi.srv.URL + "/token", "client_secret=%5BREDACTED%5D", `--data-urlencode "code=$OIDC_CODE"`,
+		`--data-urlencode "client_secret=$OIDC_CLIENT_SECRET"`, `--data-urlencode "code_verifier=$OIDC_CODE_VERIFIER"`} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+}
+
+// regexpCode matches an unredacted code in a form body.
+var regexpCode = regexp.MustCompile(`code=[A-Za-z0-9_-]{16,}`)

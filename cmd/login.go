@@ -18,6 +18,7 @@ import (
 
 	"github.com/oidcdev/oidc/decode"
 	"github.com/oidcdev/oidc/flow"
+	"github.com/oidcdev/oidc/internal/version"
 	"github.com/oidcdev/oidc/render"
 )
 
@@ -35,8 +36,8 @@ type LoginOptions struct {
 	NoBrowser, AllowHTTP, Insecure                    bool
 	CAFile                                            string
 	Timeout, HTTPTimeout, Leeway                      time.Duration
-	JSON, ShowTokens, Trace, TraceSecrets             bool
-	JQ                                                string
+	JSON, ShowTokens, Trace, TraceSecrets, Curl       bool
+	JQ, TraceFile                                     string
 }
 
 func newLoginCmd(io *IO, g *GlobalOptions) *cobra.Command {
@@ -106,7 +107,9 @@ waiting; an RFC 9207 iss that is not the issuer ends it.`,
 	f.StringVar(&opts.JQ, "jq", "", "filter the JSON with a jq `expression`")
 	f.BoolVar(&opts.ShowTokens, "show-tokens", false, "print raw tokens in full")
 	f.BoolVar(&opts.Trace, "trace", false, "write every HTTP exchange with the issuer to stderr, secrets redacted")
-	f.BoolVar(&opts.TraceSecrets, "trace-secrets", false, "with --trace: do not redact secrets")
+	f.StringVar(&opts.TraceFile, "trace-file", "", "write every HTTP exchange with the issuer to this HAR `file` (created 0600), secrets redacted")
+	f.BoolVar(&opts.Curl, "curl", false, "print each request to the issuer as a curl command on stderr, secrets as shell variables")
+	f.BoolVar(&opts.TraceSecrets, "trace-secrets", false, "with --trace, --trace-file or --curl: do not redact secrets")
 	return c
 }
 
@@ -205,8 +208,27 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 		}
 	}
 	var rt http.RoundTripper = tr
-	if opts.Trace {
-		rt = &flow.TraceTransport{Next: rt, Out: io.Err, ShowSecrets: opts.TraceSecrets}
+	var har *flow.HAR
+	if opts.Trace || opts.TraceFile != "" || opts.Curl {
+		tt := &flow.TraceTransport{Next: rt, ShowSecrets: opts.TraceSecrets}
+		if opts.Trace {
+			tt.Out = io.Err
+		}
+		if opts.Curl {
+			tt.Curl = io.Err
+		}
+		if opts.TraceFile != "" {
+			har = flow.NewHAR(version.Get().Version)
+			tt.HAR = har
+			// Written however the login ends: a failed one is when it is
+			// wanted most.
+			defer func() {
+				if err := har.WriteFile(opts.TraceFile); err != nil {
+					render.ErrorLine(io.Err, errTheme, "--trace-file: "+err.Error())
+				}
+			}()
+		}
+		rt = tt
 	}
 
 	report := &render.LoginReport{Issuer: opts.Issuer, ClientID: opts.ClientID, Scopes: strings.Fields(opts.Scope), Checks: []decode.Check{}, Hints: []string{}}

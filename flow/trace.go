@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Redacted replaces secrets in traces.
@@ -25,11 +26,15 @@ var secretParams = map[string]bool{
 
 var secretHeaders = map[string]bool{"Authorization": true, "Cookie": true, "Set-Cookie": true, "Proxy-Authorization": true, "Dpop": true}
 
-// TraceTransport writes every exchange with the issuer to Out: method, URL,
-// status, headers and bodies, with secrets redacted unless ShowSecrets.
+// TraceTransport records every exchange with the issuer: as text to Out
+// (method, URL, status, headers, bodies), into HAR, and as equivalent curl
+// commands to Curl; each is off when nil. Secrets are redacted unless
+// ShowSecrets.
 type TraceTransport struct {
 	Next        http.RoundTripper
 	Out         io.Writer
+	HAR         *HAR
+	Curl        io.Writer
 	ShowSecrets bool
 	mu          sync.Mutex
 }
@@ -45,7 +50,26 @@ func (t *TraceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if next == nil {
 		next = http.DefaultTransport
 	}
+	started := time.Now()
 	resp, err := next.RoundTrip(req)
+	took := time.Since(started)
+	var respBody []byte
+	if err == nil {
+		respBody, _ = io.ReadAll(io.LimitReader(resp.Body, MaxDocument+1))
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(respBody))
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.Curl != nil {
+		io.WriteString(t.Curl, curlCommand(req, reqBody, t.ShowSecrets))
+	}
+	if t.HAR != nil {
+		t.HAR.add(t, req, reqBody, resp, respBody, started, took)
+	}
+	if t.Out == nil {
+		return resp, err
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "> %s %s\n", req.Method, t.redactURL(req.URL))
 	t.headers(&b, "> ", req.Header)
@@ -55,41 +79,48 @@ func (t *TraceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		fmt.Fprintf(&b, "< error: %v\n", err)
 	} else {
-		respBody, _ := io.ReadAll(io.LimitReader(resp.Body, MaxDocument+1))
-		resp.Body.Close()
-		resp.Body = io.NopCloser(bytes.NewReader(respBody))
 		fmt.Fprintf(&b, "< %s %s\n", resp.Proto, resp.Status)
 		t.headers(&b, "< ", resp.Header)
 		if len(respBody) > 0 {
 			fmt.Fprintf(&b, "<\n< %s\n", t.redactBody(respBody, resp.Header.Get("Content-Type")))
 		}
 	}
-	t.mu.Lock()
 	io.WriteString(t.Out, b.String())
-	t.mu.Unlock()
 	return resp, err
 }
 
 func (t *TraceTransport) headers(b *strings.Builder, prefix string, h http.Header) {
+	for _, kv := range t.headerList(h) {
+		fmt.Fprintf(b, "%s%s: %s\n", prefix, kv[0], kv[1])
+	}
+}
+
+// headerList is the headers in name order, secrets redacted.
+func (t *TraceTransport) headerList(h http.Header) [][2]string {
 	names := make([]string, 0, len(h))
 	for k := range h {
 		names = append(names, k)
 	}
 	sort.Strings(names)
+	var out [][2]string
 	for _, k := range names {
 		for _, v := range h[k] {
 			if secretHeaders[http.CanonicalHeaderKey(k)] && !t.ShowSecrets {
-				// Keep an auth scheme (Basic, Bearer, DPoP): it says how
-				// the client authenticated.
-				if scheme, _, ok := strings.Cut(v, " "); ok && !strings.Contains(scheme, "=") {
-					v = scheme + " " + Redacted
-				} else {
-					v = Redacted
-				}
+				v = redactHeader(v)
 			}
-			fmt.Fprintf(b, "%s%s: %s\n", prefix, k, v)
+			out = append(out, [2]string{k, v})
 		}
 	}
+	return out
+}
+
+// redactHeader keeps an auth scheme (Basic, Bearer, DPoP), which says how
+// the client authenticated, and hides the rest.
+func redactHeader(v string) string {
+	if scheme, _, ok := strings.Cut(v, " "); ok && !strings.Contains(scheme, "=") {
+		return scheme + " " + Redacted
+	}
+	return Redacted
 }
 
 func (t *TraceTransport) redactURL(u *url.URL) string {

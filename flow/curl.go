@@ -1,0 +1,76 @@
+package flow
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// shellVars name the secrets of a replayed request: the curl command
+// refers to them instead of spelling them out.
+var shellVars = map[string]string{
+	"client_secret": "$OIDC_CLIENT_SECRET", "code": "$OIDC_CODE", "code_verifier": "$OIDC_CODE_VERIFIER",
+	"refresh_token": "$OIDC_REFRESH_TOKEN", "client_assertion": "$OIDC_CLIENT_ASSERTION", "password": "$OIDC_PASSWORD",
+	"device_code": "$OIDC_DEVICE_CODE", "subject_token": "$OIDC_SUBJECT_TOKEN", "actor_token": "$OIDC_ACTOR_TOKEN",
+}
+
+// curlCommand is a shell command that sends req again. Secrets are shell
+// variables unless showSecrets.
+func curlCommand(req *http.Request, body []byte, showSecrets bool) string {
+	var b strings.Builder
+	b.WriteString("curl -sS")
+	if req.Method != http.MethodGet {
+		b.WriteString(" -X " + req.Method)
+	}
+	b.WriteString(" " + shellQuote(req.URL.String()))
+	names := make([]string, 0, len(req.Header))
+	for k := range req.Header {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		for _, v := range req.Header[k] {
+			if strings.EqualFold(k, "Authorization") && !showSecrets {
+				switch scheme, _, _ := strings.Cut(v, " "); strings.ToLower(scheme) {
+				case "basic":
+					b.WriteString(` -u "$OIDC_CLIENT_ID:$OIDC_CLIENT_SECRET"`)
+				default:
+					fmt.Fprintf(&b, ` -H "Authorization: %s $OIDC_ACCESS_TOKEN"`, scheme)
+				}
+				continue
+			}
+			if strings.EqualFold(k, "Content-Type") && strings.HasPrefix(v, "application/x-www-form-urlencoded") {
+				continue // --data-urlencode sets it
+			}
+			b.WriteString(" -H " + shellQuote(k+": "+v))
+		}
+	}
+	if len(body) > 0 {
+		if form, err := url.ParseQuery(string(body)); err == nil && strings.HasPrefix(req.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+			keys := make([]string, 0, len(form))
+			for k := range form {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				for _, v := range form[k] {
+					if sv, secret := shellVars[k]; secret && !showSecrets {
+						fmt.Fprintf(&b, ` --data-urlencode "%s=%s"`, k, sv)
+					} else {
+						b.WriteString(" --data-urlencode " + shellQuote(k+"="+v))
+					}
+				}
+			}
+		} else {
+			b.WriteString(" --data-binary " + shellQuote(string(body)))
+		}
+	}
+	return b.String() + "\n"
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
