@@ -15,7 +15,8 @@ import (
 // a person at a browser without JavaScript. It logs in on the provider's
 // pages and follows the redirect to oidc's listener. Its environment says
 // what to do: FAKE_BROWSER_DENY (cancel), FAKE_BROWSER_FORGE (first send a
-// forged callback), FAKE_BROWSER_ISS (rewrite the callback's iss).
+// forged callback), FAKE_BROWSER_ISS (rewrite the callback's iss),
+// FAKE_BROWSER_INSECURE (trust a test issuer's certificate).
 func fakeBrowser() {
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: fake-browser URL")
@@ -23,7 +24,7 @@ func fakeBrowser() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	ch := testprovider.Choices{User: "alice", Deny: os.Getenv("FAKE_BROWSER_DENY") != ""}
+	ch := testprovider.Choices{User: "alice", Deny: os.Getenv("FAKE_BROWSER_DENY") != "", InsecureTLS: os.Getenv("FAKE_BROWSER_INSECURE") != ""}
 	cb, err := testprovider.AuthorizeWith(ctx, os.Args[1], ch)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "fake-browser:", err)

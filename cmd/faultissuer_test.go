@@ -1,10 +1,13 @@
 package cmd
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -36,6 +39,10 @@ type faultIssuer struct {
 type authRequest struct{ nonce, challenge, clientID string }
 
 func newFaultIssuer(t *testing.T, fault string) *faultIssuer {
+	return newFaultIssuerTLS(t, fault, false)
+}
+
+func newFaultIssuerTLS(t *testing.T, fault string, useTLS bool) *faultIssuer {
 	t.Helper()
 	data, err := os.ReadFile("../decode/testdata/samples/keys.json")
 	if err != nil {
@@ -46,7 +53,11 @@ func newFaultIssuer(t *testing.T, fault string) *faultIssuer {
 		t.Fatal(err)
 	}
 	fi := &faultIssuer{key: set.Keys[0], fault: fault, codes: map[string]authRequest{}}
-	fi.srv = httptest.NewServer(fi)
+	if useTLS {
+		fi.srv = httptest.NewTLSServer(fi)
+	} else {
+		fi.srv = httptest.NewServer(fi)
+	}
 	t.Cleanup(fi.srv.Close)
 	return fi
 }
@@ -133,6 +144,11 @@ func (fi *faultIssuer) token(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(502)
 		w.Write([]byte("<html><body>Bad Gateway</body></html>"))
 		return
+	case "require-origin":
+		if r.Header.Get("Origin") != "http://localhost:3000" {
+			jsonReply(w, 400, map[string]string{"error": "invalid_request", "error_description": "AADSTS9002327: Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests."})
+			return
+		}
 	case "slow":
 		select {
 		case <-time.After(5 * time.Second):
@@ -267,3 +283,66 @@ func TestLoginTraces(t *testing.T) {
 
 // regexpCode matches an unredacted code in a form body.
 var regexpCode = regexp.MustCompile(`code=[A-Za-z0-9_-]{16,}`)
+
+// TestLoginQuirks: the knobs real issuers need.
+func TestLoginQuirks(t *testing.T) {
+	browser := map[string]string{"BROWSER": "fake-browser"}
+	t.Run("header on token requests", func(t *testing.T) {
+		fi := newFaultIssuer(t, "require-origin")
+		code, _, errOut := runOIDCEnv(t, browser, "login", "--issuer", fi.srv.URL, "--client-id", "cli", "--json")
+		if code != ExitNetwork || !strings.Contains(errOut, "AADSTS9002327") {
+			t.Fatalf("without Origin: exit %d\n%s", code, errOut)
+		}
+		code, _, errOut = runOIDCEnv(t, browser, "login", "--issuer", fi.srv.URL, "--client-id", "cli", "--header", "Origin: http://localhost:3000", "--json")
+		if code != 0 {
+			t.Fatalf("with Origin: exit %d\n%s", code, errOut)
+		}
+	})
+	t.Run("private CA and --insecure", func(t *testing.T) {
+		fi := newFaultIssuerTLS(t, "", true)
+		t.Setenv("FAKE_BROWSER_INSECURE", "1") // the browser trusts it; oidc must be told
+		code, _, errOut := runOIDCEnv(t, browser, "login", "--issuer", fi.srv.URL, "--client-id", "cli", "--json", "--timeout", "20s")
+		if code != ExitNetwork || !strings.Contains(errOut, "certificate") {
+			t.Fatalf("untrusted CA: exit %d\n%s", code, errOut)
+		}
+		ca := t.TempDir() + "/ca.pem"
+		cert := fi.srv.Certificate()
+		if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if code, _, errOut = runOIDCEnv(t, browser, "login", "--issuer", fi.srv.URL, "--client-id", "cli", "--ca-file", ca, "--json", "--timeout", "20s"); code != 0 {
+			t.Fatalf("--ca-file: exit %d\n%s", code, errOut)
+		}
+		code, _, errOut = runOIDCEnv(t, browser, "login", "--issuer", fi.srv.URL, "--client-id", "cli", "--insecure", "--json", "--timeout", "20s")
+		if code != 0 || !strings.Contains(errOut, "--insecure: TLS certificates are NOT verified") {
+			t.Fatalf("--insecure: exit %d\n%s", code, errOut)
+		}
+	})
+	t.Run("Ctrl-C exits 130 and frees the port", func(t *testing.T) {
+		fi := newFaultIssuer(t, "")
+		ctx, cancel := context.WithCancel(context.Background())
+		var errOut strings.Builder
+		io := &IO{In: strings.NewReader(""), Out: &strings.Builder{}, Err: &errOut, Getenv: func(k string) string {
+			if k == "BROWSER" {
+				return "true" // opens nothing: the login waits
+			}
+			return ""
+		}}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		time.AfterFunc(300*time.Millisecond, cancel)
+		code := Run(ctx, []string{"login", "--issuer", fi.srv.URL, "--client-id", "cli", "--port", itoa(port)}, io)
+		if code != ExitInterrupted || !strings.Contains(errOut.String(), "oidc: interrupted") {
+			t.Fatalf("exit %d\n%s", code, errOut.String())
+		}
+		again, err := net.Listen("tcp", "127.0.0.1:"+itoa(port))
+		if err != nil {
+			t.Fatalf("the listener was left open: %v", err)
+		}
+		again.Close()
+	})
+}
