@@ -321,8 +321,8 @@ func TestLoginQuirks(t *testing.T) {
 	t.Run("Ctrl-C exits 130 and frees the port", func(t *testing.T) {
 		fi := newFaultIssuer(t, "")
 		ctx, cancel := context.WithCancel(context.Background())
-		var errOut strings.Builder
-		io := &IO{In: strings.NewReader(""), Out: &strings.Builder{}, Err: &errOut, Getenv: func(k string) string {
+		var errOut syncBuffer
+		io := &IO{In: strings.NewReader(""), Out: &syncBuffer{}, Err: &errOut, Getenv: func(k string) string {
 			if k == "BROWSER" {
 				return "true" // opens nothing: the login waits
 			}

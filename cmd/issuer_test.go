@@ -119,7 +119,8 @@ func cmdIssuer(ts *testscript.TestScript, neg bool, args []string) {
 		jwks, err := os.ReadFile(filepath.Join(ts.Getenv("SAMPLES"), "jwks.json"))
 		ts.Check(err)
 		ti.jwks = jwks
-		ti.srv = httptest.NewServer(ti)
+		ti.srv = httptest.NewUnstartedServer(ti)
+		ti.srv.Start() // after ti.srv is set: handlers read its URL
 		ts.Defer(ti.srv.Close)
 		ts.Setenv("ISSUER", ti.srv.URL)
 		st.issuer = ti

@@ -147,7 +147,7 @@ func TestLoginRealProvider(t *testing.T) {
 	t.Run("no browser: the redirect URL pasted on stdin", func(t *testing.T) {
 		inR, inW := io.Pipe()
 		errR, errW := io.Pipe()
-		var out strings.Builder
+		var out syncBuffer
 		ioo := &IO{In: inR, Out: &out, Err: errW, Getenv: func(k string) string {
 			if k == "OIDC_CACHE_DIR" {
 				return t.TempDir()

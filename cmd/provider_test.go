@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,7 +26,7 @@ func runOIDC(t *testing.T, args ...string) (int, string, string) {
 // runOIDCEnv is runOIDC with environment variables (BROWSER, ...).
 func runOIDCEnv(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errOut bytes.Buffer
+	var out, errOut syncBuffer
 	cache := t.TempDir()
 	io := &IO{In: strings.NewReader(""), Out: &out, Err: &errOut, Getenv: func(k string) string {
 		if k == "OIDC_CACHE_DIR" {
@@ -35,6 +36,25 @@ func runOIDCEnv(t *testing.T, env map[string]string, args ...string) (int, strin
 	}}
 	code := Run(context.Background(), args, io)
 	return code, out.String(), errOut.String()
+}
+
+// syncBuffer is a buffer that a browser process's output copier may write
+// while the test reads it (with a real terminal, stderr is a file).
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // loginTokens walks a real authorization code flow with PKCE against the
