@@ -30,6 +30,9 @@ func fakeBrowser() {
 		fmt.Fprintln(os.Stderr, "fake-browser:", err)
 		os.Exit(1)
 	}
+	if cb == nil {
+		return // form_post: already delivered
+	}
 	if os.Getenv("FAKE_BROWSER_FORGE") != "" {
 		forged := *cb
 		q := forged.Query()

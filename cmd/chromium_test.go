@@ -132,5 +132,5 @@ func TestLoginChromium(t *testing.T) {
 	// A valid login means Chromium filled the provider's pages and its
 	// redirect reached the listener.
 	checkStatus(t, rep.IDToken, map[string]string{"signature": "pass", "nonce": "pass"})
-	t.Logf("full login with Chromium: %s", time.Since(start).Round(time.Millisecond))
+	t.Logf("full login with Chromium: %s; timeline %+v", time.Since(start).Round(time.Millisecond), rep.Timeline)
 }

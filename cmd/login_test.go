@@ -59,6 +59,17 @@ func TestLoginRealProvider(t *testing.T) {
 		}
 	})
 
+	t.Run("response_mode form_post", func(t *testing.T) {
+		code, out, errOut := login(browser, "--client-id", testprovider.PublicClient, "--response-mode", "form_post", "--json")
+		rep := loginJSON(t, code, out, errOut)
+		if code != 0 || !rep.Valid {
+			t.Fatalf("exit %d\n%s", code, errOut)
+		}
+		if !strings.Contains(errOut, "response_mode=form_post") {
+			t.Errorf("form_post was not requested: %s", errOut)
+		}
+	})
+
 	t.Run("human output", func(t *testing.T) {
 		code, out, errOut := login(browser, "--client-id", testprovider.PublicClient)
 		if code != 0 {

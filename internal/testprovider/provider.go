@@ -128,7 +128,8 @@ var (
 // Authorize sends the browser's part of an authorization request: it opens
 // authURL, logs in as user (any password), gives consent, and returns the
 // redirect the provider sends back, without following it. A redirect URI
-// on a port nothing listens on is fine.
+// on a port nothing listens on is fine. With response_mode=form_post it
+// posts the response to the client itself and returns nil.
 func Authorize(ctx context.Context, authURL, user string) (*url.URL, error) {
 	return AuthorizeWith(ctx, authURL, Choices{User: user})
 }
@@ -197,6 +198,19 @@ func AuthorizeWith(ctx context.Context, authURL string, ch Choices) (*url.URL, e
 		form := url.Values{}
 		for _, h := range hiddenNV.FindAllSubmatch(body, -1) {
 			form.Set(string(h[1]), html.UnescapeString(string(h[2])))
+		}
+		if action.Path == "/callback" {
+			// response_mode=form_post: the page posts the response to
+			// the client, as its script would.
+			resp, err := client.PostForm(action.String(), form)
+			if err != nil {
+				return nil, err
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return nil, fmt.Errorf("form_post to %s: %s", action, resp.Status)
+			}
+			return nil, nil
 		}
 		if bytes.Contains(body, []byte(`name="login"`)) {
 			if ch.Deny {
