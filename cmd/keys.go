@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -62,7 +61,7 @@ func (s *keySource) forToken(ctx context.Context, r *decode.Result) (*resolved, 
 	}
 	issuer, pinned := s.issuer, true
 	if issuer == "" {
-		iss, ok := tokenIssuer(r)
+		iss, ok := r.StringClaim("iss")
 		if !ok {
 			return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("no key source: the token has no iss to discover keys from; pass --issuer, --jwks, --key or --secret")}
 		}
@@ -80,20 +79,6 @@ func (s *keySource) forToken(ctx context.Context, r *decode.Result) (*resolved, 
 		off = ik.offset
 	}
 	return &resolved{keys: ks, issuer: issuer, pinned: pinned, discoveredAlgs: ik.md.IDTokenSigningAlgs, clockOffset: off}, nil
-}
-
-func tokenIssuer(r *decode.Result) (string, bool) {
-	for _, m := range r.Claims {
-		if m.Name == "iss" {
-			var s string
-			if len(m.Value) > 0 && m.Value[0] == '"' {
-				if err := json.Unmarshal(m.Value, &s); err == nil && s != "" {
-					return s, true
-				}
-			}
-		}
-	}
-	return "", false
 }
 
 func (s *keySource) discover(ctx context.Context, issuer string) *issuerKeys {

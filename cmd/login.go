@@ -317,7 +317,7 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 	if idToken, _ := res.Token.Extra("id_token").(string); idToken != "" {
 		r := decode.Token(idToken, src, "id_token", decode.Options{})
 		report.IDToken = decode.Verify(r, keys, vopts)
-		idSub, _ = claimString(r, "sub")
+		idSub, _ = r.StringClaim("sub")
 	} else if containsString(report.Scopes, "openid") {
 		report.Checks = append(report.Checks, decode.Check{ID: "id_token", Status: decode.Fail,
 			Message: "the scope had openid but the token response has no id_token", Hint: "the issuer treated the request as plain OAuth: check the client's OpenID settings"})
@@ -369,16 +369,6 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
-func claimString(r *decode.Result, name string) (string, bool) {
-	for _, m := range r.Claims {
-		if m.Name == name {
-			var s string
-			return s, json.Unmarshal(m.Value, &s) == nil
-		}
-	}
-	return "", false
-}
-
 // loginError maps a failed login to its exit code: anything the issuer or
 // the network did is 3.
 func loginError(err error) error {
@@ -405,7 +395,7 @@ func accessTokenReport(at string, keys *decode.KeySet, opts *LoginOptions, base 
 		return nil
 	}
 	r := decode.Token(at, decode.Source{Form: "token_response"}, "access_token", decode.Options{})
-	if typ, _ := headerString(r, "typ"); strings.EqualFold(strings.TrimPrefix(strings.ToLower(typ), "application/"), "at+jwt") {
+	if typ, _ := r.StringHeader("typ"); strings.EqualFold(strings.TrimPrefix(strings.ToLower(typ), "application/"), "at+jwt") {
 		o := base
 		o.Profile, o.Nonce, o.AccessToken, o.MaxAge, o.DiscoveredAlgorithms = decode.ProfileAccess, "", "", 0, nil
 		o.Audience = opts.Resources
@@ -420,16 +410,6 @@ func accessTokenReport(at string, keys *decode.KeySet, opts *LoginOptions, base 
 	}
 	return &decode.Verification{Valid: true, Profile: decode.ProfileAccess, Token: r,
 		Checks: []decode.Check{{ID: "format", Status: decode.Skip, Message: msg}}}
-}
-
-func headerString(r *decode.Result, name string) (string, bool) {
-	for _, m := range r.HeaderMembers {
-		if m.Name == name {
-			var s string
-			return s, json.Unmarshal(m.Value, &s) == nil
-		}
-	}
-	return "", false
 }
 
 // tokenResponseChecks looks at the token response itself: quirks of real
@@ -497,17 +477,8 @@ func userinfoChecks(rep *render.LoginReport, body []byte, status int, err error,
 		rep.Checks = append(rep.Checks, decode.Check{ID: "userinfo_sub", Status: decode.Pass, Found: sub, Message: "userinfo's sub is the ID token's"})
 	}
 	if groups && rep.IDToken != nil {
-		if _, inID := claimString(rep.IDToken.Token, "groups"); !inID && !hasClaim(rep.IDToken.Token, "groups") {
+		if !rep.IDToken.Token.HasClaim("groups") {
 			rep.Hints = append(rep.Hints, "groups is in userinfo but not in the ID token: Okta's org authorization server, for one, sends groups only there")
 		}
 	}
-}
-
-func hasClaim(r *decode.Result, name string) bool {
-	for _, m := range r.Claims {
-		if m.Name == name {
-			return true
-		}
-	}
-	return false
 }

@@ -151,3 +151,12 @@ func (r *Result) HasWarning(code string) bool {
 	}
 	return false
 }
+
+// StringClaim returns a payload claim that is a JSON string.
+func (r *Result) StringClaim(name string) (string, bool) { return stringMember(r.Claims, name) }
+
+// HasClaim reports whether the payload has the claim.
+func (r *Result) HasClaim(name string) bool { return has(r.Claims, name) }
+
+// StringHeader returns a header parameter that is a JSON string.
+func (r *Result) StringHeader(name string) (string, bool) { return stringMember(r.HeaderMembers, name) }

@@ -156,10 +156,10 @@ func (p *Printer) heading(r *decode.Result) {
 			kind += " " + r.Serialization
 		}
 		parts = append(parts, kind)
-		if alg, ok := headerString(r, "alg"); ok {
+		if alg, ok := r.StringHeader("alg"); ok {
 			parts = append(parts, Sanitize(alg))
 		}
-		if enc, ok := headerString(r, "enc"); ok {
+		if enc, ok := r.StringHeader("enc"); ok {
 			parts = append(parts, Sanitize(enc))
 		}
 	case decode.KindOpaque:
@@ -176,15 +176,6 @@ func (p *Printer) heading(r *decode.Result) {
 		title += p.t.Dim.Render("  " + name)
 	}
 	p.line(title)
-}
-
-func headerString(r *decode.Result, name string) (string, bool) {
-	for _, m := range r.HeaderMembers {
-		if m.Name == name && len(m.Value) > 0 && m.Value[0] == '"' {
-			return jsonValue(m.Value), true
-		}
-	}
-	return "", false
 }
 
 func (p *Printer) headerRows(r *decode.Result) []row {

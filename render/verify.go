@@ -119,23 +119,14 @@ func (p *Printer) verdict(v *decode.Verification) {
 // describe says what was verified, for the verdict line.
 func describe(v *decode.Verification) string {
 	s := "  " + v.Profile + " token"
-	if sub, ok := claim(v, "sub"); ok {
-		s += ", sub " + sub
-	}
-	return Sanitize(s)
-}
-
-func claim(v *decode.Verification, name string) (string, bool) {
 	r := v.Token
 	if v.Nested != nil {
 		r = v.Nested
 	}
-	for _, m := range r.Claims {
-		if m.Name == name && len(m.Value) > 0 && m.Value[0] == '"' {
-			return jsonValue(m.Value), true
-		}
+	if sub, ok := r.StringClaim("sub"); ok {
+		s += ", sub " + sub
 	}
-	return "", false
+	return Sanitize(s)
 }
 
 // VerificationLine prints one line per token, for batches.
