@@ -86,44 +86,54 @@ func runDecode(ctx context.Context, opts *DecodeOptions, io *IO) error {
 			return &ExitError{Code: ExitUsage, Err: err}
 		}
 	}
-	inputs, err := collectInputs(ctx, opts.Inputs, io)
+	// Units stream: stdin lines are decoded and printed as they come, so
+	// memory stays flat however long the input is.
+	units, _, err := inputUnits(ctx, opts.Inputs, io)
 	if err != nil {
 		return err
 	}
-	var results []*decode.Result
-	for _, in := range inputs {
-		results = append(results, decode.Input(in.data, in.src, dopts)...)
-	}
-
+	var jw *render.JSONWriter
+	var p *render.Printer
 	if opts.JSON || jq != nil {
-		jw := render.NewJSONWriter(io.Out, jq, io.OutTTY)
+		jw = render.NewJSONWriter(io.Out, jq, io.OutTTY)
+	} else {
+		p = render.NewPrinter(io.Out, io.OutTheme(opts.Global), io.Width)
+	}
+	errTheme := io.ErrTheme(opts.Global)
+	failed, total := 0, 0
+	for u := range units {
+		results := decode.Input(u.data, u.src, dopts)
+		total += len(results)
+		if jw != nil {
+			for _, r := range results {
+				if err := jw.Write(ctx, r); err != nil {
+					jw.Flush()
+					return &ExitError{Code: ExitUsage, Err: err}
+				}
+			}
+		} else {
+			p.Decoded(results)
+		}
 		for _, r := range results {
-			if err := jw.Write(ctx, r); err != nil {
-				jw.Flush()
-				return &ExitError{Code: ExitUsage, Err: err}
+			if r.Failed() {
+				failed++
+				render.ErrorLine(io.Err, errTheme, "decode: "+where(r)+r.Error.Message)
 			}
 		}
-		if err := jw.Flush(); err != nil {
-			return outputError(err)
-		}
-	} else {
-		p := render.NewPrinter(io.Out, io.OutTheme(opts.Global), io.Width)
-		p.Decoded(results)
-		if err := p.Flush(); err != nil {
-			return outputError(err)
-		}
 	}
-
-	failed := 0
-	errTheme := io.ErrTheme(opts.Global)
-	for _, r := range results {
-		if r.Failed() {
-			failed++
-			render.ErrorLine(io.Err, errTheme, "decode: "+where(r)+r.Error.Message)
-		}
+	if jw != nil {
+		err = jw.Flush()
+	} else {
+		err = p.Flush()
+	}
+	if err != nil {
+		return outputError(err)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
 	if failed > 0 {
-		return &ExitError{Code: ExitUsage, Silent: true, Err: fmt.Errorf("%d of %d inputs could not be decoded", failed, len(results))}
+		return &ExitError{Code: ExitUsage, Silent: true, Err: fmt.Errorf("%d of %d inputs could not be decoded", failed, total)}
 	}
 	return nil
 }

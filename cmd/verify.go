@@ -134,7 +134,7 @@ func runVerify(ctx context.Context, opts *VerifyOptions, io *IO) error {
 			return &ExitError{Code: ExitUsage, Err: err}
 		}
 	}
-	units, batch, err := verifyUnits(ctx, opts.Inputs, io)
+	units, batch, err := inputUnits(ctx, opts.Inputs, io)
 	if err != nil {
 		return err
 	}
@@ -433,9 +433,9 @@ func (run *verifyRun) verifyToken(ctx context.Context, r *decode.Result, res *un
 	return decode.Verify(r, src.keys, o)
 }
 
-// verifyUnits turns the arguments into units. Several lines on stdin make a
+// inputUnits turns the arguments into units. Several lines on stdin make a
 // batch (one summary line per token); a JSON document on stdin is one unit.
-func verifyUnits(ctx context.Context, args []string, io *IO) (<-chan unit, bool, error) {
+func inputUnits(ctx context.Context, args []string, io *IO) (<-chan unit, bool, error) {
 	stdinArg := len(args) == 0 || (len(args) == 1 && args[0] == "-")
 	if !stdinArg {
 		inputs, err := collectInputs(ctx, args, io)

@@ -9,18 +9,19 @@ import (
 	"github.com/oidcdev/oidc/decode"
 )
 
-// Decoded prints decoded tokens for people.
+// Decoded prints decoded tokens for people. It may be called again with
+// more: tokens stay separated and a shared context is shown once.
 func (p *Printer) Decoded(results []*decode.Result) {
-	var lastCtx *decode.Context
-	for i, r := range results {
-		if i > 0 {
+	for _, r := range results {
+		if p.tokens > 0 {
 			p.line()
 		}
-		if r.Context != nil && r.Context != lastCtx {
+		p.tokens++
+		if r.Context != nil && r.Context != p.lastCtx {
 			p.sections = 0
 			p.context(r.Context)
 			p.line()
-			lastCtx = r.Context
+			p.lastCtx = r.Context
 		}
 		p.sections = 0
 		p.token(r)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/oidcdev/oidc/decode"
 )
 
 // Printer writes human output: indented sections of aligned rows, wrapped
@@ -24,6 +26,9 @@ type Printer struct {
 	verifying bool
 	// hideTokens: credentials are cut short (a login's tokens are live).
 	hideTokens bool
+	// tokens printed so far, and the context last shown.
+	tokens  int
+	lastCtx *decode.Context
 }
 
 // NewPrinter writes to w with theme t, wrapping at width columns (0: never).
