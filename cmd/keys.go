@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"sync"
 	"time"
 
@@ -66,6 +67,12 @@ func (s *keySource) forToken(ctx context.Context, r *decode.Result) (*resolved, 
 			return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("no key source: the token has no iss to discover keys from; pass --issuer, --jwks, --key or --secret")}
 		}
 		issuer, pinned = iss, false
+		// The token names this issuer: https only (no requests to
+		// services on this machine or the local network on a token's
+		// say-so), unless --allow-http.
+		if u, err := url.Parse(issuer); err != nil || u.Scheme != "https" && !s.client.AllowHTTP {
+			return nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("the token's iss %q is not an https URL: keys are discovered from an unpinned issuer over https only; pass --issuer (or --allow-http)", issuer)}
+		}
 	}
 	ik := s.discover(ctx, issuer)
 	if ik.err != nil {

@@ -160,13 +160,13 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 			params.Set(k, v)
 		}
 	}
-	var maxAge time.Duration
+	var maxAge *time.Duration
 	if opts.MaxAge != "" {
 		d, err := parseDuration(opts.MaxAge)
 		if err != nil {
 			return usageError("--max-age: %v", err)
 		}
-		maxAge = d
+		maxAge = &d
 		params.Set("max_age", fmt.Sprint(int64(d/time.Second)))
 	}
 	for _, r := range opts.Resources {
@@ -177,7 +177,15 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 		if !ok || k == "" {
 			return usageError("--param %q: use key=value", kv)
 		}
+		if reservedParams[k] {
+			return usageError("--param %s: oidc sets %s itself; it protects the flow (PKCE, state, nonce) or has its own flag", k, k)
+		}
 		params.Add(k, v)
+	}
+	if opts.RedirectURI != "" {
+		if err := flow.CheckRedirectURI(opts.RedirectURI); err != nil {
+			return usageError("--redirect-uri: %v", err)
+		}
 	}
 	headers := http.Header{}
 	for _, h := range opts.Headers {
@@ -360,6 +368,13 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 	return nil
 }
 
+// reservedParams are the authorization parameters that --param must not
+// replace.
+var reservedParams = map[string]bool{
+	"state": true, "nonce": true, "code_challenge": true, "code_challenge_method": true, "redirect_uri": true,
+	"response_type": true, "client_id": true, "scope": true, "response_mode": true, "resource": true,
+}
+
 func containsString(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
@@ -374,7 +389,7 @@ func containsString(list []string, s string) bool {
 func loginError(err error) error {
 	switch {
 	case errors.Is(err, context.Canceled):
-		return err
+		return context.Canceled // Run turns it into 130
 	case errors.Is(err, flow.ErrTimeout):
 		return &ExitError{Code: ExitNetwork, Err: fmt.Errorf("%v (--timeout)", err)}
 	}
@@ -397,7 +412,7 @@ func accessTokenReport(at string, keys *decode.KeySet, opts *LoginOptions, base 
 	r := decode.Token(at, decode.Source{Form: "token_response"}, "access_token", decode.Options{})
 	if typ, _ := r.StringHeader("typ"); strings.EqualFold(strings.TrimPrefix(strings.ToLower(typ), "application/"), "at+jwt") {
 		o := base
-		o.Profile, o.Nonce, o.AccessToken, o.MaxAge, o.DiscoveredAlgorithms = decode.ProfileAccess, "", "", 0, nil
+		o.Profile, o.Nonce, o.AccessToken, o.MaxAge, o.DiscoveredAlgorithms = decode.ProfileAccess, "", "", nil, nil
 		o.Audience = opts.Resources
 		if opts.Audience != "" {
 			o.Audience = append(o.Audience, opts.Audience)

@@ -171,10 +171,14 @@ func TestVerifyRealProvider(t *testing.T) {
 	t.Run("unpinned issuer", func(t *testing.T) {
 		_, tok, _ := loginTokens(t, p, "code")
 		idToken, _ := tok.Extra("id_token").(string)
-		v := verifyJSON(t, "--client-id", testprovider.PublicClient, idToken)
-		if v.Issuer.Pinned || v.Issuer.URL != p.Issuer {
-			t.Fatalf("issuer %+v", v.Issuer)
+		// The provider's iss is plain http: refused unless --allow-http.
+		if code, _, errOut := runOIDC(t, "verify", "--client-id", testprovider.PublicClient, idToken); code != ExitUsage || !strings.Contains(errOut, "is not an https URL") {
+			t.Fatalf("exit %d: %s", code, errOut)
 		}
-		checkStatus(t, v, map[string]string{"iss": "warn", "signature": "pass"})
+		v := verifyJSON(t, "--allow-http", "--client-id", testprovider.PublicClient, idToken)
+		if v.Issuer.Pinned || v.Issuer.URL != p.Issuer || v.Valid {
+			t.Fatalf("issuer %+v, valid %v", v.Issuer, v.Valid)
+		}
+		checkStatus(t, v, map[string]string{"iss": "fail", "signature": "pass"})
 	})
 }

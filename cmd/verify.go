@@ -240,7 +240,7 @@ func newVerifyRun(opts *VerifyOptions, io *IO) (*verifyRun, error) {
 		if err != nil {
 			return nil, usageError("--max-age: %v", err)
 		}
-		b.MaxAge = d
+		b.MaxAge = &d
 	}
 	if opts.Time != "" {
 		t, err := parseInstant(opts.Time)
@@ -264,7 +264,9 @@ func newVerifyRun(opts *VerifyOptions, io *IO) (*verifyRun, error) {
 	}
 	ks := &keySource{client: client, issuer: opts.Issuer}
 	secret := opts.Secret
-	if secret == "" && opts.Key == "" && opts.JWKS == "" {
+	// $OIDC_SECRET only when no other key source is named: it must not
+	// silently replace the keys of a pinned issuer.
+	if secret == "" && opts.Key == "" && opts.JWKS == "" && opts.Issuer == "" {
 		secret = io.Getenv("OIDC_SECRET")
 	}
 	sources := 0
@@ -285,6 +287,9 @@ func newVerifyRun(opts *VerifyOptions, io *IO) (*verifyRun, error) {
 				return nil, usageError("--secret: %v", err)
 			}
 			data = bytes.TrimRight(data, "\r\n")
+		}
+		if len(data) == 0 {
+			return nil, usageError("--secret: empty")
 		}
 		ks.static = decode.SecretKeySet(data, "--secret")
 	case opts.Key != "":
@@ -334,7 +339,11 @@ func keyFile(arg, flag string) (*decode.KeySet, error) {
 
 // parseDuration reads "5m", "300s" or plain seconds, as max_age is sent.
 func parseDuration(s string) (time.Duration, error) {
-	if n, err := strconv.Atoi(s); err == nil && n >= 0 {
+	const maxSeconds = 100 * 365 * 24 * 3600 // beyond this a Duration overflows soon
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 {
+		if n > maxSeconds {
+			return 0, fmt.Errorf("%q seconds is over 100 years", s)
+		}
 		return time.Duration(n) * time.Second, nil
 	}
 	d, err := time.ParseDuration(s)

@@ -138,7 +138,11 @@ func pemKey(block *pem.Block) (jose.JSONWebKey, error) {
 	case "PRIVATE KEY":
 		var pk any
 		if pk, err = x509.ParsePKCS8PrivateKey(block.Bytes); err == nil {
-			key = pk.(crypto.Signer).Public()
+			signer, ok := pk.(crypto.Signer)
+			if !ok {
+				return jose.JSONWebKey{}, fmt.Errorf("a %T cannot sign, so it verifies nothing", pk)
+			}
+			key = signer.Public()
 		}
 	case "RSA PRIVATE KEY":
 		var pk *rsa.PrivateKey
@@ -157,6 +161,20 @@ func pemKey(block *pem.Block) (jose.JSONWebKey, error) {
 		return jose.JSONWebKey{}, err
 	}
 	return jose.JSONWebKey{Key: key, Certificates: certs}, nil
+}
+
+// WithoutSymmetric drops shared-secret keys: a key set fetched from a URL
+// is public, so an oct key in it is a secret everyone knows.
+func (ks *KeySet) WithoutSymmetric() *KeySet {
+	out := &KeySet{Source: ks.Source, Skipped: ks.Skipped}
+	for _, k := range ks.Keys {
+		if isSymmetric(k) {
+			out.Skipped = append(out.Skipped, fmt.Sprintf("key %q: a symmetric (oct) key in a published key set is no secret; ignored", k.KeyID))
+			continue
+		}
+		out.Keys = append(out.Keys, k)
+	}
+	return out
 }
 
 // SecretKeySet wraps an HMAC secret.

@@ -76,7 +76,7 @@ type VerifyOptions struct {
 	Audience     []string // any of them must be in aud
 	ClientID     string
 	Nonce        string
-	MaxAge       time.Duration // 0: not checked
+	MaxAge       *time.Duration // nil: not checked; 0 is a real max_age
 	ACR          []string
 	AccessToken  string // for at_hash
 	Code         string // for c_hash
@@ -112,6 +112,7 @@ func Verify(r *Result, keys *KeySet, opts VerifyOptions) *Verification {
 	}
 	v.profile(target, opts.Profile)
 	c := &checker{v: v, r: target, opts: opts}
+	c.profileConflict()
 	c.structure()
 	alg := c.alg(keys)
 	if c.crit() {
@@ -211,6 +212,29 @@ func (v *Verification) profile(r *Result, requested string) {
 	v.ProfileReason = "auto: " + strings.Join(g.Evidence, "; ")
 }
 
+// profileConflict fails when the token chose a profile whose checks skip
+// what the caller asked to check: an access token must not pass as the ID
+// token someone is verifying just because its typ says so.
+func (c *checker) profileConflict() {
+	if c.opts.Profile != "" || c.v.Profile == ProfileID {
+		return
+	}
+	var asked []string
+	for flag, given := range map[string]bool{"--nonce": c.opts.Nonce != "", "--access-token": c.opts.AccessToken != "",
+		"--code": c.opts.Code != "", "--max-age": c.opts.MaxAge != nil, "--acr": len(c.opts.ACR) > 0,
+		// A logout token's audience is the client; an access token's is an API.
+		"--client-id without --audience": c.v.Profile == ProfileAccess && c.opts.ClientID != "" && len(c.opts.Audience) == 0} {
+		if given {
+			asked = append(asked, flag)
+		}
+	}
+	if len(asked) > 0 {
+		slices.Sort(asked)
+		c.add("profile", Fail, fmt.Sprintf("%s asks for ID token checks, but the token is a %s token (%s)", strings.Join(asked, ", "), c.v.Profile, c.v.ProfileReason),
+			hint("a token of another kind presented where an ID token is expected is token substitution; if you meant to verify it as what it is, use --type "+c.v.Profile+" and --audience"))
+	}
+}
+
 type checker struct {
 	v    *Verification
 	r    *Result
@@ -240,6 +264,26 @@ func (c *checker) structure() {
 	if len(dups) > 0 {
 		c.add("duplicates", Fail, strings.Join(dups, "; "),
 			hint("a token with a member twice means different things to different parsers: the signer and the verifier may not agree on its claims (RFC 8725 3.10)"))
+	}
+	// In JSON serializations only the protected header is signed: what
+	// decides how the token is read must be in it.
+	if len(c.r.Unprotect) > 0 {
+		if unprot, err := ObjectMembers(c.r.Unprotect); err == nil {
+			for _, name := range []string{"typ", "crit", "cty", "b64"} {
+				if has(unprot, name) {
+					c.add("header_protection", Fail, name+" is in the unprotected header: anyone can change it without breaking the signature",
+						hint("RFC 7515 7.2: parameters that change how a token is read must be integrity protected"))
+				}
+			}
+		}
+	}
+	for _, w := range c.r.Warnings {
+		switch w.Code {
+		case "header_overlap":
+			c.add("header_protection", Fail, w.Message)
+		case "disclosure_unreferenced":
+			c.add("disclosures", Fail, w.Message, hint("an SD-JWT disclosure counts only if the issuer signed its digest; this one was added later"))
+		}
 	}
 	for _, name := range []string{"jku", "x5u", "jwk", "x5c"} {
 		if has(c.r.HeaderMembers, name) {
@@ -433,10 +477,14 @@ func parseSigned(r *Result, alg string) (*jose.JSONWebSignature, error) {
 	return nil, errors.New("not a JWS")
 }
 
+// verifyWith checks the first signature only: its header is the one every
+// other check read. Accepting any signature of several would let an
+// attacker's first signature decide typ and crit.
 func verifyWith(obj *jose.JSONWebSignature, key any) ([]byte, error) {
 	if len(obj.Signatures) > 1 {
-		_, _, payload, err := obj.VerifyMulti(key)
-		return payload, err
+		first := *obj
+		first.Signatures = obj.Signatures[:1]
+		return first.Verify(key)
 	}
 	return obj.Verify(key)
 }
@@ -532,8 +580,10 @@ func (c *checker) iss() {
 	case want == "":
 		c.add("iss", Skip, "no expected issuer", found(iss), hint("pass --issuer"))
 	case iss == want && !c.opts.IssuerPinned:
-		c.add("iss", Warn, "iss "+iss+" was taken from the token itself, not pinned by you", found(iss),
-			hint("anyone can make a token that names their own issuer: pass --issuer to say which one you trust"))
+		// Keys discovered from the token's own iss prove only that the
+		// token is intact, not that its issuer is one you trust.
+		c.add("iss", Fail, "iss "+iss+" was taken from the token itself, not pinned by you: the signature proves nothing about who issued it", found(iss),
+			hint("anyone can run an issuer and name it in their tokens: pass --issuer to say which one you trust"))
 	case iss == want:
 		c.add("iss", Pass, "iss is "+iss, found(iss))
 	case strings.TrimRight(iss, "/") == strings.TrimRight(want, "/"):
@@ -729,20 +779,21 @@ func (c *checker) authTime() {
 	if !ok {
 		return
 	}
-	if c.opts.MaxAge <= 0 {
+	if c.opts.MaxAge == nil {
 		if has {
 			c.add("auth_time", Skip, "authenticated "+Ago(c.opts.Now.Sub(at))+" ago; no --max-age to compare", found(at.Format(time.RFC3339)))
 		}
 		return
 	}
+	maxAge := *c.opts.MaxAge
 	switch age := c.opts.Now.Sub(at); {
 	case !has:
 		c.add("auth_time", Fail, "no auth_time claim, required when max_age is requested", expected("auth_time"))
-	case age > c.opts.MaxAge+c.opts.Leeway:
-		c.add("auth_time", Fail, fmt.Sprintf("authenticated %s ago, more than --max-age %s", Ago(age), c.opts.MaxAge), found(at.Format(time.RFC3339)),
+	case age > maxAge+c.opts.Leeway:
+		c.add("auth_time", Fail, fmt.Sprintf("authenticated %s ago, more than --max-age %s", Ago(age), maxAge), found(at.Format(time.RFC3339)),
 			hint("the issuer reused an old session instead of asking the user to log in again"))
 	default:
-		c.add("auth_time", Pass, fmt.Sprintf("authenticated %s ago, within --max-age %s", Ago(age), c.opts.MaxAge), found(at.Format(time.RFC3339)))
+		c.add("auth_time", Pass, fmt.Sprintf("authenticated %s ago, within --max-age %s", Ago(age), maxAge), found(at.Format(time.RFC3339)))
 	}
 }
 
@@ -817,8 +868,14 @@ func (c *checker) required() {
 		if !has(c.r.Claims, "sid") && !has(c.r.Claims, "sub") {
 			c.add("sid", Fail, "a logout token must contain sid, sub, or both")
 		}
-		if ev := lookup(c.r.Claims, "events"); ev != nil && !strings.Contains(string(ev), `"`+backchannelLogoutEvent+`"`) {
-			c.add("events", Fail, "events lacks the back-channel logout event", found(string(ev)), expected(backchannelLogoutEvent))
+		if ev := lookup(c.r.Claims, "events"); ev != nil {
+			// Back-Channel Logout 2.4: a JSON object with the event as a
+			// member whose value is a JSON object.
+			members, err := ObjectMembers(ev)
+			val := lookup(members, backchannelLogoutEvent)
+			if err != nil || len(val) == 0 || val[0] != '{' {
+				c.add("events", Fail, "events must be an object with the back-channel logout event as a member whose value is an object", found(string(ev)), expected(`{"`+backchannelLogoutEvent+`":{}}`))
+			}
 		}
 	}
 	var missing []string

@@ -35,10 +35,16 @@ func curlCommand(req *http.Request, body []byte, showSecrets bool) string {
 			if strings.EqualFold(k, "Authorization") && !showSecrets {
 				switch scheme, _, _ := strings.Cut(v, " "); strings.ToLower(scheme) {
 				case "basic":
-					b.WriteString(` -u "$OIDC_CLIENT_ID:$OIDC_CLIENT_SECRET"`)
+					// RFC 6749 2.3.1 form-encodes id and secret before
+					// base64, which curl -u does not: pass the header.
+					b.WriteString(` -H "Authorization: Basic $OIDC_CLIENT_BASIC"`)
 				default:
 					fmt.Fprintf(&b, ` -H "Authorization: %s $OIDC_ACCESS_TOKEN"`, scheme)
 				}
+				continue
+			}
+			if secretHeaders[http.CanonicalHeaderKey(k)] && !showSecrets {
+				fmt.Fprintf(&b, ` -H "%s: $OIDC_%s"`, k, strings.ToUpper(strings.ReplaceAll(k, "-", "_")))
 				continue
 			}
 			if strings.EqualFold(k, "Content-Type") && strings.HasPrefix(v, "application/x-www-form-urlencoded") {

@@ -43,11 +43,25 @@ func NewClient(timeout time.Duration) *Client {
 		timeout = DefaultTimeout
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	return &Client{
-		HTTP:     &http.Client{Timeout: timeout, Transport: tr},
-		MaxBytes: MaxDocument,
-		Now:      time.Now,
+	c := &Client{MaxBytes: MaxDocument, Now: time.Now}
+	c.HTTP = &http.Client{Timeout: timeout, Transport: tr, CheckRedirect: c.checkRedirect}
+	return c
+}
+
+// checkRedirect holds every hop to the rules of the first URL, and follows
+// no redirect of a POST: a token request must not carry its code, verifier
+// or secret anywhere else.
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	if via[0].Method != http.MethodGet {
+		return fmt.Errorf("%s %s redirected to %s: not followed, the request carries secrets", via[0].Method, via[0].URL, req.URL)
 	}
+	if len(via) >= 5 {
+		return errors.New("more than 5 redirects")
+	}
+	if _, err := c.CheckURL(req.URL.String()); err != nil {
+		return fmt.Errorf("redirected to %s: %v", req.URL, err)
+	}
+	return nil
 }
 
 // Error is a failure to get something from an issuer: network, HTTP status,
@@ -194,8 +208,11 @@ func bodySnippet(b []byte) string {
 
 func describeNetErr(raw string, err error) error {
 	var ue *url.Error
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%s: %w", raw, context.Canceled)
+	}
 	if errors.As(err, &ue) && ue.Timeout() {
-		return fmt.Errorf("GET %s: no answer in time (timeout): the issuer is down or unreachable, or a proxy is needed (HTTPS_PROXY)", raw)
+		return fmt.Errorf("%s %s: no answer in time (timeout): the issuer is down or unreachable, or a proxy is needed (HTTPS_PROXY)", ue.Op, raw)
 	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) {
@@ -206,7 +223,7 @@ func describeNetErr(raw string, err error) error {
 		return fmt.Errorf("GET %s: cannot connect: %v", raw, opErr.Err)
 	}
 	if errors.As(err, &ue) {
-		return fmt.Errorf("GET %s: %v", raw, ue.Err)
+		return fmt.Errorf("%s %s: %w", ue.Op, raw, ue.Err) // keeps context.Canceled for Ctrl-C
 	}
-	return fmt.Errorf("GET %s: %v", raw, err)
+	return fmt.Errorf("%s: %w", raw, err)
 }

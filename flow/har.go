@@ -108,6 +108,7 @@ func (h *HAR) add(t *TraceTransport, req *http.Request, reqBody []byte, resp *ht
 	if len(reqBody) > 0 {
 		e.Request.PostData = &harPost{MimeType: req.Header.Get("Content-Type"), Text: t.redactBody(reqBody, req.Header.Get("Content-Type"))}
 	}
+	e.Response = harResponse{Cookies: []harNV{}, Headers: []harNV{}}
 	if resp != nil {
 		e.Response = harResponse{Status: resp.StatusCode, StatusText: strings.TrimSpace(strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode))),
 			HTTPVersion: resp.Proto, Cookies: []harNV{}, Headers: nvs(t.headerList(resp.Header)), RedirectURL: resp.Header.Get("Location"),

@@ -53,16 +53,21 @@ var errWrongState = errors.New("the state parameter does not match the one this 
 // for an error response, errWrongState for one to ignore, or another error
 // that ends the flow (an RFC 9207 issuer mismatch).
 func (cc *callbackCheck) check(p url.Values) error {
-	if subtle.ConstantTimeCompare([]byte(p.Get("state")), []byte(cc.state)) != 1 {
+	if len(p["state"]) != 1 || subtle.ConstantTimeCompare([]byte(p.Get("state")), []byte(cc.state)) != 1 {
 		return errWrongState
 	}
-	// RFC 9207: a response from another issuer is a mix-up attack. A
-	// response that carries an ID token may leave iss to the token.
+	for _, name := range []string{"iss", "code", "error"} {
+		if len(p[name]) > 1 {
+			return fmt.Errorf("the callback has %d %s parameters: a response has one", len(p[name]), name)
+		}
+	}
+	// RFC 9207: a response from another issuer is a mix-up attack. This
+	// flow asks for a code only, so no ID token can stand in for iss.
 	iss, has := p["iss"]
 	switch {
 	case has && iss[0] != cc.issuer:
 		return fmt.Errorf("the callback's iss is %q, not the issuer this login started with (%s): an authorization server mix-up (RFC 9207)", iss[0], cc.issuer)
-	case !has && cc.issuerReq && p.Get("id_token") == "":
+	case !has && cc.issuerReq:
 		return fmt.Errorf("the issuer advertises authorization_response_iss_parameter_supported but the callback has no iss (RFC 9207)")
 	}
 	if e := p.Get("error"); e != "" {
@@ -93,18 +98,27 @@ type callbackResult struct {
 // Listen binds the redirect URI's loopback address. redirectURI may be
 // empty (127.0.0.1, port, /callback). Its host must be loopback; localhost
 // binds 127.0.0.1.
+// CheckRedirectURI accepts only http URLs on a loopback host (RFC 8252 7.3).
+func CheckRedirectURI(redirectURI string) error {
+	u, err := url.Parse(redirectURI)
+	if err != nil || u.Scheme != "http" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q must be http://127.0.0.1, http://[::1] or http://localhost with a path, no query", redirectURI)
+	}
+	if !IsLoopback(u.Hostname()) {
+		return fmt.Errorf("%q: the host must be a loopback address or localhost: the listener never binds other interfaces", redirectURI)
+	}
+	return nil
+}
+
 func Listen(redirectURI string, port int) (*Listener, error) {
 	if redirectURI == "" {
 		redirectURI = "http://127.0.0.1:" + strconv.Itoa(port) + "/callback"
 	}
-	u, err := url.Parse(redirectURI)
-	if err != nil || u.Scheme != "http" || u.Host == "" {
-		return nil, fmt.Errorf("--redirect-uri %q: must be http://127.0.0.1, http://[::1] or http://localhost with a path", redirectURI)
+	if err := CheckRedirectURI(redirectURI); err != nil {
+		return nil, err
 	}
+	u, _ := url.Parse(redirectURI)
 	host := u.Hostname()
-	if !IsLoopback(host) {
-		return nil, fmt.Errorf("--redirect-uri %q: the host must be a loopback address or localhost: the listener never binds other interfaces", redirectURI)
-	}
 	bind := host
 	if strings.EqualFold(host, "localhost") {
 		bind = "127.0.0.1"

@@ -111,8 +111,12 @@ func (c *Client) Login(ctx context.Context, cfg LoginConfig) (*LoginResult, erro
 		method = ChooseAuthMethod(md, cfg.ClientSecret)
 	}
 	res.AuthMethod = method
+	secret := cfg.ClientSecret
+	if method == "none" {
+		secret = "" // a public client sends no secret, even if one is set
+	}
 	conf := &oauth2.Config{
-		ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, RedirectURL: res.RedirectURI, Scopes: cfg.Scopes,
+		ClientID: cfg.ClientID, ClientSecret: secret, RedirectURL: res.RedirectURI, Scopes: cfg.Scopes,
 		Endpoint: oauth2.Endpoint{AuthURL: md.AuthorizationEndpoint, TokenURL: md.TokenEndpoint, AuthStyle: authStyle(method)},
 	}
 	authURL, err := url.Parse(conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("nonce", res.Nonce)))
@@ -177,7 +181,7 @@ func (c *Client) Login(ctx context.Context, cfg LoginConfig) (*LoginResult, erro
 	}
 	tok, err := conf.Exchange(exchangeCtx, res.Callback.Params.Get("code"), opts...)
 	res.step("token exchange", start)
-	res.TokenResponse = capture.body
+	res.TokenResponse = asJSON(capture.body)
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) {
@@ -187,6 +191,24 @@ func (c *Client) Login(ctx context.Context, cfg LoginConfig) (*LoginResult, erro
 	}
 	res.Token = tok
 	return res, nil
+}
+
+// asJSON returns a token response as JSON: some issuers (GitHub) answer
+// form-encoded, which oauth2 accepts and a JSON report must not break on.
+func asJSON(body []byte) json.RawMessage {
+	if len(body) == 0 || json.Valid(body) {
+		return body
+	}
+	obj := map[string]string{}
+	if v, err := url.ParseQuery(string(body)); err == nil && len(v) > 0 {
+		for k := range v {
+			obj[k] = v.Get(k)
+		}
+	} else {
+		obj["body"] = string(body)
+	}
+	out, _ := json.Marshal(obj)
+	return out
 }
 
 func statusOf(re *oauth2.RetrieveError) string {

@@ -20,6 +20,7 @@ const Redacted = "[REDACTED]"
 // that they were sent, never what they were.
 var secretParams = map[string]bool{
 	"client_secret": true, "code": true, "code_verifier": true, "refresh_token": true,
+	"access_token": true, "id_token": true, // bearer credentials, like the Authorization header
 	"password": true, "client_assertion": true, "assertion": true, "device_code": true,
 	"subject_token": true, "actor_token": true,
 }

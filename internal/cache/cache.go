@@ -49,6 +49,11 @@ func Open(dir string) (*Cache, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
+	// A key set in the cache decides what verifies: the directory must be
+	// the user's own, and no one else may write to it.
+	if err := private(dir, true); err != nil {
+		return nil, err
+	}
 	return &Cache{dir: dir}, nil
 }
 
@@ -60,13 +65,21 @@ func (c *Cache) path(url string) string {
 // Get returns the entry for url, fresh or not; ok is false when there is
 // none or it cannot be read.
 func (c *Cache) Get(url string) (*Entry, bool) {
-	data, err := os.ReadFile(c.path(url))
+	path := c.path(url)
+	if private(path, false) != nil {
+		return nil, false
+	}
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, false
 	}
 	var e Entry
 	if json.Unmarshal(data, &e) != nil || e.URL != url || !json.Valid(e.Body) {
 		return nil, false
+	}
+	// Never trust a lifetime longer than the cache would have given.
+	if limit := e.Fetched.Add(MaxAge); e.Expires.After(limit) {
+		e.Expires = limit
 	}
 	return &e, true
 }
