@@ -102,6 +102,11 @@ func runDecode(ctx context.Context, opts *DecodeOptions, io *IO) error {
 	errTheme := io.ErrTheme(opts.Global)
 	failed, total := 0, 0
 	for u := range units {
+		if u.err != nil {
+			failed++
+			render.ErrorLine(io.Err, errTheme, "decode: "+u.err.Error())
+			continue
+		}
 		results := decode.Input(u.data, u.src, dopts)
 		total += len(results)
 		if jw != nil {

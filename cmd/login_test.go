@@ -201,3 +201,24 @@ func TestLoginRealProvider(t *testing.T) {
 		}
 	})
 }
+
+// TestLoginUsageErrors: flags that would weaken the flow are refused
+// before anything is sent.
+func TestLoginUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--param", "state=fixed"}, "--param state: oidc sets state itself"},
+		{[]string{"--param", "code_challenge_method=plain"}, "--param code_challenge_method"},
+		{[]string{"--redirect-uri", "http://example.com/callback"}, "the host must be a loopback address"},
+		{[]string{"--redirect-uri", "https://127.0.0.1/callback"}, "must be http://127.0.0.1"},
+		{[]string{"--auth-method", "client_secret_jwt"}, "use none, client_secret_basic or client_secret_post"},
+		{[]string{"--response-mode", "fragment"}, "use query or form_post"},
+	} {
+		code, out, errOut := runOIDC(t, append([]string{"login", "--issuer", "https://issuer.invalid", "--client-id", "c"}, tc.args...)...)
+		if code != ExitUsage || out != "" || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q, want 2 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}

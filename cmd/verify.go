@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"strconv"
@@ -369,6 +370,7 @@ type unit struct {
 	index int
 	data  []byte
 	src   decode.Source
+	err   error // the input could not be read here
 }
 
 type unitError struct {
@@ -388,6 +390,10 @@ type unitResult struct {
 // opaque refresh tokens of a token response are not tokens to verify.
 func (run *verifyRun) verifyUnit(ctx context.Context, u unit) unitResult {
 	res := unitResult{index: u.index}
+	if u.err != nil {
+		res.errors = append(res.errors, unitError{ExitUsage, u.err.Error()})
+		return res
+	}
 	if len(u.data) > MaxVerifyToken {
 		// Refused before any parsing: nothing that large is a real token.
 		res.errors = append(res.errors, unitError{ExitUsage, fmt.Sprintf("the token is %.1f MiB: over the %d MiB limit of a token to verify", float64(len(u.data))/(1<<20), MaxVerifyToken>>20)})
@@ -461,7 +467,30 @@ func inputUnits(ctx context.Context, args []string, io *IO) (<-chan unit, bool, 
 	if io.InTTY {
 		return nil, false, usageError("no token given: pass one as an argument, a file as @FILE, or pipe tokens on stdin")
 	}
-	br := bufio.NewReaderSize(io.In, 64<<10)
+	// Reading stdin may block on a pipe that stays open: wait for it
+	// aside, so that Ctrl-C still ends the command.
+	type head struct {
+		ch    <-chan unit
+		batch bool
+		err   error
+	}
+	done := make(chan head, 1)
+	go func() {
+		ch, batch, err := stdinUnits(ctx, io.In)
+		done <- head{ch, batch, err}
+	}()
+	select {
+	case h := <-done:
+		return h.ch, h.batch, h.err
+	case <-ctx.Done():
+		return nil, false, ctx.Err()
+	}
+}
+
+// stdinUnits reads stdin: a JSON document whole, else one unit per line;
+// two lines or more make a batch.
+func stdinUnits(ctx context.Context, in io.Reader) (<-chan unit, bool, error) {
+	br := bufio.NewReaderSize(in, 64<<10)
 	// A JSON token response or JWS JSON spans lines: read it whole.
 	if first, err := peekNonSpace(br); err == nil && first == '{' {
 		data, err := readAll(ctx, br, "stdin")
@@ -504,18 +533,28 @@ func inputUnits(ctx context.Context, args []string, io *IO) (<-chan unit, bool, 
 			ch <- u
 		}
 		n := len(head)
+		send := func(u unit) bool {
+			select {
+			case ch <- u:
+				n++
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
 		for sc.Scan() {
 			line++
 			t := bytes.TrimSpace(sc.Bytes())
 			if len(t) == 0 {
 				continue
 			}
-			select {
-			case ch <- unit{index: n, data: bytes.Clone(t), src: decode.Source{Line: line}}:
-				n++
-			case <-ctx.Done():
+			if !send(unit{index: n, data: bytes.Clone(t), src: decode.Source{Line: line}}) {
 				return
 			}
+		}
+		if err := sc.Err(); err != nil {
+			// The rest of the input is lost: say so, and fail.
+			send(unit{index: n, src: decode.Source{Line: line + 1}, err: fmt.Errorf("line %d: stdin could not be read further: %v", line+1, err)})
 		}
 	}()
 	return ch, true, nil

@@ -83,3 +83,42 @@ func TestRFC8414Fallback(t *testing.T) {
 		t.Fatalf("got %+v", md)
 	}
 }
+
+// TestRedirectsFollowTheRules: a redirect to plain http elsewhere is not
+// followed, and a token request follows none.
+func TestRedirectsFollowTheRules(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/away":
+			http.Redirect(w, r, "http://192.0.2.1/jwks.json", http.StatusFound)
+		case "/token":
+			http.Redirect(w, r, "/elsewhere", http.StatusTemporaryRedirect)
+		default:
+			w.Write([]byte(`{"keys":[]}`))
+		}
+	}))
+	defer srv.Close()
+	c := NewClient(2 * time.Second)
+	if _, err := c.GetJSON(context.Background(), srv.URL+"/away", true); err == nil || !strings.Contains(err.Error(), "plain http to a non-loopback host") {
+		t.Fatalf("redirect to plain http: %v", err)
+	}
+	resp, err := c.HTTP.Post(srv.URL+"/token", "application/x-www-form-urlencoded", strings.NewReader("code=secret"))
+	if err == nil {
+		resp.Body.Close()
+		t.Fatal("a POST followed a redirect")
+	}
+	if !strings.Contains(err.Error(), "not followed, the request carries secrets") {
+		t.Fatalf("POST redirect: %v", err)
+	}
+}
+
+// TestPublishedSymmetricKeysIgnored: an oct key in a fetched key set is a
+// secret everyone knows.
+func TestPublishedSymmetricKeysIgnored(t *testing.T) {
+	body := `{"keys":[{"kty":"oct","kid":"shared","k":"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA"}]}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(body)) }))
+	defer srv.Close()
+	if _, _, err := NewClient(time.Second).KeySet(context.Background(), srv.URL, true); err == nil || !strings.Contains(err.Error(), "is no secret") {
+		t.Fatalf("an oct-only key set: %v", err)
+	}
+}

@@ -1,0 +1,121 @@
+package decode
+
+import (
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+)
+
+func sampleSigner(t *testing.T, kid string, extra map[jose.HeaderKey]any) jose.Signer {
+	t.Helper()
+	var set jose.JSONWebKeySet
+	if err := json.Unmarshal([]byte(sample(t, "keys.json")), &set); err != nil {
+		t.Fatal(err)
+	}
+	k := set.Key(kid)[0]
+	opts := &jose.SignerOptions{}
+	opts = opts.WithHeader("kid", kid)
+	for name, v := range extra {
+		opts = opts.WithHeader(name, v)
+	}
+	alg := jose.RS256
+	if _, ok := k.Key.(*ecdsa.PrivateKey); ok {
+		alg = jose.ES256
+	}
+	if _, ok := k.Key.(*rsa.PrivateKey); ok {
+		alg = jose.RS256
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: k.Key}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signer
+}
+
+func failed(v *Verification) string {
+	var ids []string
+	for _, c := range v.Failed() {
+		ids = append(ids, c.ID)
+	}
+	return strings.Join(ids, ",")
+}
+
+// TestJSONSerializationAttacks: in JWS JSON only the protected header of
+// the verified signature counts.
+func TestJSONSerializationAttacks(t *testing.T) {
+	ks := sampleKeys(t)
+	// The issuer's real access token, behind a forged first signature
+	// whose header claims an ID token.
+	parts := strings.Split(sample(t, "access-token.jwt"), ".")
+	fake := map[string]string{"protected": b64([]byte(`{"alg":"ES256","typ":"JWT","kid":"sample-ec-1"}`)), "signature": b64(make([]byte, 64))}
+	real := map[string]string{"protected": parts[0], "signature": parts[2]}
+	general, _ := json.Marshal(map[string]any{"payload": parts[1], "signatures": []any{fake, real}})
+	rs := Input(general, Source{}, Options{Now: at})
+	v := Verify(rs[0], ks, VerifyOptions{Issuer: "https://login.example.com", IssuerPinned: true, Audience: []string{"https://api.example.com"}, Profile: ProfileID, Now: at})
+	if v.Valid || !strings.Contains(failed(v), "signature") {
+		t.Fatalf("a forged first signature passed: %+v", v.Checks)
+	}
+
+	// A flattened token whose typ is only in the unprotected header.
+	obj, err := sampleSigner(t, "sample-rsa-1", nil).Sign([]byte(`{"iss":"https://login.example.com","sub":"alice","aud":"api","exp":1795604400,"iat":1795600800,"client_id":"c","jti":"j"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	compact, _ := obj.CompactSerialize()
+	p := strings.Split(compact, ".")
+	flat, _ := json.Marshal(map[string]any{"payload": p[1], "protected": p[0], "header": map[string]string{"typ": "at+jwt"}, "signature": p[2]})
+	rs = Input(flat, Source{}, Options{Now: at})
+	v = Verify(rs[0], ks, VerifyOptions{Issuer: "https://login.example.com", IssuerPinned: true, Audience: []string{"api"}, Profile: ProfileAccess, Now: at})
+	if v.Valid || !strings.Contains(failed(v), "header_protection") {
+		t.Fatalf("an unprotected typ counted: %+v", v.Checks)
+	}
+}
+
+// TestProfileSubstitution: an access token handed to a caller who checks
+// an ID token fails, though --type was left on auto.
+func TestProfileSubstitution(t *testing.T) {
+	r := Token(sample(t, "access-token.jwt"), Source{}, "", Options{Now: at})
+	v := Verify(r, sampleKeys(t), VerifyOptions{Issuer: "https://login.example.com", IssuerPinned: true, ClientID: "my-web-app", Nonce: "n", Now: at})
+	if v.Valid || !strings.Contains(failed(v), "profile") {
+		t.Fatalf("substitution passed: %+v", v.Checks)
+	}
+}
+
+func TestUnreferencedDisclosureFails(t *testing.T) {
+	d := base64.RawURLEncoding.EncodeToString([]byte(`["salt","role","admin"]`))
+	r := Token(sample(t, "id-token.jwt")+"~"+d+"~", Source{}, "", Options{Now: at})
+	v := Verify(r, sampleKeys(t), VerifyOptions{Issuer: "https://login.example.com", IssuerPinned: true, ClientID: "oidc-cli", Now: at})
+	if v.Valid || !strings.Contains(failed(v), "disclosures") {
+		t.Fatalf("an unsigned disclosure passed: %+v", v.Checks)
+	}
+}
+
+func TestLogoutEventsShape(t *testing.T) {
+	for _, events := range []string{`"http://schemas.openid.net/event/backchannel-logout"`, `["http://schemas.openid.net/event/backchannel-logout"]`,
+		`{"x":"http://schemas.openid.net/event/backchannel-logout"}`, `{"http://schemas.openid.net/event/backchannel-logout":true}`} {
+		obj, err := sampleSigner(t, "sample-rsa-1", map[jose.HeaderKey]any{"typ": "logout+jwt"}).Sign([]byte(`{"iss":"https://login.example.com","sub":"alice","aud":"oidc-cli","exp":1795604400,"iat":1795600800,"jti":"j","events":` + events + `}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, _ := obj.CompactSerialize()
+		v := Verify(Token(tok, Source{}, "", Options{Now: at}), sampleKeys(t), VerifyOptions{Issuer: "https://login.example.com", IssuerPinned: true, ClientID: "oidc-cli", Profile: ProfileLogout, Now: at})
+		if v.Valid || !strings.Contains(failed(v), "events") {
+			t.Errorf("events %s passed: %+v", events, v.Checks)
+		}
+	}
+}
+
+func TestMaxAgeZero(t *testing.T) {
+	zero := time.Duration(0)
+	r := Token(sample(t, "id-token.jwt"), Source{}, "", Options{Now: at})
+	v := Verify(r, sampleKeys(t), VerifyOptions{Issuer: "https://login.example.com", IssuerPinned: true, ClientID: "oidc-cli", MaxAge: &zero, Leeway: time.Minute, Now: at})
+	if v.Valid || !strings.Contains(failed(v), "auth_time") {
+		t.Fatalf("max_age=0 was not checked: %+v", v.Checks)
+	}
+}
