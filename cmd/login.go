@@ -250,6 +250,9 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 		return &ExitError{Code: ExitNetwork, Err: err}
 	}
 	step("discovery", start)
+	for _, p := range md.Problems {
+		render.WarnLine(io.Err, errTheme, "the issuer's metadata: "+p)
+	}
 	for _, o := range []struct {
 		flag, val string
 		dst       *string
@@ -461,9 +464,12 @@ func userinfoChecks(rep *render.LoginReport, body []byte, status int, err error,
 	}
 	body = bytes.TrimSpace(body)
 	if len(body) > 0 && body[0] != '{' {
-		// A signed (JWT) userinfo response: shown decoded.
+		// A signed (JWT) userinfo response: shown decoded; its signature
+		// is not checked here, so say so.
 		if r := decode.Token(string(body), decode.Source{}, "userinfo", decode.Options{}); r.Payload != nil {
 			body = r.Payload
+			rep.Checks = append(rep.Checks, decode.Check{ID: "userinfo", Status: decode.Warn,
+				Message: "userinfo came as a signed JWT; its claims are shown, its signature was not checked", Hint: "verify it with oidc verify --issuer"})
 		}
 	}
 	members, perr := decode.ObjectMembers(body)

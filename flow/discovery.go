@@ -32,6 +32,31 @@ type Metadata struct {
 	// Source is the URL the document came from.
 	Source string          `json:"-"`
 	Raw    json.RawMessage `json:"-"`
+	// Problems lists members of the wrong type, which were ignored.
+	Problems []string `json:"-"`
+}
+
+// UnmarshalJSON reads metadata leniently: a member of the wrong type (a
+// string where a list belongs, say) is ignored and noted instead of
+// failing all of discovery; the issuer must still be a string.
+func (md *Metadata) UnmarshalJSON(data []byte) error {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(data, &members); err != nil {
+		return err
+	}
+	type plain Metadata // the same fields, without this method
+	var out plain
+	for name, raw := range members {
+		one, _ := json.Marshal(map[string]json.RawMessage{name: raw})
+		if err := json.Unmarshal(one, &out); err != nil {
+			if name == "issuer" {
+				return fmt.Errorf("issuer is %s, not a string", raw)
+			}
+			out.Problems = append(out.Problems, fmt.Sprintf("%s is %s: ignored", name, raw))
+		}
+	}
+	*md = Metadata(out)
+	return nil
 }
 
 // Discover fetches the metadata of issuer: OpenID discovery first, then the

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -120,5 +121,16 @@ func TestPublishedSymmetricKeysIgnored(t *testing.T) {
 	defer srv.Close()
 	if _, _, err := NewClient(time.Second).KeySet(context.Background(), srv.URL, true); err == nil || !strings.Contains(err.Error(), "is no secret") {
 		t.Fatalf("an oct-only key set: %v", err)
+	}
+}
+
+func TestLenientMetadata(t *testing.T) {
+	var md Metadata
+	err := json.Unmarshal([]byte(`{"issuer":"https://a.example","jwks_uri":"https://a.example/k","scopes_supported":"openid profile","authorization_response_iss_parameter_supported":"true"}`), &md)
+	if err != nil || md.JWKSURI != "https://a.example/k" || len(md.Problems) != 2 {
+		t.Fatalf("%v %+v", err, md)
+	}
+	if json.Unmarshal([]byte(`{"issuer":5}`), &md) == nil {
+		t.Fatal("a numeric issuer was accepted")
 	}
 }
