@@ -40,6 +40,9 @@ func Run(ctx context.Context, args []string, io *IO) int {
 	root := NewRootCmd(io, g)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if errors.Is(err, errStopped) {
+		return ExitOK // a server stopped by a signal: its normal end
+	}
 	if ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
 		render.ErrorLine(io.Err, io.ErrTheme(g), "interrupted")
 		return ExitInterrupted
@@ -98,6 +101,7 @@ JSON document per token for scripts, --jq filters it.`,
 		newDecodeCmd(io, g),
 		newVerifyCmd(io, g),
 		newLoginCmd(io, g),
+		newServeCmd(io, g),
 		newVersionCmd(io),
 	)
 	return root

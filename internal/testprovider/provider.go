@@ -212,6 +212,14 @@ func AuthorizeWith(ctx context.Context, authURL string, ch Choices) (*url.URL, e
 			}
 			return nil, nil
 		}
+		if bytes.Contains(body, []byte(`name="user"`)) {
+			// oidc serve's login page: one button per user.
+			if ch.Deny {
+				form.Set("deny", "1")
+			} else {
+				form.Set("user", user)
+			}
+		}
 		if bytes.Contains(body, []byte(`name="login"`)) {
 			if ch.Deny {
 				abort := strings.TrimSuffix(action.String(), "/login") + "/abort"

@@ -1,0 +1,189 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oidcdev/oidc/flow"
+	"github.com/oidcdev/oidc/internal/issuer"
+	"github.com/oidcdev/oidc/render"
+)
+
+// ServeOptions are the flags of `oidc serve`.
+type ServeOptions struct {
+	Global            *GlobalOptions
+	Port              int
+	Addr              string
+	AllowRemote       bool
+	AutoApprove       bool
+	Faults            []string
+	SigningAlg        string
+	AccessTokenFormat string
+	TokenTTL          time.Duration
+}
+
+// errStopped is a server stopped by a signal: the normal end, exit 0.
+var errStopped = errors.New("stopped")
+
+func newServeCmd(io *IO, g *GlobalOptions) *cobra.Command {
+	opts := &ServeOptions{Global: g}
+	var faultHelp strings.Builder
+	for _, name := range sortedKeys(issuer.FaultNames) {
+		fmt.Fprintf(&faultHelp, "  %-19s %s\n", name, issuer.FaultNames[name])
+	}
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run a local OpenID Provider, to log in with no account anywhere or to test a relying party",
+		Long: `Serve runs an OpenID Provider on this machine: discovery, JWKS, the
+authorization code flow with PKCE, refresh tokens (with offline_access),
+client credentials, userinfo, introspection (RFC 7662) and revocation
+(RFC 7009). Access tokens are RFC 9068 JWTs (or opaque); a resource
+parameter (RFC 8707) sets their audience. Every authorization response
+carries iss (RFC 9207).
+
+With no flags it has a public client oidc-cli (any loopback port on
+/callback, RFC 8252) and a confidential client oidc-cli-confidential with
+the secret oidc-cli-secret, and two users, alice and bob. The login page
+lists them: one click logs in. --auto-approve logs in the first user at
+once, so any HTTP client that follows redirects completes a login.
+
+The first line on stdout is OIDC_ISSUER=<issuer URL>, for eval and scripts.
+Each request is logged on stderr, one line, without secrets. Ctrl-C or
+SIGTERM stops it (exit 0).
+
+Faults make it misbehave on purpose (--fault, repeatable):
+` + faultHelp.String(),
+		Example: `  # a login with no account anywhere
+  oidc serve --auto-approve &
+  oidc login --issuer http://127.0.0.1:9400 --client-id oidc-cli
+
+  # in a script: a free port, the issuer from the first line
+  eval "$(oidc serve --port 0 --auto-approve | head -1)"
+
+  # test how your app handles an expired ID token and a wrong nonce
+  oidc serve --fault expired --fault nonce`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runServe(c.Context(), opts, io)
+		},
+	}
+	f := c.Flags()
+	f.IntVar(&opts.Port, "port", 9400, "port to listen on (0: a free one)")
+	f.StringVar(&opts.Addr, "addr", "127.0.0.1", "address to listen on; other than loopback needs --allow-remote")
+	f.BoolVar(&opts.AllowRemote, "allow-remote", false, "allow a non-loopback --addr (this is a test issuer: anyone can log in)")
+	f.BoolVar(&opts.AutoApprove, "auto-approve", false, "log in the first user at once, with no pages")
+	f.StringArrayVar(&opts.Faults, "fault", nil, "switch on a fault, `NAME[=VALUE]`; repeatable (see above)")
+	f.StringVar(&opts.SigningAlg, "signing-alg", "RS256", "RS256, PS256 or ES256")
+	f.StringVar(&opts.AccessTokenFormat, "access-token-format", "jwt", "jwt (RFC 9068) or opaque")
+	f.DurationVar(&opts.TokenTTL, "token-ttl", time.Hour, "lifetime of access and ID tokens")
+	return c
+}
+
+func runServe(ctx context.Context, opts *ServeOptions, io *IO) error {
+	cfg := issuer.Config{AutoApprove: opts.AutoApprove, SigningAlg: opts.SigningAlg, AccessTokenFormat: opts.AccessTokenFormat, TokenTTL: opts.TokenTTL}
+	if opts.AccessTokenFormat != "jwt" && opts.AccessTokenFormat != "opaque" {
+		return usageError("--access-token-format %q: use jwt or opaque", opts.AccessTokenFormat)
+	}
+	for _, spec := range opts.Faults {
+		if err := cfg.Faults.Set(spec); err != nil {
+			return usageError("--fault: %v", err)
+		}
+	}
+	errTheme := io.ErrTheme(opts.Global)
+	if !flow.IsLoopback(opts.Addr) {
+		if !opts.AllowRemote {
+			return usageError("--addr %s is not loopback: pass --allow-remote to serve a test issuer to other machines", opts.Addr)
+		}
+		render.WarnLine(io.Err, errTheme, "serving on "+opts.Addr+": this is a TEST issuer, anyone who reaches it can log in as any of its users")
+	}
+	srv, err := issuer.New(cfg)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(opts.Addr, strconv.Itoa(opts.Port)))
+	if err != nil {
+		return &ExitError{Code: ExitNetwork, Err: fmt.Errorf("cannot listen on %s: %v", net.JoinHostPort(opts.Addr, strconv.Itoa(opts.Port)), err)}
+	}
+	host := opts.Addr
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	srv.SetIssuer("http://" + net.JoinHostPort(host, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)))
+
+	// The first line is the contract: scripts eval it.
+	fmt.Fprintf(io.Out, "OIDC_ISSUER=%s\n", srv.Issuer())
+	fmt.Fprintf(io.Out, "discovery  %s/.well-known/openid-configuration\n", srv.Issuer())
+	for _, c := range srv.Config().Clients {
+		if c.Secret == "" {
+			fmt.Fprintf(io.Out, "client     %s (public, PKCE)\n", c.ID)
+		} else {
+			fmt.Fprintf(io.Out, "client     %s (secret %s)\n", c.ID, c.Secret)
+		}
+	}
+	for _, u := range srv.Config().Users {
+		fmt.Fprintf(io.Out, "user       %s (%s)\n", u.Sub, u.Email)
+	}
+	if active := cfg.Faults.Active(); len(active) > 0 {
+		fmt.Fprintf(io.Out, "faults     %s\n", strings.Join(active, ", "))
+	}
+	fmt.Fprintf(io.Out, "try        oidc login --issuer %s --client-id oidc-cli\n", srv.Issuer())
+	if f, ok := io.Out.(interface{ Sync() error }); ok {
+		_ = f.Sync()
+	}
+
+	hs := &http.Server{Handler: logRequests(srv, io, errTheme), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		return &ExitError{Code: ExitNetwork, Err: err}
+	case <-ctx.Done():
+		shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(shut)
+		return errStopped
+	}
+}
+
+// logRequests writes one line per request: method, path (never the query,
+// which carries codes and state), status, duration, client id.
+func logRequests(next http.Handler, io *IO, t *render.Theme) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: 200}
+		next.ServeHTTP(rec, r)
+		client := r.URL.Query().Get("client_id")
+		if id, _, ok := r.BasicAuth(); ok {
+			client = id
+		} else if r.PostForm != nil && r.PostForm.Get("client_id") != "" {
+			client = r.PostForm.Get("client_id")
+		}
+		line := fmt.Sprintf("%s %s %d %s", r.Method, r.URL.Path, rec.status, time.Since(start).Round(time.Microsecond))
+		if client != "" {
+			line += " client=" + client
+		}
+		fmt.Fprintln(io.Err, t.Dim.Render("oidc serve: ")+render.Sanitize(line))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }

@@ -1,0 +1,159 @@
+package cmd
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startServe runs `oidc serve` in-process and returns its issuer URL, read
+// from the first line of its output, and what it logged so far.
+func startServe(t *testing.T, args ...string) (string, *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	outR, outW := io.Pipe()
+	errOut := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, append([]string{"serve", "--port", "0"}, args...), &IO{In: strings.NewReader(""), Out: outW, Err: errOut, Getenv: func(string) string { return "" }})
+		outW.Close()
+	}()
+	line, err := bufio.NewReader(outR).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "OIDC_ISSUER=http://127.0.0.1:") {
+		t.Fatalf("first line %q (%v); stderr %s", line, err, errOut.String())
+	}
+	go io.Copy(io.Discard, outR)
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("oidc serve stopped with exit %d, want 0", code)
+			}
+		case <-time.After(5 * time.Second):
+			t.Error("oidc serve did not stop")
+		}
+	})
+	return strings.TrimSpace(strings.TrimPrefix(line, "OIDC_ISSUER=")), errOut
+}
+
+// TestServeLogin: oidc login against oidc serve, the two commands teaching
+// each other.
+func TestServeLogin(t *testing.T) {
+	browser := map[string]string{"BROWSER": "fake-browser"}
+	t.Run("auto-approve, public client", func(t *testing.T) {
+		iss, logs := startServe(t, "--auto-approve")
+		code, out, errOut := runOIDCEnv(t, browser, "login", "--issuer", iss, "--client-id", "oidc-cli", "--json", "--timeout", "20s")
+		rep := loginJSON(t, code, out, errOut)
+		if code != 0 || !rep.Valid {
+			t.Fatalf("exit %d\n%s", code, errOut)
+		}
+		checkStatus(t, rep.IDToken, map[string]string{"signature": "pass", "nonce": "pass", "at_hash": "pass", "iss": "pass", "azp": "pass"})
+		checkStatus(t, rep.AccessToken, map[string]string{"typ": "pass", "signature": "pass", "claims": "pass"})
+		// The log names requests, never their secrets.
+		l := logs.String()
+		if !strings.Contains(l, "POST /token 200") || !strings.Contains(l, "client=oidc-cli") || strings.Contains(l, "code=") || strings.Contains(l, "state=") {
+			t.Errorf("log:\n%s", l)
+		}
+	})
+	t.Run("login page, confidential client, refresh token", func(t *testing.T) {
+		iss, _ := startServe(t)
+		code, out, errOut := runOIDCEnv(t, browser, "login", "--issuer", iss, "--client-id", "oidc-cli-confidential", "--client-secret", "oidc-cli-secret",
+			"--scope", "openid profile email offline_access", "--json", "--timeout", "20s")
+		rep := loginJSON(t, code, out, errOut)
+		if code != 0 || rep.AuthMethod != "client_secret_basic" || !strings.Contains(string(rep.TokenResponse), `"refresh_token"`) {
+			t.Fatalf("exit %d, method %s\n%s\n%s", code, rep.AuthMethod, rep.TokenResponse, errOut)
+		}
+	})
+	t.Run("the user cancels", func(t *testing.T) {
+		iss, _ := startServe(t)
+		t.Setenv("FAKE_BROWSER_DENY", "1")
+		code, _, errOut := runOIDCEnv(t, browser, "login", "--issuer", iss, "--client-id", "oidc-cli", "--timeout", "20s")
+		if code != ExitNetwork || !strings.Contains(errOut, "access_denied: the user cancelled the login") {
+			t.Fatalf("exit %d\n%s", code, errOut)
+		}
+	})
+}
+
+// TestServeFaults: each fault makes oidc login fail in the way it should,
+// naming the cause.
+func TestServeFaults(t *testing.T) {
+	tests := []struct {
+		fault string
+		code  int
+		check string // the failing (or warning) check
+		want  string // or this on stderr
+	}{
+		{"skew=10m", ExitCheckFailed, "iat", ""},
+		{"aud", ExitCheckFailed, "aud", ""},
+		{"iss-trailing-slash", ExitCheckFailed, "iss", ""},
+		{"nonce", ExitCheckFailed, "nonce", ""},
+		{"at-hash", ExitCheckFailed, "at_hash", ""},
+		{"kid", ExitCheckFailed, "key", ""},
+		{"expired", ExitCheckFailed, "exp", ""},
+		{"alg-none", ExitCheckFailed, "alg", ""},
+		{"hs256-confusion", ExitCheckFailed, "alg", ""},
+		{"no-userinfo-sub", ExitCheckFailed, "userinfo_sub", ""},
+		{"expires-in-string", 0, "expires_in", ""},
+		{"token-error", ExitNetwork, "", "invalid_grant: fault token-error"},
+		{"slow=2s", ExitNetwork, "", "no answer in time"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.fault, func(t *testing.T) {
+			iss, _ := startServe(t, "--auto-approve", "--fault", tc.fault)
+			code, out, errOut := runOIDCEnv(t, map[string]string{"BROWSER": "fake-browser"},
+				"login", "--issuer", iss, "--client-id", "oidc-cli", "--json", "--timeout", "20s", "--http-timeout", "1s")
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s\n%s", code, tc.code, out, errOut)
+			}
+			if tc.want != "" {
+				if !strings.Contains(errOut, tc.want) {
+					t.Fatalf("stderr lacks %q: %s", tc.want, errOut)
+				}
+				return
+			}
+			rep := loginJSON(t, code, out, errOut)
+			found := false
+			for _, c := range rep.IDToken.Checks {
+				found = found || c.ID == tc.check && c.Status != "pass"
+			}
+			for _, c := range rep.Checks {
+				found = found || c.ID == tc.check && c.Status != "pass"
+			}
+			if !found {
+				t.Fatalf("no failing %s check: %+v %+v", tc.check, rep.IDToken.Checks, rep.Checks)
+			}
+		})
+	}
+}
+
+// TestServeCommand: the command's own contracts.
+func TestServeCommand(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--port", itoa(port)}, ExitNetwork, "cannot listen on 127.0.0.1:" + itoa(port)},
+		{[]string{"--addr", "0.0.0.0"}, ExitUsage, "pass --allow-remote"},
+		{[]string{"--fault", "gremlins"}, ExitUsage, `unknown fault "gremlins"`},
+		{[]string{"--fault", "slow"}, ExitUsage, "needs a duration"},
+		{[]string{"--fault", "aud=1"}, ExitUsage, "takes no value"},
+		{[]string{"--signing-alg", "HS256"}, ExitUsage, "use RS256, PS256 or ES256"},
+	} {
+		code, out, errOut := runOIDC(t, append([]string{"serve"}, tc.args...)...)
+		if code != tc.code || !strings.Contains(errOut, tc.want) || out != "" {
+			t.Errorf("%v: exit %d, stderr %q, stdout %q; want %d and %q", tc.args, code, errOut, out, tc.code, tc.want)
+		}
+	}
+}

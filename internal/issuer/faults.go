@@ -1,0 +1,126 @@
+package issuer
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Faults make the issuer misbehave on purpose: each is something a relying
+// party must reject or handle.
+type Faults struct {
+	Skew             time.Duration // iat, nbf and exp shifted by this much
+	Aud              bool          // ID token aud is another client
+	IssTrailingSlash bool          // tokens name the issuer with a trailing slash
+	Nonce            bool          // ID token nonce is not the one sent
+	AtHash           bool          // at_hash does not match the access token
+	Kid              bool          // signed with a key the JWKS does not have
+	Expired          bool          // tokens expired before they were issued
+	AlgNone          bool          // ID token unsigned (alg none)
+	HS256Confusion   bool          // ID token HS256-keyed with the RSA public key
+	ExpiresInString  bool          // expires_in sent as a string
+	Slow             time.Duration // the token endpoint waits this long
+	TokenError       bool          // the token endpoint answers invalid_grant
+	NoUserinfoSub    bool          // userinfo's sub is another user's
+}
+
+// FaultNames documents each fault, for --help and errors.
+var FaultNames = map[string]string{
+	"skew=DURATION":      "iat, nbf and exp shifted (e.g. skew=10m, skew=-10m)",
+	"aud":                "the ID token's aud is another client",
+	"iss-trailing-slash": "tokens name the issuer with a trailing slash",
+	"nonce":              "the ID token's nonce is not the one sent",
+	"at-hash":            "at_hash does not match the access token",
+	"kid":                "tokens are signed with a key the JWKS does not have",
+	"expired":            "tokens are expired when issued",
+	"alg-none":           "the ID token is unsigned (alg none)",
+	"hs256-confusion":    "the ID token is HS256, keyed with the RSA public key",
+	"expires-in-string":  `expires_in is a string ("3600")`,
+	"slow=DURATION":      "the token endpoint answers after this long",
+	"token-error":        "the token endpoint answers invalid_grant",
+	"no-userinfo-sub":    "userinfo's sub is another user's",
+}
+
+// Set switches on one fault, NAME or NAME=VALUE.
+func (f *Faults) Set(spec string) error {
+	name, value, hasValue := strings.Cut(spec, "=")
+	dur := func() (time.Duration, error) {
+		if !hasValue {
+			return 0, fmt.Errorf("fault %s needs a duration: %s=5s", name, name)
+		}
+		d, err := time.ParseDuration(value)
+		if err != nil {
+			return 0, fmt.Errorf("fault %s: %q is not a duration like 5s or -10m", name, value)
+		}
+		return d, nil
+	}
+	var err error
+	switch name {
+	case "skew":
+		f.Skew, err = dur()
+	case "slow":
+		f.Slow, err = dur()
+	case "aud":
+		f.Aud = true
+	case "iss-trailing-slash":
+		f.IssTrailingSlash = true
+	case "nonce":
+		f.Nonce = true
+	case "at-hash":
+		f.AtHash = true
+	case "kid":
+		f.Kid = true
+	case "expired":
+		f.Expired = true
+	case "alg-none":
+		f.AlgNone = true
+	case "hs256-confusion":
+		f.HS256Confusion = true
+	case "expires-in-string":
+		f.ExpiresInString = true
+	case "token-error":
+		f.TokenError = true
+	case "no-userinfo-sub":
+		f.NoUserinfoSub = true
+	default:
+		names := make([]string, 0, len(FaultNames))
+		for n := range FaultNames {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return fmt.Errorf("unknown fault %q: use one of %s", spec, strings.Join(names, ", "))
+	}
+	if err == nil && hasValue && name != "skew" && name != "slow" {
+		err = fmt.Errorf("fault %s takes no value", name)
+	}
+	return err
+}
+
+// Active lists the faults switched on.
+func (f Faults) Active() []string {
+	var out []string
+	add := func(on bool, name string) {
+		if on {
+			out = append(out, name)
+		}
+	}
+	if f.Skew != 0 {
+		out = append(out, "skew="+f.Skew.String())
+	}
+	if f.Slow != 0 {
+		out = append(out, "slow="+f.Slow.String())
+	}
+	add(f.Aud, "aud")
+	add(f.IssTrailingSlash, "iss-trailing-slash")
+	add(f.Nonce, "nonce")
+	add(f.AtHash, "at-hash")
+	add(f.Kid, "kid")
+	add(f.Expired, "expired")
+	add(f.AlgNone, "alg-none")
+	add(f.HS256Confusion, "hs256-confusion")
+	add(f.ExpiresInString, "expires-in-string")
+	add(f.TokenError, "token-error")
+	add(f.NoUserinfoSub, "no-userinfo-sub")
+	return out
+}

@@ -1,0 +1,216 @@
+// Package issuer is the OpenID Provider behind `oidc serve`: a small, real
+// issuer for local logins and for testing relying parties, with faults that
+// can be switched on to make it misbehave the way real issuers do.
+package issuer
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+)
+
+// Client is a registered client.
+type Client struct {
+	ID     string
+	Secret string // empty: a public client, PKCE required
+	// RedirectURIs are exact, except that a loopback http URI accepts any
+	// port (RFC 8252 7.3).
+	RedirectURIs []string
+	SkipConsent  bool
+}
+
+// User is someone who can log in.
+type User struct {
+	Sub    string
+	Name   string
+	Email  string
+	Groups []string
+}
+
+// Config configures an issuer.
+type Config struct {
+	Clients           []Client
+	Users             []User
+	AutoApprove       bool   // log in the first user at once, no pages
+	AccessTokenFormat string // jwt (RFC 9068) or opaque
+	SigningAlg        string // RS256, PS256, ES256
+	TokenTTL          time.Duration
+	Faults            Faults
+	Now               func() time.Time
+}
+
+// Defaults: what `oidc serve` offers with no flags.
+var (
+	DefaultClients = []Client{
+		{ID: "oidc-cli", RedirectURIs: []string{"http://127.0.0.1/callback", "http://localhost/callback", "http://[::1]/callback"}, SkipConsent: true},
+		{ID: "oidc-cli-confidential", Secret: "oidc-cli-secret", RedirectURIs: []string{"http://127.0.0.1/callback", "http://localhost/callback", "http://[::1]/callback"}, SkipConsent: true},
+	}
+	DefaultUsers = []User{
+		{Sub: "alice", Name: "Alice Example", Email: "alice@example.com", Groups: []string{"admins", "developers"}},
+		{Sub: "bob", Name: "Bob Example", Email: "bob@example.com", Groups: []string{"developers"}},
+	}
+)
+
+// Server is a running issuer's state. It is an http.Handler.
+type Server struct {
+	cfg    Config
+	issuer string
+	rsa    jose.JSONWebKey
+	ec     jose.JSONWebKey
+	stray  jose.JSONWebKey // a key the JWKS does not have (fault kid)
+
+	mu      sync.Mutex
+	pending map[string]*authRequest // interaction id -> request
+	codes   map[string]*grant
+	refresh map[string]*grant
+	opaque  map[string]*grant // opaque access tokens
+	revoked map[string]bool
+}
+
+type authRequest struct {
+	client              *Client
+	redirectURI, state  string
+	nonce, challenge    string
+	scope, responseMode string
+	resource            []string
+	created             time.Time
+}
+
+// grant is what a code, refresh token or opaque access token stands for.
+type grant struct {
+	client   *Client
+	user     *User
+	scope    string
+	nonce    string
+	resource []string
+	authTime time.Time
+	sid      string
+	expires  time.Time
+	// challenge is the PKCE code challenge of a code.
+	challenge   string
+	redirectURI string
+}
+
+// New makes an issuer with fresh keys. SetIssuer must be called with the
+// URL it is served at before it answers.
+func New(cfg Config) (*Server, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = time.Hour
+	}
+	if cfg.AccessTokenFormat == "" {
+		cfg.AccessTokenFormat = "jwt"
+	}
+	if cfg.SigningAlg == "" {
+		cfg.SigningAlg = "RS256"
+	}
+	switch cfg.SigningAlg {
+	case "RS256", "PS256", "ES256":
+	default:
+		return nil, fmt.Errorf("signing algorithm %q: use RS256, PS256 or ES256", cfg.SigningAlg)
+	}
+	if len(cfg.Clients) == 0 {
+		cfg.Clients = DefaultClients
+	}
+	if len(cfg.Users) == 0 {
+		cfg.Users = DefaultUsers
+	}
+	s := &Server{cfg: cfg, pending: map[string]*authRequest{}, codes: map[string]*grant{}, refresh: map[string]*grant{},
+		opaque: map[string]*grant{}, revoked: map[string]bool{}}
+	rk, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	ek, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	sk, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	stamp := cfg.Now().UTC().Format("20060102")
+	s.rsa = jose.JSONWebKey{Key: rk, KeyID: "rsa-" + stamp, Algorithm: "RS256", Use: "sig"}
+	if cfg.SigningAlg == "PS256" {
+		s.rsa.Algorithm = "PS256"
+	}
+	s.ec = jose.JSONWebKey{Key: ek, KeyID: "ec-" + stamp, Algorithm: "ES256", Use: "sig"}
+	s.stray = jose.JSONWebKey{Key: sk, KeyID: "not-in-jwks", Algorithm: "ES256", Use: "sig"}
+	return s, nil
+}
+
+// SetIssuer sets the issuer identifier: the URL the server is reached at.
+func (s *Server) SetIssuer(u string) { s.issuer = strings.TrimSuffix(u, "/") }
+
+// Issuer is the issuer identifier.
+func (s *Server) Issuer() string { return s.issuer }
+
+// Config returns the configuration in use.
+func (s *Server) Config() Config { return s.cfg }
+
+func (s *Server) signingKey() jose.JSONWebKey {
+	if s.cfg.SigningAlg == "ES256" {
+		return s.ec
+	}
+	return s.rsa
+}
+
+func (s *Server) publicKeys() jose.JSONWebKeySet {
+	return jose.JSONWebKeySet{Keys: []jose.JSONWebKey{s.rsa.Public(), s.ec.Public()}}
+}
+
+func (s *Server) client(id string) *Client {
+	for i := range s.cfg.Clients {
+		if s.cfg.Clients[i].ID == id {
+			return &s.cfg.Clients[i]
+		}
+	}
+	return nil
+}
+
+func (s *Server) user(sub string) *User {
+	for i := range s.cfg.Users {
+		if s.cfg.Users[i].Sub == sub {
+			return &s.cfg.Users[i]
+		}
+	}
+	return nil
+}
+
+// redirectAllowed: exact match, or a loopback http URI with another port
+// (RFC 8252 7.3).
+func (c *Client) redirectAllowed(uri string) bool {
+	if slices.Contains(c.RedirectURIs, uri) {
+		return true
+	}
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme != "http" {
+		return false
+	}
+	for _, r := range c.RedirectURIs {
+		ru, err := url.Parse(r)
+		if err == nil && ru.Scheme == "http" && ru.Hostname() == u.Hostname() && ru.Path == u.Path && u.RawQuery == "" && u.Fragment == "" &&
+			(ru.Hostname() == "127.0.0.1" || ru.Hostname() == "::1" || ru.Hostname() == "localhost") {
+			return true
+		}
+	}
+	return false
+}
+
+func random(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

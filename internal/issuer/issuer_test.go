@@ -1,0 +1,220 @@
+package issuer
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func start(t *testing.T, cfg Config) *httptest.Server {
+	t.Helper()
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(s)
+	srv.Start()
+	s.SetIssuer(srv.URL)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+func challenge(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// code runs an auto-approved authorization and returns the redirect.
+func authorize(t *testing.T, srv *httptest.Server, q url.Values) *url.URL {
+	t.Helper()
+	resp, err := noRedirect.Get(srv.URL + "/authorize?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("authorize: %s", resp.Status)
+	}
+	u, _ := url.Parse(resp.Header.Get("Location"))
+	return u
+}
+
+func tokenRequest(t *testing.T, srv *httptest.Server, form url.Values, user, pass string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/token", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if user != "" {
+		req.SetBasicAuth(user, pass)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	return resp.StatusCode, body
+}
+
+func TestAuthorizationCodeProtocol(t *testing.T) {
+	srv := start(t, Config{AutoApprove: true})
+	redirect := "http://127.0.0.1:55555/callback"
+	q := url.Values{"client_id": {"oidc-cli"}, "redirect_uri": {redirect}, "response_type": {"code"}, "scope": {"openid offline_access"},
+		"state": {"s"}, "nonce": {"n"}, "code_challenge": {challenge("verifier-verifier-verifier-verifier-verifier")}, "code_challenge_method": {"S256"}}
+
+	// Loopback redirect URIs accept any port; iss and state come back.
+	u := authorize(t, srv, q)
+	code := u.Query().Get("code")
+	if code == "" || u.Query().Get("state") != "s" || u.Query().Get("iss") != srv.URL || u.Port() != "55555" {
+		t.Fatalf("redirect %s", u)
+	}
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirect}, "client_id": {"oidc-cli"}}
+	form.Set("code_verifier", "wrong-verifier")
+	if st, body := tokenRequest(t, srv, form, "", ""); st != 400 || body["error"] != "invalid_grant" {
+		t.Fatalf("wrong verifier: %d %v", st, body)
+	}
+	// The code was spent by the failed attempt too: single use.
+	form.Set("code_verifier", "verifier-verifier-verifier-verifier-verifier")
+	if st, body := tokenRequest(t, srv, form, "", ""); st != 400 || body["error"] != "invalid_grant" {
+		t.Fatalf("replayed code: %d %v", st, body)
+	}
+	form.Set("code", authorize(t, srv, q).Query().Get("code"))
+	st, body := tokenRequest(t, srv, form, "", "")
+	if st != 200 || body["id_token"] == nil || body["refresh_token"] == nil || body["token_type"] != "Bearer" {
+		t.Fatalf("exchange: %d %v", st, body)
+	}
+	// Refresh tokens rotate.
+	rt := body["refresh_token"].(string)
+	refresh := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {"oidc-cli"}}
+	if st, body := tokenRequest(t, srv, refresh, "", ""); st != 200 || body["refresh_token"] == rt {
+		t.Fatalf("refresh: %d %v", st, body)
+	}
+	if st, _ := tokenRequest(t, srv, refresh, "", ""); st != 400 {
+		t.Fatalf("a used refresh token worked again: %d", st)
+	}
+}
+
+func TestAuthorizationErrors(t *testing.T) {
+	srv := start(t, Config{AutoApprove: true})
+	base := url.Values{"client_id": {"oidc-cli"}, "redirect_uri": {"http://127.0.0.1:1/callback"}, "response_type": {"code"}, "state": {"s"}}
+	// No PKCE from a public client: an error redirect.
+	u := authorize(t, srv, base)
+	if u.Query().Get("error") != "invalid_request" || u.Query().Get("iss") != srv.URL {
+		t.Fatalf("no PKCE: %s", u)
+	}
+	// An unregistered redirect URI or client: a page, never a redirect.
+	for _, q := range []url.Values{
+		{"client_id": {"oidc-cli"}, "redirect_uri": {"https://evil.example/callback"}, "response_type": {"code"}},
+		{"client_id": {"oidc-cli"}, "redirect_uri": {"http://127.0.0.1:1/other"}, "response_type": {"code"}},
+		{"client_id": {"nobody"}, "redirect_uri": {"http://127.0.0.1:1/callback"}, "response_type": {"code"}},
+	} {
+		resp, err := noRedirect.Get(srv.URL + "/authorize?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" {
+			t.Errorf("%v: %s, location %q", q, resp.Status, resp.Header.Get("Location"))
+		}
+	}
+}
+
+func TestClientsAndTokens(t *testing.T) {
+	srv := start(t, Config{AccessTokenFormat: "opaque"})
+	cc := url.Values{"grant_type": {"client_credentials"}, "scope": {"api"}}
+	if st, body := tokenRequest(t, srv, cc, "oidc-cli-confidential", "wrong"); st != 401 || body["error"] != "invalid_client" {
+		t.Fatalf("wrong secret: %d %v", st, body)
+	}
+	if st, body := tokenRequest(t, srv, url.Values{"grant_type": {"client_credentials"}, "client_id": {"oidc-cli"}}, "", ""); st != 401 || body["error"] != "unauthorized_client" {
+		t.Fatalf("public client credentials: %d %v", st, body)
+	}
+	st, body := tokenRequest(t, srv, cc, "oidc-cli-confidential", "oidc-cli-secret")
+	if st != 200 || body["id_token"] != nil {
+		t.Fatalf("client credentials: %d %v", st, body)
+	}
+	at := body["access_token"].(string)
+	introspect := func() map[string]any {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/introspect", strings.NewReader(url.Values{"token": {at}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth("oidc-cli-confidential", "oidc-cli-secret")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return out
+	}
+	if got := introspect(); got["active"] != true || got["client_id"] != "oidc-cli-confidential" {
+		t.Fatalf("introspection: %v", got)
+	}
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/revoke", strings.NewReader(url.Values{"token": {at}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("oidc-cli-confidential", "oidc-cli-secret")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("revoke: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if got := introspect(); got["active"] != false {
+		t.Fatalf("a revoked token is active: %v", got)
+	}
+	// Oversized bodies are refused, not read.
+	big := strings.NewReader("grant_type=client_credentials&pad=" + strings.Repeat("x", 1<<20))
+	resp, err = http.Post(srv.URL+"/token", "application/x-www-form-urlencoded", big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(b), "invalid_request") {
+		t.Fatalf("oversized body: %s %s", resp.Status, b)
+	}
+}
+
+// FuzzHandlers: no request makes the issuer panic or fail with a 5xx.
+func FuzzHandlers(f *testing.F) {
+	for _, seed := range []string{
+		"GET /authorize?client_id=oidc-cli&redirect_uri=http://127.0.0.1/callback&response_type=code&code_challenge=x&code_challenge_method=S256",
+		"POST /token grant_type=authorization_code&code=x&client_id=oidc-cli",
+		"POST /token grant_type=refresh_token&refresh_token=x&client_id=oidc-cli",
+		"POST /interaction interaction=x&user=alice",
+		"GET /userinfo", "POST /introspect token=x", "POST /revoke token=x", "GET /.well-known/openid-configuration",
+		"POST /token grant_type=client_credentials&client_id=oidc-cli-confidential&client_secret=oidc-cli-secret",
+	} {
+		f.Add(seed, "Bearer x")
+	}
+	s, err := New(Config{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	s.SetIssuer("http://127.0.0.1:9400")
+	f.Fuzz(func(t *testing.T, line, auth string) {
+		method, rest, _ := strings.Cut(line, " ")
+		target, body, _ := strings.Cut(rest, " ")
+		if method != http.MethodGet && method != http.MethodPost {
+			method = http.MethodGet
+		}
+		u, err := url.ParseRequestURI(target)
+		if err != nil || !strings.HasPrefix(target, "/") {
+			return
+		}
+		req := httptest.NewRequest(method, u.String(), strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", auth)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s: %d %s", method, target, rec.Code, rec.Body.String())
+		}
+	})
+}

@@ -1,0 +1,201 @@
+package issuer
+
+import (
+	"crypto/hmac"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+)
+
+// sign makes a compact JWS of claims with the signing key, or with what
+// the faults say.
+func (s *Server) sign(typ string, claims map[string]any, idToken bool) (string, error) {
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	f := s.cfg.Faults
+	if idToken && f.AlgNone {
+		h := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`))
+		return h + "." + base64.RawURLEncoding.EncodeToString(payload) + ".", nil
+	}
+	if idToken && f.HS256Confusion {
+		// The key confusion attack: HMAC keyed with the public key's PEM.
+		der, err := x509.MarshalPKIXPublicKey(s.rsa.Key.(*rsa.PrivateKey).Public())
+		if err != nil {
+			return "", err
+		}
+		secret := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+		header, _ := json.Marshal(map[string]string{"alg": "HS256", "typ": typ, "kid": s.rsa.KeyID})
+		in := base64.RawURLEncoding.EncodeToString(header) + "." + base64.RawURLEncoding.EncodeToString(payload)
+		mac := hmac.New(sha256.New, secret)
+		mac.Write([]byte(in))
+		return in + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil)), nil
+	}
+	key := s.signingKey()
+	if f.Kid {
+		key = s.stray
+	}
+	alg := jose.SignatureAlgorithm(key.Algorithm)
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: key.Key},
+		(&jose.SignerOptions{}).WithType(jose.ContentType(typ)).WithHeader("kid", key.KeyID))
+	if err != nil {
+		return "", err
+	}
+	obj, err := signer.Sign(payload)
+	if err != nil {
+		return "", err
+	}
+	return obj.CompactSerialize()
+}
+
+// tokenIssuer is the iss put in tokens.
+func (s *Server) tokenIssuer() string {
+	if s.cfg.Faults.IssTrailingSlash {
+		return s.issuer + "/"
+	}
+	return s.issuer
+}
+
+// times are iat, nbf and exp for a token issued now.
+func (s *Server) times(ttl time.Duration) (iat, exp int64) {
+	now := s.cfg.Now().Add(s.cfg.Faults.Skew)
+	if s.cfg.Faults.Expired {
+		now = now.Add(-2 * ttl)
+	}
+	return now.Unix(), now.Add(ttl).Unix()
+}
+
+// halfHash is at_hash for the signing algorithm (SHA-256 for all offered).
+func halfHash(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
+}
+
+func hasScope(scope, s string) bool {
+	for _, f := range strings.Fields(scope) {
+		if f == s {
+			return true
+		}
+	}
+	return false
+}
+
+// userClaims are the claims the scopes release (OIDC Core 5.4).
+func userClaims(u *User, scope string, into map[string]any) {
+	if hasScope(scope, "profile") {
+		into["name"] = u.Name
+		into["preferred_username"] = u.Sub
+	}
+	if hasScope(scope, "email") && u.Email != "" {
+		into["email"] = u.Email
+		into["email_verified"] = true
+	}
+	if hasScope(scope, "groups") || hasScope(scope, "profile") {
+		if len(u.Groups) > 0 {
+			into["groups"] = u.Groups
+		}
+	}
+}
+
+// accessToken issues an access token for a grant: an RFC 9068 JWT, or an
+// opaque handle.
+func (s *Server) accessToken(g *grant) (string, error) {
+	if s.cfg.AccessTokenFormat == "opaque" {
+		at := random(32)
+		s.mu.Lock()
+		cp := *g
+		cp.expires = s.cfg.Now().Add(s.cfg.TokenTTL)
+		s.opaque[at] = &cp
+		s.mu.Unlock()
+		return at, nil
+	}
+	iat, exp := s.times(s.cfg.TokenTTL)
+	aud := any(s.issuer)
+	if len(g.resource) == 1 {
+		aud = g.resource[0]
+	} else if len(g.resource) > 1 {
+		aud = g.resource
+	}
+	claims := map[string]any{"iss": s.tokenIssuer(), "aud": aud, "exp": exp, "iat": iat, "nbf": iat, "jti": random(12),
+		"client_id": g.client.ID, "scope": g.scope}
+	if g.user != nil {
+		claims["sub"] = g.user.Sub
+		claims["auth_time"] = g.authTime.Unix()
+		if len(g.user.Groups) > 0 {
+			claims["groups"] = g.user.Groups
+		}
+	} else {
+		claims["sub"] = g.client.ID // client credentials: the client itself
+	}
+	return s.sign("at+jwt", claims, false)
+}
+
+// idToken issues the ID token of a grant (OIDC Core 2, 3.1.3.6).
+func (s *Server) idToken(g *grant, accessToken string) (string, error) {
+	iat, exp := s.times(s.cfg.TokenTTL)
+	f := s.cfg.Faults
+	aud := g.client.ID
+	if f.Aud {
+		aud = "another-client"
+	}
+	claims := map[string]any{"iss": s.tokenIssuer(), "sub": g.user.Sub, "aud": aud, "exp": exp, "iat": iat,
+		"auth_time": g.authTime.Unix(), "sid": g.sid, "azp": g.client.ID}
+	if g.nonce != "" {
+		claims["nonce"] = g.nonce
+		if f.Nonce {
+			claims["nonce"] = "not-the-nonce-you-sent"
+		}
+	}
+	if accessToken != "" {
+		claims["at_hash"] = halfHash(accessToken)
+		if f.AtHash {
+			claims["at_hash"] = halfHash(accessToken + "-other")
+		}
+	}
+	userClaims(g.user, g.scope, claims)
+	return s.sign("JWT", claims, true)
+}
+
+// checkAccessToken returns the grant an access token stands for.
+func (s *Server) checkAccessToken(token string) (*grant, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.revoked[token] {
+		return nil, false
+	}
+	if g, ok := s.opaque[token]; ok {
+		return g, s.cfg.Now().Before(g.expires)
+	}
+	obj, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256, jose.PS256, jose.ES256})
+	if err != nil {
+		return nil, false
+	}
+	var payload []byte
+	for _, k := range []jose.JSONWebKey{s.rsa, s.ec} {
+		if payload, err = obj.Verify(k.Public().Key); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return nil, false
+	}
+	var c struct {
+		Sub      string `json:"sub"`
+		ClientID string `json:"client_id"`
+		Scope    string `json:"scope"`
+		Exp      int64  `json:"exp"`
+	}
+	if json.Unmarshal(payload, &c) != nil || s.cfg.Now().Unix() >= c.Exp && !s.cfg.Faults.Expired {
+		return nil, false
+	}
+	g := &grant{client: s.client(c.ClientID), user: s.user(c.Sub), scope: c.Scope, expires: time.Unix(c.Exp, 0)}
+	return g, g.client != nil
+}
