@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -38,6 +39,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.introspect(w, r)
 	case "/revoke":
 		s.revoke(w, r)
+	case "/admin/faults":
+		s.adminFaults(w, r)
+	case "/end_session":
+		s.endSession(w, r)
 	case "/":
 		page(w, http.StatusOK, "oidc serve", "A local OpenID Provider. Discovery: "+s.issuer+"/.well-known/openid-configuration")
 	default:
@@ -81,6 +86,7 @@ func (s *Server) discovery(w http.ResponseWriter) {
 		"jwks_uri":                                       iss + "/jwks",
 		"introspection_endpoint":                         iss + "/introspect",
 		"revocation_endpoint":                            iss + "/revoke",
+		"end_session_endpoint":                           iss + "/end_session",
 		"response_types_supported":                       []string{"code"},
 		"response_modes_supported":                       []string{"query", "form_post"},
 		"grant_types_supported":                          []string{"authorization_code", "refresh_token", "client_credentials"},
@@ -170,12 +176,35 @@ func (s *Server) interaction(w http.ResponseWriter, r *http.Request) {
 		s.respond(w, req, url.Values{"error": {"access_denied"}, "error_description": {"the user cancelled the login"}})
 		return
 	}
-	u := s.user(r.PostForm.Get("user"))
+	u := req.user
 	if u == nil {
-		page(w, http.StatusBadRequest, "Unknown user", "Pick one of the users on the login page.")
-		return
+		if u = s.user(r.PostForm.Get("user")); u == nil {
+			page(w, http.StatusBadRequest, "Unknown user", "Pick one of the users on the login page.")
+			return
+		}
+		if !req.client.SkipConsent {
+			req.user = u
+			s.consentPage(w, req)
+			return
+		}
 	}
 	s.approve(w, req, u)
+}
+
+// consentPage asks the logged-in user to let the client have the scopes.
+func (s *Server) consentPage(w http.ResponseWriter, req *authRequest) {
+	id := random(16)
+	s.mu.Lock()
+	s.pending[id] = req
+	s.mu.Unlock()
+	scopes := html.EscapeString(req.scope)
+	if scopes == "" {
+		scopes = "(none)"
+	}
+	page(w, http.StatusOK, "Allow access?", fmt.Sprintf(`<p>%s asks for: %s</p><form method="post" action="/interaction">
+<input type="hidden" name="interaction" value="%s"><input type="hidden" name="consent" value="yes">
+<button type="submit">Allow</button><button type="submit" name="deny" value="1">Deny</button></form>`,
+		html.EscapeString(req.client.ID), scopes, html.EscapeString(id)))
 }
 
 // approve issues a code and sends the browser back to the client.
@@ -242,7 +271,7 @@ func (s *Server) authenticate(r *http.Request) (*Client, string) {
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
-	f := s.cfg.Faults
+	f := s.faults()
 	if f.Slow > 0 {
 		select {
 		case <-time.After(f.Slow):
@@ -326,7 +355,7 @@ func (s *Server) issue(w http.ResponseWriter, g *grant) {
 		return
 	}
 	var expiresIn any = int(s.cfg.TokenTTL / time.Second)
-	if s.cfg.Faults.ExpiresInString {
+	if s.faults().ExpiresInString {
 		expiresIn = fmt.Sprint(expiresIn)
 	}
 	resp := map[string]any{"access_token": at, "token_type": "Bearer", "expires_in": expiresIn, "scope": g.scope}
@@ -362,7 +391,7 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	claims := map[string]any{"sub": g.user.Sub}
-	if s.cfg.Faults.NoUserinfoSub {
+	if s.faults().NoUserinfoSub {
 		claims["sub"] = "someone-else"
 	}
 	userClaims(g.user, g.scope, claims)
@@ -418,4 +447,92 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 	delete(s.opaque, r.PostForm.Get("token"))
 	s.mu.Unlock()
 	w.WriteHeader(http.StatusOK)
+}
+
+// adminFaults shows (GET) or replaces (PUT or POST, a body of
+// comma-separated NAME[=VALUE], empty for none) the faults while the issuer
+// runs, so one test can switch them between requests.
+func (s *Server) adminFaults(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+	case http.MethodPut, http.MethodPost:
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			oauthError(w, http.StatusBadRequest, "invalid_request", err.Error())
+			return
+		}
+		var f Faults
+		for _, spec := range strings.FieldsFunc(string(body), func(r rune) bool { return r == ',' || r == '\n' || r == ' ' }) {
+			if err := f.Set(spec); err != nil {
+				oauthError(w, http.StatusBadRequest, "invalid_request", err.Error())
+				return
+			}
+		}
+		s.SetFaults(f)
+	default:
+		http.Error(w, "use GET, or PUT a list of faults", http.StatusMethodNotAllowed)
+		return
+	}
+	active := s.faults().Active()
+	if active == nil {
+		active = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"faults": active})
+}
+
+// endSession is RP-initiated logout: the issuer keeps no sessions, so it
+// only sends the browser back to a loopback URI of a known client, with
+// state.
+func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	back := q.Get("post_logout_redirect_uri")
+	if back == "" {
+		page(w, http.StatusOK, "Signed out", "You are signed out of this test issuer.")
+		return
+	}
+	c := s.client(q.Get("client_id"))
+	if c == nil {
+		c = s.clientOfToken(q.Get("id_token_hint"))
+	}
+	u, err := url.Parse(back)
+	if c == nil || err != nil || u.Scheme != "http" || !isLoopbackHost(u.Hostname()) {
+		page(w, http.StatusBadRequest, "Not signed out", "post_logout_redirect_uri must be a loopback URI of a known client (client_id or id_token_hint).")
+		return
+	}
+	if state := q.Get("state"); state != "" {
+		v := u.Query()
+		v.Set("state", state)
+		u.RawQuery = v.Encode()
+	}
+	http.Redirect(w, r, u.String(), http.StatusFound)
+}
+
+func isLoopbackHost(h string) bool { return h == "127.0.0.1" || h == "::1" || h == "localhost" }
+
+// clientOfToken reads the azp (or aud) of an ID token hint. Only
+// registered clients' loopback URIs are ever used, so the hint's signature
+// does not matter here.
+func (s *Server) clientOfToken(token string) *Client {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return nil
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return nil
+	}
+	var c struct {
+		Azp string `json:"azp"`
+		Aud any    `json:"aud"`
+	}
+	if json.Unmarshal(payload, &c) != nil {
+		return nil
+	}
+	if c.Azp != "" {
+		return s.client(c.Azp)
+	}
+	if aud, ok := c.Aud.(string); ok {
+		return s.client(aud)
+	}
+	return nil
 }

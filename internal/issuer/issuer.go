@@ -69,6 +69,8 @@ type Server struct {
 	ec     jose.JSONWebKey
 	stray  jose.JSONWebKey // a key the JWKS does not have (fault kid)
 
+	faultMu sync.RWMutex // cfg.Faults changes while serving (/admin/faults)
+
 	mu      sync.Mutex
 	pending map[string]*authRequest // interaction id -> request
 	codes   map[string]*grant
@@ -84,6 +86,7 @@ type authRequest struct {
 	scope, responseMode string
 	resource            []string
 	created             time.Time
+	user                *User // set once logged in, while consent is asked
 }
 
 // grant is what a code, refresh token or opaque access token stands for.
@@ -151,6 +154,20 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// faults are the faults in force now.
+func (s *Server) faults() Faults {
+	s.faultMu.RLock()
+	defer s.faultMu.RUnlock()
+	return s.cfg.Faults
+}
+
+// SetFaults replaces the faults in force.
+func (s *Server) SetFaults(f Faults) {
+	s.faultMu.Lock()
+	s.cfg.Faults = f
+	s.faultMu.Unlock()
+}
+
 // SetIssuer sets the issuer identifier: the URL the server is reached at.
 func (s *Server) SetIssuer(u string) { s.issuer = strings.TrimSuffix(u, "/") }
 
@@ -158,7 +175,11 @@ func (s *Server) SetIssuer(u string) { s.issuer = strings.TrimSuffix(u, "/") }
 func (s *Server) Issuer() string { return s.issuer }
 
 // Config returns the configuration in use.
-func (s *Server) Config() Config { return s.cfg }
+func (s *Server) Config() Config {
+	c := s.cfg
+	c.Faults = s.faults()
+	return c
+}
 
 func (s *Server) signingKey() jose.JSONWebKey {
 	if s.cfg.SigningAlg == "ES256" {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -217,4 +218,83 @@ func FuzzHandlers(f *testing.F) {
 			t.Fatalf("%s %s: %d %s", method, target, rec.Code, rec.Body.String())
 		}
 	})
+}
+
+// TestAdminFaults: faults switch while the issuer runs.
+func TestAdminFaults(t *testing.T) {
+	srv := start(t, Config{})
+	put := func(body string) (int, string) {
+		req, _ := http.NewRequest(http.MethodPut, srv.URL+"/admin/faults", strings.NewReader(body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if st, body := put("aud, slow=1ms"); st != 200 || !strings.Contains(body, `"faults":["slow=1ms","aud"]`) {
+		t.Fatalf("%d %s", st, body)
+	}
+	if st, body := put("gremlins"); st != 400 || !strings.Contains(body, "unknown fault") {
+		t.Fatalf("%d %s", st, body)
+	}
+	if st, body := put(""); st != 200 || !strings.Contains(body, `"faults":[]`) {
+		t.Fatalf("%d %s", st, body)
+	}
+}
+
+// TestConsentAndLogout: a client without SkipConsent gets a consent page;
+// logout goes back to a loopback URI with state.
+func TestConsentAndLogout(t *testing.T) {
+	cl := Client{ID: "asks", RedirectURIs: []string{"http://127.0.0.1/callback"}}
+	srv := start(t, Config{Clients: []Client{cl}})
+	q := url.Values{"client_id": {"asks"}, "redirect_uri": {"http://127.0.0.1:7/callback"}, "response_type": {"code"}, "state": {"s"},
+		"code_challenge": {challenge("v")}, "code_challenge_method": {"S256"}, "scope": {"openid"}}
+	resp, err := http.Get(srv.URL + "/authorize?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	id := regexpValue(t, string(body), "interaction")
+	resp, err = noRedirect.PostForm(srv.URL+"/interaction", url.Values{"interaction": {id}, "user": {"alice"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "Allow access?") {
+		t.Fatalf("no consent page: %s", body)
+	}
+	resp, err = noRedirect.PostForm(srv.URL+"/interaction", url.Values{"interaction": {regexpValue(t, string(body), "interaction")}, "consent": {"yes"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc, _ := url.Parse(resp.Header.Get("Location")); loc == nil || loc.Query().Get("code") == "" {
+		t.Fatalf("no code after consent: %s %s", resp.Status, resp.Header.Get("Location"))
+	}
+	resp, err = noRedirect.Get(srv.URL + "/end_session?client_id=asks&state=bye&post_logout_redirect_uri=" + url.QueryEscape("http://127.0.0.1:7/signed-out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Location") != "http://127.0.0.1:7/signed-out?state=bye" {
+		t.Fatalf("logout: %s %q", resp.Status, resp.Header.Get("Location"))
+	}
+	resp, _ = noRedirect.Get(srv.URL + "/end_session?client_id=asks&post_logout_redirect_uri=" + url.QueryEscape("https://evil.example/"))
+	resp.Body.Close()
+	if resp.StatusCode != 400 {
+		t.Fatalf("logout to a foreign URI: %s", resp.Status)
+	}
+}
+
+func regexpValue(t *testing.T, page, name string) string {
+	t.Helper()
+	m := regexp.MustCompile(`name="` + name + `" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no %s in %s", name, page)
+	}
+	return m[1]
 }

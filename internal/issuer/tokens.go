@@ -21,7 +21,7 @@ func (s *Server) sign(typ string, claims map[string]any, idToken bool) (string, 
 	if err != nil {
 		return "", err
 	}
-	f := s.cfg.Faults
+	f := s.faults()
 	if idToken && f.AlgNone {
 		h := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`))
 		return h + "." + base64.RawURLEncoding.EncodeToString(payload) + ".", nil
@@ -58,7 +58,7 @@ func (s *Server) sign(typ string, claims map[string]any, idToken bool) (string, 
 
 // tokenIssuer is the iss put in tokens.
 func (s *Server) tokenIssuer() string {
-	if s.cfg.Faults.IssTrailingSlash {
+	if s.faults().IssTrailingSlash {
 		return s.issuer + "/"
 	}
 	return s.issuer
@@ -66,8 +66,8 @@ func (s *Server) tokenIssuer() string {
 
 // times are iat, nbf and exp for a token issued now.
 func (s *Server) times(ttl time.Duration) (iat, exp int64) {
-	now := s.cfg.Now().Add(s.cfg.Faults.Skew)
-	if s.cfg.Faults.Expired {
+	now := s.cfg.Now().Add(s.faults().Skew)
+	if s.faults().Expired {
 		now = now.Add(-2 * ttl)
 	}
 	return now.Unix(), now.Add(ttl).Unix()
@@ -141,7 +141,7 @@ func (s *Server) accessToken(g *grant) (string, error) {
 // idToken issues the ID token of a grant (OIDC Core 2, 3.1.3.6).
 func (s *Server) idToken(g *grant, accessToken string) (string, error) {
 	iat, exp := s.times(s.cfg.TokenTTL)
-	f := s.cfg.Faults
+	f := s.faults()
 	aud := g.client.ID
 	if f.Aud {
 		aud = "another-client"
@@ -193,7 +193,7 @@ func (s *Server) checkAccessToken(token string) (*grant, bool) {
 		Scope    string `json:"scope"`
 		Exp      int64  `json:"exp"`
 	}
-	if json.Unmarshal(payload, &c) != nil || s.cfg.Now().Unix() >= c.Exp && !s.cfg.Faults.Expired {
+	if json.Unmarshal(payload, &c) != nil || s.cfg.Now().Unix() >= c.Exp && !s.faults().Expired {
 		return nil, false
 	}
 	g := &grant{client: s.client(c.ClientID), user: s.user(c.Sub), scope: c.Scope, expires: time.Unix(c.Exp, 0)}
