@@ -3,11 +3,17 @@ package cmd
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oidcdev/oidc/internal/testprovider"
 )
 
 // startServe runs `oidc serve` in-process and returns its issuer URL, read
@@ -156,4 +162,46 @@ func TestServeCommand(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q, stdout %q; want %d and %q", tc.args, code, errOut, out, tc.code, tc.want)
 		}
 	}
+}
+
+// TestServeWithOpenIDClient: a relying party we did not write, panva's
+// certified openid-client, runs the code flow with PKCE, userinfo and a
+// refresh against oidc serve and accepts everything it gets.
+func TestServeWithOpenIDClient(t *testing.T) {
+	dir := testprovider.Dir()
+	node, err := exec.LookPath("node")
+	if err != nil || !fileExists(filepath.Join(dir, "node_modules", "openid-client")) {
+		if os.Getenv("CI") != "" {
+			t.Fatal("node or openid-client is missing, and .ci/run installs them")
+		}
+		t.Skip("openid-client test skipped: run npm ci --prefix scripts/e2e/provider")
+	}
+	iss, _ := startServe(t, "--auto-approve")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "rp.mjs", iss)
+	cmd.Dir = dir
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("openid-client failed: %v\n%s", err, stderr.String())
+	}
+	var got struct {
+		Sub         string `json:"sub"`
+		UserinfoSub string `json:"userinfo_sub"`
+		Refreshed   bool   `json:"refreshed"`
+		Rotated     bool   `json:"rotated"`
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("%s: %v", out, err)
+	}
+	if got.Sub != "alice" || got.UserinfoSub != "alice" || !got.Refreshed || !got.Rotated {
+		t.Fatalf("openid-client got %s", out)
+	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
