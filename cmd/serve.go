@@ -7,9 +7,12 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -30,6 +33,7 @@ type ServeOptions struct {
 	SigningAlg        string
 	AccessTokenFormat string
 	TokenTTL          time.Duration
+	KeysFile          string
 }
 
 // errStopped is a server stopped by a signal: the normal end, exit 0.
@@ -86,6 +90,7 @@ Faults make it misbehave on purpose (--fault, repeatable):
 	f.StringVar(&opts.SigningAlg, "signing-alg", "RS256", "RS256, PS256 or ES256")
 	f.StringVar(&opts.AccessTokenFormat, "access-token-format", "jwt", "jwt (RFC 9068) or opaque")
 	f.DurationVar(&opts.TokenTTL, "token-ttl", time.Hour, "lifetime of access and ID tokens")
+	f.StringVar(&opts.KeysFile, "keys", "", "keep the signing keys in this `file` (created 0600) across restarts; SIGHUP rotates them")
 	return c
 }
 
@@ -109,6 +114,17 @@ func runServe(ctx context.Context, opts *ServeOptions, io *IO) error {
 	srv, err := issuer.New(cfg)
 	if err != nil {
 		return usageError("%v", err)
+	}
+	if opts.KeysFile != "" {
+		loaded, err := srv.LoadKeys(opts.KeysFile)
+		if err != nil {
+			return usageError("--keys: %v", err)
+		}
+		if !loaded {
+			if err := srv.SaveKeys(opts.KeysFile); err != nil {
+				return usageError("--keys: %v", err)
+			}
+		}
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(opts.Addr, strconv.Itoa(opts.Port)))
 	if err != nil {
@@ -144,14 +160,32 @@ func runServe(ctx context.Context, opts *ServeOptions, io *IO) error {
 	hs := &http.Server{Handler: logRequests(srv, io, errTheme), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
-	select {
-	case err := <-served:
-		return &ExitError{Code: ExitNetwork, Err: err}
-	case <-ctx.Done():
-		shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = hs.Shutdown(shut)
-		return errStopped
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case err := <-served:
+			return &ExitError{Code: ExitNetwork, Err: err}
+		case <-hup:
+			// Rotation: new signing keys; the old ones stay published for
+			// one more rotation.
+			if err := srv.Rotate(); err != nil {
+				render.ErrorLine(io.Err, errTheme, "rotating keys: "+err.Error())
+				continue
+			}
+			if opts.KeysFile != "" {
+				if err := srv.SaveKeys(opts.KeysFile); err != nil {
+					render.ErrorLine(io.Err, errTheme, "--keys: "+err.Error())
+				}
+			}
+			fmt.Fprintln(io.Err, errTheme.Dim.Render("oidc serve: ")+"keys rotated")
+		case <-ctx.Done():
+			shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			_ = hs.Shutdown(shut)
+			return errStopped
+		}
 	}
 }
 

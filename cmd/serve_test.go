@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -204,4 +206,40 @@ func TestServeWithOpenIDClient(t *testing.T) {
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// TestServeKeysAndSIGHUP: --keys keeps the keys (0600) and SIGHUP rotates
+// them, the old ones still published.
+func TestServeKeysAndSIGHUP(t *testing.T) {
+	keys := filepath.Join(t.TempDir(), "keys.json")
+	iss, logs := startServe(t, "--keys", keys)
+	if st, err := os.Stat(keys); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("keys file: %v %v", st, err)
+	}
+	kids := func() []string {
+		resp, err := http.Get(iss + "/jwks")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var set struct{ Keys []struct{ Kid string } }
+		_ = json.NewDecoder(resp.Body).Decode(&set)
+		var out []string
+		for _, k := range set.Keys {
+			out = append(out, k.Kid)
+		}
+		return out
+	}
+	before := kids()
+	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+		t.Skip("cannot signal: ", err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(kids()) != 4 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	after := kids()
+	if len(after) != 4 || after[2] != before[0] || after[3] != before[1] {
+		t.Fatalf("before %v, after %v\n%s", before, after, logs.String())
+	}
 }

@@ -7,7 +7,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"encoding/base64"
 	"fmt"
 	"net/url"
@@ -65,9 +64,12 @@ var (
 type Server struct {
 	cfg    Config
 	issuer string
-	rsa    jose.JSONWebKey
-	ec     jose.JSONWebKey
 	stray  jose.JSONWebKey // a key the JWKS does not have (fault kid)
+
+	keyMu sync.RWMutex
+	rsa   jose.JSONWebKey
+	ec    jose.JSONWebKey
+	prev  []jose.JSONWebKey // the keys before the last rotation, still published
 
 	faultMu sync.RWMutex // cfg.Faults changes while serving (/admin/faults)
 
@@ -132,24 +134,13 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, pending: map[string]*authRequest{}, codes: map[string]*grant{}, refresh: map[string]*grant{},
 		opaque: map[string]*grant{}, revoked: map[string]bool{}}
-	rk, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return nil, err
-	}
-	ek, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
+	if err := s.generate(); err != nil {
 		return nil, err
 	}
 	sk, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
 	}
-	stamp := cfg.Now().UTC().Format("20060102")
-	s.rsa = jose.JSONWebKey{Key: rk, KeyID: "rsa-" + stamp, Algorithm: "RS256", Use: "sig"}
-	if cfg.SigningAlg == "PS256" {
-		s.rsa.Algorithm = "PS256"
-	}
-	s.ec = jose.JSONWebKey{Key: ek, KeyID: "ec-" + stamp, Algorithm: "ES256", Use: "sig"}
 	s.stray = jose.JSONWebKey{Key: sk, KeyID: "not-in-jwks", Algorithm: "ES256", Use: "sig"}
 	return s, nil
 }
@@ -182,14 +173,34 @@ func (s *Server) Config() Config {
 }
 
 func (s *Server) signingKey() jose.JSONWebKey {
+	s.keyMu.RLock()
+	defer s.keyMu.RUnlock()
 	if s.cfg.SigningAlg == "ES256" {
 		return s.ec
 	}
 	return s.rsa
 }
 
+// rsaKey is the current RSA key (the hs256-confusion fault needs it).
+func (s *Server) rsaKey() jose.JSONWebKey {
+	s.keyMu.RLock()
+	defer s.keyMu.RUnlock()
+	return s.rsa
+}
+
+// verificationKeys are the current and the previous keys.
+func (s *Server) verificationKeys() []jose.JSONWebKey {
+	s.keyMu.RLock()
+	defer s.keyMu.RUnlock()
+	return append([]jose.JSONWebKey{s.rsa, s.ec}, s.prev...)
+}
+
 func (s *Server) publicKeys() jose.JSONWebKeySet {
-	return jose.JSONWebKeySet{Keys: []jose.JSONWebKey{s.rsa.Public(), s.ec.Public()}}
+	var set jose.JSONWebKeySet
+	for _, k := range s.verificationKeys() {
+		set.Keys = append(set.Keys, k.Public())
+	}
+	return set
 }
 
 func (s *Server) client(id string) *Client {

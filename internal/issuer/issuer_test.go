@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -297,4 +298,50 @@ func regexpValue(t *testing.T, page, name string) string {
 		t.Fatalf("no %s in %s", name, page)
 	}
 	return m[1]
+}
+
+// TestKeysFileAndRotation: keys survive a restart through --keys (0600),
+// and a rotation keeps the old keys published for one more rotation.
+func TestKeysFileAndRotation(t *testing.T) {
+	path := t.TempDir() + "/keys.json"
+	a, _ := New(Config{})
+	if loaded, err := a.LoadKeys(path); loaded || err != nil {
+		t.Fatalf("a missing file: %v %v", loaded, err)
+	}
+	if err := a.SaveKeys(path); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+		t.Fatalf("keys file mode %v", st.Mode().Perm())
+	}
+	b, _ := New(Config{})
+	if loaded, err := b.LoadKeys(path); !loaded || err != nil {
+		t.Fatalf("load: %v %v", loaded, err)
+	}
+	if b.signingKey().KeyID != a.signingKey().KeyID {
+		t.Fatal("the keys did not survive the restart")
+	}
+	before := b.signingKey().KeyID
+	if err := b.Rotate(); err != nil {
+		t.Fatal(err)
+	}
+	kids := map[string]bool{}
+	for _, k := range b.publicKeys().Keys {
+		kids[k.KeyID] = true
+	}
+	if b.signingKey().KeyID == before || !kids[before] || len(kids) != 4 {
+		t.Fatalf("after one rotation: signing %s, published %v", b.signingKey().KeyID, kids)
+	}
+	if err := b.Rotate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range b.publicKeys().Keys {
+		if k.KeyID == before {
+			t.Fatal("a key two rotations old is still published")
+		}
+	}
+	os.Chmod(path, 0o644)
+	if _, err := b.LoadKeys(path); err == nil || !strings.Contains(err.Error(), "readable by others") {
+		t.Fatalf("a world-readable keys file: %v", err)
+	}
 }

@@ -28,12 +28,13 @@ func (s *Server) sign(typ string, claims map[string]any, idToken bool) (string, 
 	}
 	if idToken && f.HS256Confusion {
 		// The key confusion attack: HMAC keyed with the public key's PEM.
-		der, err := x509.MarshalPKIXPublicKey(s.rsa.Key.(*rsa.PrivateKey).Public())
+		rk := s.rsaKey()
+		der, err := x509.MarshalPKIXPublicKey(rk.Key.(*rsa.PrivateKey).Public())
 		if err != nil {
 			return "", err
 		}
 		secret := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
-		header, _ := json.Marshal(map[string]string{"alg": "HS256", "typ": typ, "kid": s.rsa.KeyID})
+		header, _ := json.Marshal(map[string]string{"alg": "HS256", "typ": typ, "kid": rk.KeyID})
 		in := base64.RawURLEncoding.EncodeToString(header) + "." + base64.RawURLEncoding.EncodeToString(payload)
 		mac := hmac.New(sha256.New, secret)
 		mac.Write([]byte(in))
@@ -179,7 +180,7 @@ func (s *Server) checkAccessToken(token string) (*grant, bool) {
 		return nil, false
 	}
 	var payload []byte
-	for _, k := range []jose.JSONWebKey{s.rsa, s.ec} {
+	for _, k := range s.verificationKeys() {
 		if payload, err = obj.Verify(k.Public().Key); err == nil {
 			break
 		}

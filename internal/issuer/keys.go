@@ -1,0 +1,110 @@
+package issuer
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+)
+
+// generate makes a fresh RSA-2048 and P-256 key pair.
+func (s *Server) generate() error {
+	rk, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return err
+	}
+	ek, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	stamp := s.cfg.Now().UTC().Format("20060102T150405.000")
+	rsaAlg := "RS256"
+	if s.cfg.SigningAlg == "PS256" {
+		rsaAlg = "PS256"
+	}
+	s.keyMu.Lock()
+	s.rsa = jose.JSONWebKey{Key: rk, KeyID: "rsa-" + stamp, Algorithm: rsaAlg, Use: "sig"}
+	s.ec = jose.JSONWebKey{Key: ek, KeyID: "ec-" + stamp, Algorithm: "ES256", Use: "sig"}
+	s.keyMu.Unlock()
+	return nil
+}
+
+// Rotate makes new signing keys; the old ones stay in the JWKS for one
+// rotation, so tokens they signed still verify.
+func (s *Server) Rotate() error {
+	s.keyMu.RLock()
+	old := []jose.JSONWebKey{s.rsa, s.ec}
+	s.keyMu.RUnlock()
+	// Keep kids distinct even when two rotations fall in one millisecond.
+	time.Sleep(2 * time.Millisecond)
+	if err := s.generate(); err != nil {
+		return err
+	}
+	s.keyMu.Lock()
+	s.prev = old
+	s.keyMu.Unlock()
+	return nil
+}
+
+// keysFile is what --keys stores: the private keys, current first.
+type keysFile struct {
+	Keys []jose.JSONWebKey `json:"keys"`
+}
+
+// SaveKeys writes the keys to path, readable by the user only.
+func (s *Server) SaveKeys(path string) error {
+	data, err := json.MarshalIndent(keysFile{Keys: s.verificationKeys()}, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(data, '\n'), 0o600); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// LoadKeys reads keys saved by SaveKeys. A missing file is not an error:
+// the first start writes it.
+func (s *Server) LoadKeys(path string) (bool, error) {
+	st, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return false, fmt.Errorf("%s is readable by others (%v): it holds private keys; chmod 600 it", path, st.Mode().Perm())
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false, err
+	}
+	var f keysFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		return false, fmt.Errorf("%s: %v", path, err)
+	}
+	if len(f.Keys) < 2 {
+		return false, fmt.Errorf("%s: expected at least an RSA and an EC private key", path)
+	}
+	_, ok1 := f.Keys[0].Key.(*rsa.PrivateKey)
+	_, ok2 := f.Keys[1].Key.(*ecdsa.PrivateKey)
+	if !ok1 || !ok2 {
+		return false, fmt.Errorf("%s: the first two keys must be an RSA and an EC private key", path)
+	}
+	s.keyMu.Lock()
+	s.rsa, s.ec, s.prev = f.Keys[0], f.Keys[1], f.Keys[2:]
+	s.keyMu.Unlock()
+	return true, nil
+}
