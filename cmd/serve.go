@@ -34,6 +34,9 @@ type ServeOptions struct {
 	AccessTokenFormat string
 	TokenTTL          time.Duration
 	KeysFile          string
+	ConfigFile        string
+	// changed says which flags were given: they win over --config.
+	changed func(name string) bool
 }
 
 // errStopped is a server stopped by a signal: the normal end, exit 0.
@@ -78,6 +81,7 @@ Faults make it misbehave on purpose (--fault, repeatable):
   oidc serve --fault expired --fault nonce`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			opts.changed = c.Flags().Changed
 			return runServe(c.Context(), opts, io)
 		},
 	}
@@ -90,6 +94,7 @@ Faults make it misbehave on purpose (--fault, repeatable):
 	f.StringVar(&opts.SigningAlg, "signing-alg", "RS256", "RS256, PS256 or ES256")
 	f.StringVar(&opts.AccessTokenFormat, "access-token-format", "jwt", "jwt (RFC 9068) or opaque")
 	f.DurationVar(&opts.TokenTTL, "token-ttl", time.Hour, "lifetime of access and ID tokens")
+	f.StringVar(&opts.ConfigFile, "config", "", "clients, users (with claims), token_ttl, access_token_format, signing_alg from a YAML or JSON `file`")
 	f.StringVar(&opts.KeysFile, "keys", "", "keep the signing keys in this `file` (created 0600) across restarts; SIGHUP rotates them")
 	return c
 }
@@ -98,6 +103,25 @@ func runServe(ctx context.Context, opts *ServeOptions, io *IO) error {
 	cfg := issuer.Config{AutoApprove: opts.AutoApprove, SigningAlg: opts.SigningAlg, AccessTokenFormat: opts.AccessTokenFormat, TokenTTL: opts.TokenTTL}
 	if opts.AccessTokenFormat != "jwt" && opts.AccessTokenFormat != "opaque" {
 		return usageError("--access-token-format %q: use jwt or opaque", opts.AccessTokenFormat)
+	}
+	if opts.ConfigFile != "" {
+		if err := issuer.LoadConfig(opts.ConfigFile, &cfg); err != nil {
+			return usageError("--config: %v", err)
+		}
+		// Flags given on the command line win over the file.
+		changed := opts.changed
+		if changed == nil {
+			changed = func(string) bool { return false }
+		}
+		if changed("signing-alg") {
+			cfg.SigningAlg = opts.SigningAlg
+		}
+		if changed("access-token-format") {
+			cfg.AccessTokenFormat = opts.AccessTokenFormat
+		}
+		if changed("token-ttl") {
+			cfg.TokenTTL = opts.TokenTTL
+		}
 	}
 	for _, spec := range opts.Faults {
 		if err := cfg.Faults.Set(spec); err != nil {

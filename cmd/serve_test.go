@@ -243,3 +243,42 @@ func TestServeKeysAndSIGHUP(t *testing.T) {
 		t.Fatalf("before %v, after %v\n%s", before, after, logs.String())
 	}
 }
+
+// TestServeConfig: clients and users (with their own claims) from a YAML
+// file; a bad file is a usage error naming the field.
+func TestServeConfig(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "issuer.yaml")
+	os.WriteFile(good, []byte(`clients:
+  - id: my-app
+    redirect_uris: [http://127.0.0.1/callback]
+    skip_consent: true
+users:
+  - sub: carol
+    name: Carol Example
+    email: carol@example.com
+    claims:
+      department: research
+token_ttl: 10m
+`), 0o644)
+	iss, _ := startServe(t, "--config", good, "--auto-approve")
+	code, out, errOut := runOIDCEnv(t, map[string]string{"BROWSER": "fake-browser"}, "login", "--issuer", iss, "--client-id", "my-app", "--json", "--timeout", "20s")
+	rep := loginJSON(t, code, out, errOut)
+	if code != 0 || !strings.Contains(string(rep.Userinfo), `"department":"research"`) || !strings.Contains(string(rep.Userinfo), `"sub":"carol"`) {
+		t.Fatalf("exit %d, userinfo %s\n%s", code, rep.Userinfo, errOut)
+	}
+	for _, tc := range []struct{ body, want string }{
+		{"clients:\n  - id: x\n    redirect_uri: [http://127.0.0.1/cb]\n", "field redirect_uri not found"},
+		{"clients:\n  - id: x\n", "clients[0] (x): redirect_uris is missing"},
+		{"users:\n  - sub: u\n    claims: {sub: other}\n", "claims: sub is set by the issuer"},
+		{"token_ttl: soon\n", "token_ttl: \"soon\""},
+		{"{\"users\": [{\"name\": \"no sub\"}]}", "users[0]: sub is missing"},
+	} {
+		bad := filepath.Join(dir, "bad.yaml")
+		os.WriteFile(bad, []byte(tc.body), 0o644)
+		code, _, errOut := runOIDC(t, "serve", "--port", "0", "--config", bad)
+		if code != ExitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%q: exit %d, stderr %q, want 2 and %q", tc.body, code, errOut, tc.want)
+		}
+	}
+}

@@ -34,6 +34,7 @@ type User struct {
 	Name   string
 	Email  string
 	Groups []string
+	Claims map[string]any // more claims, released with the profile scope
 }
 
 // Config configures an issuer.

@@ -104,6 +104,11 @@ func userClaims(u *User, scope string, into map[string]any) {
 			into["groups"] = u.Groups
 		}
 	}
+	if hasScope(scope, "profile") {
+		for k, v := range u.Claims {
+			into[k] = v
+		}
+	}
 }
 
 // accessToken issues an access token for a grant: an RFC 9068 JWT, or an

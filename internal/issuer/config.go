@@ -1,0 +1,92 @@
+package issuer
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// File is the --config file: YAML, or JSON (which YAML reads too).
+type File struct {
+	Clients []struct {
+		ID           string   `yaml:"id"`
+		Secret       string   `yaml:"secret"`
+		RedirectURIs []string `yaml:"redirect_uris"`
+		SkipConsent  bool     `yaml:"skip_consent"`
+	} `yaml:"clients"`
+	Users []struct {
+		Sub    string         `yaml:"sub"`
+		Name   string         `yaml:"name"`
+		Email  string         `yaml:"email"`
+		Groups []string       `yaml:"groups"`
+		Claims map[string]any `yaml:"claims"`
+	} `yaml:"users"`
+	TokenTTL          string `yaml:"token_ttl"`
+	AccessTokenFormat string `yaml:"access_token_format"`
+	SigningAlg        string `yaml:"signing_alg"`
+}
+
+// LoadConfig reads a config file into cfg. Errors name the file, the line
+// and the field: unknown fields are errors, not silently ignored.
+func LoadConfig(path string, cfg *Config) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var f File
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	for i, c := range f.Clients {
+		where := fmt.Sprintf("%s: clients[%d]", path, i)
+		if c.ID == "" {
+			return fmt.Errorf("%s: id is missing", where)
+		}
+		if len(c.RedirectURIs) == 0 {
+			return fmt.Errorf("%s (%s): redirect_uris is missing", where, c.ID)
+		}
+		for _, r := range c.RedirectURIs {
+			if u, err := url.Parse(r); err != nil || u.Scheme == "" || u.Host == "" || u.Fragment != "" {
+				return fmt.Errorf("%s (%s): redirect_uris: %q is not an absolute URL without a fragment", where, c.ID, r)
+			}
+		}
+		cfg.Clients = append(cfg.Clients, Client{ID: c.ID, Secret: c.Secret, RedirectURIs: c.RedirectURIs, SkipConsent: c.SkipConsent})
+	}
+	for i, u := range f.Users {
+		if u.Sub == "" {
+			return fmt.Errorf("%s: users[%d]: sub is missing", path, i)
+		}
+		for _, reserved := range []string{"iss", "sub", "aud", "exp", "iat", "nbf", "nonce", "azp", "at_hash", "auth_time", "sid"} {
+			if _, ok := u.Claims[reserved]; ok {
+				return fmt.Errorf("%s: users[%d] (%s): claims: %s is set by the issuer", path, i, u.Sub, reserved)
+			}
+		}
+		cfg.Users = append(cfg.Users, User{Sub: u.Sub, Name: u.Name, Email: u.Email, Groups: u.Groups, Claims: u.Claims})
+	}
+	if f.TokenTTL != "" {
+		d, err := time.ParseDuration(f.TokenTTL)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("%s: token_ttl: %q is not a positive duration like 30m", path, f.TokenTTL)
+		}
+		cfg.TokenTTL = d
+	}
+	switch f.AccessTokenFormat {
+	case "":
+	case "jwt", "opaque":
+		cfg.AccessTokenFormat = f.AccessTokenFormat
+	default:
+		return fmt.Errorf("%s: access_token_format: %q is not jwt or opaque", path, f.AccessTokenFormat)
+	}
+	if f.SigningAlg != "" {
+		cfg.SigningAlg = f.SigningAlg
+	}
+	return nil
+}
