@@ -35,6 +35,7 @@ type ServeOptions struct {
 	TokenTTL          time.Duration
 	KeysFile          string
 	ConfigFile        string
+	DeviceInterval    time.Duration
 	// changed says which flags were given: they win over --config.
 	changed func(name string) bool
 }
@@ -53,8 +54,8 @@ func newServeCmd(io *IO, g *GlobalOptions) *cobra.Command {
 		Short: "Run a local OpenID Provider, to log in with no account anywhere or to test a relying party",
 		Long: `Serve runs an OpenID Provider on this machine: discovery, JWKS, the
 authorization code flow with PKCE, refresh tokens (with offline_access),
-client credentials, userinfo, introspection (RFC 7662) and revocation
-(RFC 7009). Access tokens are RFC 9068 JWTs (or opaque); a resource
+client credentials, the device flow (RFC 8628), userinfo, introspection
+(RFC 7662), revocation (RFC 7009) and RP-initiated logout. Access tokens are RFC 9068 JWTs (or opaque); a resource
 parameter (RFC 8707) sets their audience. Every authorization response
 carries iss (RFC 9207).
 
@@ -94,13 +95,15 @@ Faults make it misbehave on purpose (--fault, repeatable):
 	f.StringVar(&opts.SigningAlg, "signing-alg", "RS256", "RS256, PS256 or ES256")
 	f.StringVar(&opts.AccessTokenFormat, "access-token-format", "jwt", "jwt (RFC 9068) or opaque")
 	f.DurationVar(&opts.TokenTTL, "token-ttl", time.Hour, "lifetime of access and ID tokens")
+	f.DurationVar(&opts.DeviceInterval, "device-interval", 5*time.Second, "the polling interval the device flow asks for")
 	f.StringVar(&opts.ConfigFile, "config", "", "clients, users (with claims), token_ttl, access_token_format, signing_alg from a YAML or JSON `file`")
 	f.StringVar(&opts.KeysFile, "keys", "", "keep the signing keys in this `file` (created 0600) across restarts; SIGHUP rotates them")
 	return c
 }
 
 func runServe(ctx context.Context, opts *ServeOptions, io *IO) error {
-	cfg := issuer.Config{AutoApprove: opts.AutoApprove, SigningAlg: opts.SigningAlg, AccessTokenFormat: opts.AccessTokenFormat, TokenTTL: opts.TokenTTL}
+	cfg := issuer.Config{AutoApprove: opts.AutoApprove, SigningAlg: opts.SigningAlg, AccessTokenFormat: opts.AccessTokenFormat,
+		TokenTTL: opts.TokenTTL, DeviceInterval: opts.DeviceInterval}
 	if opts.AccessTokenFormat != "jwt" && opts.AccessTokenFormat != "opaque" {
 		return usageError("--access-token-format %q: use jwt or opaque", opts.AccessTokenFormat)
 	}

@@ -43,6 +43,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.adminFaults(w, r)
 	case "/end_session":
 		s.endSession(w, r)
+	case "/device_authorization":
+		s.deviceAuthorization(w, r)
+	case "/device":
+		s.devicePage(w, r)
 	case "/":
 		page(w, http.StatusOK, "oidc serve", "A local OpenID Provider. Discovery: "+s.issuer+"/.well-known/openid-configuration")
 	default:
@@ -87,9 +91,10 @@ func (s *Server) discovery(w http.ResponseWriter) {
 		"introspection_endpoint":                         iss + "/introspect",
 		"revocation_endpoint":                            iss + "/revoke",
 		"end_session_endpoint":                           iss + "/end_session",
+		"device_authorization_endpoint":                  iss + "/device_authorization",
 		"response_types_supported":                       []string{"code"},
 		"response_modes_supported":                       []string{"query", "form_post"},
-		"grant_types_supported":                          []string{"authorization_code", "refresh_token", "client_credentials"},
+		"grant_types_supported":                          []string{"authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"},
 		"subject_types_supported":                        []string{"public"},
 		"id_token_signing_alg_values_supported":          []string{s.signingKey().Algorithm},
 		"token_endpoint_auth_methods_supported":          []string{"none", "client_secret_basic", "client_secret_post"},
@@ -325,6 +330,11 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "the refresh token is unknown, used or revoked")
 			return
 		}
+	case "urn:ietf:params:oauth:grant-type:device_code":
+		var ok bool
+		if g, ok = s.devicePoll(w, c, r.PostForm.Get("device_code")); !ok {
+			return
+		}
 	case "client_credentials":
 		if c.Secret == "" {
 			oauthError(w, http.StatusUnauthorized, "unauthorized_client", "client_credentials needs a confidential client")
@@ -535,4 +545,118 @@ func (s *Server) clientOfToken(token string) *Client {
 		return s.client(aud)
 	}
 	return nil
+}
+
+// deviceAuthorization starts an RFC 8628 device flow.
+func (s *Server) deviceAuthorization(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || r.ParseForm() != nil {
+		oauthError(w, http.StatusBadRequest, "invalid_request", "POST a form")
+		return
+	}
+	c, why := s.authenticate(r)
+	if c == nil {
+		oauthError(w, http.StatusUnauthorized, "invalid_client", why)
+		return
+	}
+	const alphabet = "BCDFGHJKLMNPQRSTVWXZ" // no vowels: no words (RFC 8628 6.1)
+	b := []byte(random(8))
+	code := make([]byte, 0, 9)
+	for i, ch := range b[:8] {
+		if i == 4 {
+			code = append(code, '-')
+		}
+		code = append(code, alphabet[int(ch)%len(alphabet)])
+	}
+	userCode := string(code)
+	deviceCode := random(32)
+	d := &deviceRequest{client: c, userCode: userCode, scope: r.PostForm.Get("scope"), expires: s.cfg.Now().Add(10 * time.Minute), interval: s.cfg.DeviceInterval}
+	s.mu.Lock()
+	s.devices[deviceCode] = d
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"device_code": deviceCode, "user_code": userCode,
+		"verification_uri":          s.issuer + "/device",
+		"verification_uri_complete": s.issuer + "/device?user_code=" + url.QueryEscape(userCode),
+		"expires_in":                600, "interval": int(d.interval / time.Second),
+	})
+}
+
+func (s *Server) deviceByUserCode(code string) *deviceRequest {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	for _, d := range s.devices {
+		if d.userCode == code {
+			return d
+		}
+	}
+	return nil
+}
+
+// devicePage is the verification page: the user code (prefilled from
+// verification_uri_complete), then a user to log in as, or Cancel. With
+// auto-approve, a complete URI approves at once.
+func (s *Server) devicePage(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	code := r.Form.Get("user_code")
+	s.mu.Lock()
+	d := s.deviceByUserCode(code)
+	if d != nil && r.Method == http.MethodPost {
+		if r.PostForm.Get("deny") != "" {
+			d.denied = true
+		} else if u := s.user(r.PostForm.Get("user")); u != nil {
+			d.user = u
+		}
+	}
+	if d != nil && s.cfg.AutoApprove && d.user == nil && !d.denied {
+		d.user = &s.cfg.Users[0]
+	}
+	done, denied := d != nil && d.user != nil, d != nil && d.denied
+	s.mu.Unlock()
+	switch {
+	case denied:
+		page(w, http.StatusOK, "Cancelled", "The device will not be signed in.")
+	case done:
+		page(w, http.StatusOK, "Device signed in", "You can return to your device.")
+	default:
+		var b strings.Builder
+		fmt.Fprintf(&b, `<form method="post" action="/device"><p><label>Code <input name="user_code" value="%s" autofocus></label></p>`, html.EscapeString(code))
+		for _, u := range s.cfg.Users {
+			fmt.Fprintf(&b, `<button type="submit" name="user" value="%s">%s (%s)</button>`, html.EscapeString(u.Sub), html.EscapeString(u.Name), html.EscapeString(u.Sub))
+		}
+		b.WriteString(`<button type="submit" name="deny" value="1">Cancel</button></form>`)
+		status := http.StatusOK
+		if code != "" && d == nil {
+			status = http.StatusBadRequest
+			b.WriteString("<p>That code is unknown or expired.</p>")
+		}
+		page(w, status, "Sign in a device", b.String())
+	}
+}
+
+// devicePoll answers a device_code token request (RFC 8628 3.5).
+func (s *Server) devicePoll(w http.ResponseWriter, c *Client, deviceCode string) (*grant, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.devices[deviceCode]
+	now := s.cfg.Now()
+	switch {
+	case d == nil || d.client.ID != c.ID:
+		oauthError(w, http.StatusBadRequest, "invalid_grant", "unknown device_code")
+	case now.After(d.expires):
+		delete(s.devices, deviceCode)
+		oauthError(w, http.StatusBadRequest, "expired_token", "the device code expired")
+	case d.denied:
+		delete(s.devices, deviceCode)
+		oauthError(w, http.StatusBadRequest, "access_denied", "the user cancelled")
+	case d.user == nil && !d.lastPoll.IsZero() && now.Sub(d.lastPoll) < d.interval:
+		d.lastPoll = now
+		d.interval += 5 * time.Second
+		oauthError(w, http.StatusBadRequest, "slow_down", fmt.Sprintf("poll at most every %s", d.interval))
+	case d.user == nil:
+		d.lastPoll = now
+		oauthError(w, http.StatusBadRequest, "authorization_pending", "the user has not finished yet")
+	default:
+		delete(s.devices, deviceCode) // single use
+		return &grant{client: c, user: d.user, scope: d.scope, authTime: now, sid: random(12)}, true
+	}
+	return nil, false
 }

@@ -47,6 +47,8 @@ type Config struct {
 	TokenTTL          time.Duration
 	Faults            Faults
 	Now               func() time.Time
+	// DeviceInterval is the polling interval the device flow asks for.
+	DeviceInterval time.Duration
 }
 
 // Defaults: what `oidc serve` offers with no flags.
@@ -80,6 +82,19 @@ type Server struct {
 	refresh map[string]*grant
 	opaque  map[string]*grant // opaque access tokens
 	revoked map[string]bool
+	devices map[string]*deviceRequest // device_code -> request
+}
+
+// deviceRequest is an RFC 8628 device authorization in progress.
+type deviceRequest struct {
+	client   *Client
+	userCode string
+	scope    string
+	expires  time.Time
+	interval time.Duration
+	lastPoll time.Time
+	user     *User // set when approved
+	denied   bool
 }
 
 type authRequest struct {
@@ -116,6 +131,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.TokenTTL <= 0 {
 		cfg.TokenTTL = time.Hour
 	}
+	if cfg.DeviceInterval <= 0 {
+		cfg.DeviceInterval = 5 * time.Second
+	}
 	if cfg.AccessTokenFormat == "" {
 		cfg.AccessTokenFormat = "jwt"
 	}
@@ -134,7 +152,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Users = DefaultUsers
 	}
 	s := &Server{cfg: cfg, pending: map[string]*authRequest{}, codes: map[string]*grant{}, refresh: map[string]*grant{},
-		opaque: map[string]*grant{}, revoked: map[string]bool{}}
+		opaque: map[string]*grant{}, revoked: map[string]bool{}, devices: map[string]*deviceRequest{}}
 	if err := s.generate(); err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func start(t *testing.T, cfg Config) *httptest.Server {
@@ -343,5 +344,46 @@ func TestKeysFileAndRotation(t *testing.T) {
 	os.Chmod(path, 0o644)
 	if _, err := b.LoadKeys(path); err == nil || !strings.Contains(err.Error(), "readable by others") {
 		t.Fatalf("a world-readable keys file: %v", err)
+	}
+}
+
+// TestDeviceFlow: RFC 8628 end to end: pending, slow_down, approval on
+// the verification page, tokens, single use.
+func TestDeviceFlow(t *testing.T) {
+	srv := start(t, Config{DeviceInterval: time.Hour})
+	resp, err := http.PostForm(srv.URL+"/device_authorization", url.Values{"client_id": {"oidc-cli"}, "scope": {"openid profile"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var da map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&da)
+	resp.Body.Close()
+	dc, _ := da["device_code"].(string)
+	uc, _ := da["user_code"].(string)
+	if dc == "" || len(uc) != 9 || da["verification_uri_complete"] != srv.URL+"/device?user_code="+url.QueryEscape(uc) {
+		t.Fatalf("device authorization: %v", da)
+	}
+	poll := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "device_code": {dc}, "client_id": {"oidc-cli"}}
+	if _, body := tokenRequest(t, srv, poll, "", ""); body["error"] != "authorization_pending" {
+		t.Fatalf("first poll: %v", body)
+	}
+	if _, body := tokenRequest(t, srv, poll, "", ""); body["error"] != "slow_down" {
+		t.Fatalf("fast poll: %v", body)
+	}
+	resp, err = http.PostForm(srv.URL+"/device", url.Values{"user_code": {strings.ToLower(uc)}, "user": {"bob"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), "Device signed in") {
+		t.Fatalf("verification page: %s", b)
+	}
+	st, body := tokenRequest(t, srv, poll, "", "")
+	if st != 200 || body["id_token"] == nil {
+		t.Fatalf("tokens: %d %v", st, body)
+	}
+	if _, body := tokenRequest(t, srv, poll, "", ""); body["error"] != "invalid_grant" {
+		t.Fatalf("a used device code: %v", body)
 	}
 }
