@@ -167,8 +167,9 @@ func TestServeCommand(t *testing.T) {
 }
 
 // TestServeWithOpenIDClient: a relying party we did not write, panva's
-// certified openid-client, runs the code flow with PKCE, userinfo and a
-// refresh against oidc serve and accepts everything it gets.
+// certified openid-client, runs the code flow with PKCE, userinfo, a
+// refresh, client credentials, introspection, revocation and the device
+// flow against oidc serve, and accepts everything it gets.
 func TestServeWithOpenIDClient(t *testing.T) {
 	dir := testprovider.Dir()
 	node, err := exec.LookPath("node")
@@ -178,7 +179,7 @@ func TestServeWithOpenIDClient(t *testing.T) {
 		}
 		t.Skip("openid-client test skipped: run npm ci --prefix scripts/e2e/provider")
 	}
-	iss, _ := startServe(t, "--auto-approve")
+	iss, _ := startServe(t, "--auto-approve", "--device-interval", "1s")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "rp.mjs", iss)
@@ -190,15 +191,20 @@ func TestServeWithOpenIDClient(t *testing.T) {
 		t.Fatalf("openid-client failed: %v\n%s", err, stderr.String())
 	}
 	var got struct {
-		Sub         string `json:"sub"`
-		UserinfoSub string `json:"userinfo_sub"`
-		Refreshed   bool   `json:"refreshed"`
-		Rotated     bool   `json:"rotated"`
+		Sub                 string `json:"sub"`
+		UserinfoSub         string `json:"userinfo_sub"`
+		Refreshed           bool   `json:"refreshed"`
+		Rotated             bool   `json:"rotated"`
+		ClientCredentials   bool   `json:"client_credentials"`
+		IntrospectionActive bool   `json:"introspection_active"`
+		Revoked             bool   `json:"revoked"`
+		DeviceSub           string `json:"device_sub"`
 	}
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("%s: %v", out, err)
 	}
-	if got.Sub != "alice" || got.UserinfoSub != "alice" || !got.Refreshed || !got.Rotated {
+	if got.Sub != "alice" || got.UserinfoSub != "alice" || !got.Refreshed || !got.Rotated || !got.ClientCredentials ||
+		!got.IntrospectionActive || !got.Revoked || got.DeviceSub != "alice" {
 		t.Fatalf("openid-client got %s", out)
 	}
 }
@@ -280,5 +286,18 @@ token_ttl: 10m
 		if code != ExitUsage || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%q: exit %d, stderr %q, want 2 and %q", tc.body, code, errOut, tc.want)
 		}
+	}
+}
+
+// TestServeLoginWithCurl: with --auto-approve, a machine with no browser
+// logs in: $BROWSER is curl following redirects.
+func TestServeLoginWithCurl(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("curl is not installed")
+	}
+	iss, _ := startServe(t, "--auto-approve")
+	code, out, errOut := runOIDCEnv(t, map[string]string{"BROWSER": "curl -sL -o /dev/null"}, "login", "--issuer", iss, "--client-id", "oidc-cli", "--json", "--timeout", "20s")
+	if rep := loginJSON(t, code, out, errOut); code != 0 || !rep.Valid {
+		t.Fatalf("exit %d\n%s", code, errOut)
 	}
 }

@@ -34,7 +34,23 @@ try {
   const claims = tokens.claims();
   const userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
   const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token);
+
+  // Client credentials, then introspection and revocation of that token.
+  const cc = await client.clientCredentialsGrant(config, { scope: 'api' });
+  const active = await client.tokenIntrospection(config, cc.access_token);
+  await client.tokenRevocation(config, cc.access_token);
+  const afterRevoke = await client.tokenIntrospection(config, cc.access_token);
+
+  // The device flow: the verification page approves at once (auto-approve).
+  const device = await client.initiateDeviceAuthorization(config, { scope: 'openid' });
+  await fetch(device.verification_uri_complete);
+  const deviceTokens = await client.pollDeviceAuthorizationGrant(config, device);
+
   console.log(JSON.stringify({
+    client_credentials: Boolean(cc.access_token),
+    introspection_active: active.active,
+    revoked: afterRevoke.active === false,
+    device_sub: deviceTokens.claims()?.sub,
     sub: claims.sub,
     userinfo_sub: userinfo.sub,
     email: userinfo.email,
