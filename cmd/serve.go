@@ -92,7 +92,7 @@ Faults make it misbehave on purpose (--fault, repeatable):
 	f.BoolVar(&opts.AllowRemote, "allow-remote", false, "allow a non-loopback --addr (this is a test issuer: anyone can log in)")
 	f.BoolVar(&opts.AutoApprove, "auto-approve", false, "log in the first user at once, with no pages")
 	f.StringArrayVar(&opts.Faults, "fault", nil, "switch on a fault, `NAME[=VALUE]`; repeatable (see above)")
-	f.StringVar(&opts.SigningAlg, "signing-alg", "RS256", "RS256, PS256 or ES256")
+	f.StringVar(&opts.SigningAlg, "signing-alg", "RS256", "RS256, PS256, ES256 or EdDSA")
 	f.StringVar(&opts.AccessTokenFormat, "access-token-format", "jwt", "jwt (RFC 9068) or opaque")
 	f.DurationVar(&opts.TokenTTL, "token-ttl", time.Hour, "lifetime of access and ID tokens")
 	f.DurationVar(&opts.DeviceInterval, "device-interval", 5*time.Second, "the polling interval the device flow asks for")

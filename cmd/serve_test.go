@@ -157,7 +157,7 @@ func TestServeCommand(t *testing.T) {
 		{[]string{"--fault", "gremlins"}, ExitUsage, `unknown fault "gremlins"`},
 		{[]string{"--fault", "slow"}, ExitUsage, "needs a duration"},
 		{[]string{"--fault", "aud=1"}, ExitUsage, "takes no value"},
-		{[]string{"--signing-alg", "HS256"}, ExitUsage, "use RS256, PS256 or ES256"},
+		{[]string{"--signing-alg", "HS256"}, ExitUsage, "use RS256, PS256, ES256 or EdDSA"},
 	} {
 		code, out, errOut := runOIDC(t, append([]string{"serve"}, tc.args...)...)
 		if code != tc.code || !strings.Contains(errOut, tc.want) || out != "" {
@@ -241,11 +241,12 @@ func TestServeKeysAndSIGHUP(t *testing.T) {
 		t.Skip("cannot signal: ", err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for len(kids()) != 4 && time.Now().Before(deadline) {
+	for len(kids()) != 6 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
+	// RSA, EC and Ed25519 keys, new first, the previous three still there.
 	after := kids()
-	if len(after) != 4 || after[2] != before[0] || after[3] != before[1] {
+	if len(before) != 3 || len(after) != 6 || after[3] != before[0] || after[4] != before[1] || after[5] != before[2] {
 		t.Fatalf("before %v, after %v\n%s", before, after, logs.String())
 	}
 }
@@ -266,8 +267,18 @@ users:
     claims:
       department: research
 token_ttl: 10m
+scopes: [api:read]
 `), 0o644)
 	iss, _ := startServe(t, "--config", good, "--auto-approve")
+	if resp, err := http.Get(iss + "/.well-known/openid-configuration"); err != nil {
+		t.Fatal(err)
+	} else {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), `"api:read"`) {
+			t.Errorf("scopes_supported lacks the configured scope: %s", b)
+		}
+	}
 	code, out, errOut := runOIDCEnv(t, map[string]string{"BROWSER": "fake-browser"}, "login", "--issuer", iss, "--client-id", "my-app", "--json", "--timeout", "20s")
 	rep := loginJSON(t, code, out, errOut)
 	if code != 0 || !strings.Contains(string(rep.Userinfo), `"department":"research"`) || !strings.Contains(string(rep.Userinfo), `"sub":"carol"`) {
@@ -299,5 +310,21 @@ func TestServeLoginWithCurl(t *testing.T) {
 	code, out, errOut := runOIDCEnv(t, map[string]string{"BROWSER": "curl -sL -o /dev/null"}, "login", "--issuer", iss, "--client-id", "oidc-cli", "--json", "--timeout", "20s")
 	if rep := loginJSON(t, code, out, errOut); code != 0 || !rep.Valid {
 		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+}
+
+// TestServeSigningAlgorithms: every algorithm serve signs with verifies in
+// oidc login, at_hash included (SHA-512 for EdDSA).
+func TestServeSigningAlgorithms(t *testing.T) {
+	for _, alg := range []string{"PS256", "ES256", "EdDSA"} {
+		t.Run(alg, func(t *testing.T) {
+			iss, _ := startServe(t, "--auto-approve", "--signing-alg", alg)
+			code, out, errOut := runOIDCEnv(t, map[string]string{"BROWSER": "fake-browser"}, "login", "--issuer", iss, "--client-id", "oidc-cli", "--json", "--timeout", "20s")
+			rep := loginJSON(t, code, out, errOut)
+			if code != 0 || !rep.Valid || rep.IDToken.Key == nil || rep.IDToken.Key.Alg != alg {
+				t.Fatalf("exit %d, key %+v\n%s", code, rep.IDToken.Key, errOut)
+			}
+			checkStatus(t, rep.IDToken, map[string]string{"at_hash": "pass", "signature": "pass"})
+		})
 	}
 }

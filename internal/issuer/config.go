@@ -27,9 +27,10 @@ type File struct {
 		Groups []string       `yaml:"groups"`
 		Claims map[string]any `yaml:"claims"`
 	} `yaml:"users"`
-	TokenTTL          string `yaml:"token_ttl"`
-	AccessTokenFormat string `yaml:"access_token_format"`
-	SigningAlg        string `yaml:"signing_alg"`
+	Scopes            []string `yaml:"scopes"` // more scopes to advertise
+	TokenTTL          string   `yaml:"token_ttl"`
+	AccessTokenFormat string   `yaml:"access_token_format"`
+	SigningAlg        string   `yaml:"signing_alg"`
 }
 
 // LoadConfig reads a config file into cfg. Errors name the file, the line
@@ -71,6 +72,7 @@ func LoadConfig(path string, cfg *Config) error {
 		}
 		cfg.Users = append(cfg.Users, User{Sub: u.Sub, Name: u.Name, Email: u.Email, Groups: u.Groups, Claims: u.Claims})
 	}
+	cfg.Scopes = append(cfg.Scopes, f.Scopes...)
 	if f.TokenTTL != "" {
 		d, err := time.ParseDuration(f.TokenTTL)
 		if err != nil || d <= 0 {

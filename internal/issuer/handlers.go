@@ -99,7 +99,7 @@ func (s *Server) discovery(w http.ResponseWriter) {
 		"id_token_signing_alg_values_supported":          []string{s.signingKey().Algorithm},
 		"token_endpoint_auth_methods_supported":          []string{"none", "client_secret_basic", "client_secret_post"},
 		"code_challenge_methods_supported":               []string{"S256"},
-		"scopes_supported":                               []string{"openid", "profile", "email", "groups", "offline_access"},
+		"scopes_supported":                               append([]string{"openid", "profile", "email", "groups", "offline_access"}, s.cfg.Scopes...),
 		"claims_supported":                               []string{"sub", "name", "preferred_username", "email", "email_verified", "groups", "auth_time", "sid", "nonce", "at_hash", "azp"},
 		"authorization_response_iss_parameter_supported": true,
 	})

@@ -43,12 +43,14 @@ type Config struct {
 	Users             []User
 	AutoApprove       bool   // log in the first user at once, no pages
 	AccessTokenFormat string // jwt (RFC 9068) or opaque
-	SigningAlg        string // RS256, PS256, ES256
+	SigningAlg        string // RS256, PS256, ES256, EdDSA
 	TokenTTL          time.Duration
 	Faults            Faults
 	Now               func() time.Time
 	// DeviceInterval is the polling interval the device flow asks for.
 	DeviceInterval time.Duration
+	// Scopes are advertised besides the standard ones.
+	Scopes []string
 }
 
 // Defaults: what `oidc serve` offers with no flags.
@@ -72,6 +74,7 @@ type Server struct {
 	keyMu sync.RWMutex
 	rsa   jose.JSONWebKey
 	ec    jose.JSONWebKey
+	ed    jose.JSONWebKey
 	prev  []jose.JSONWebKey // the keys before the last rotation, still published
 
 	faultMu sync.RWMutex // cfg.Faults changes while serving (/admin/faults)
@@ -141,9 +144,9 @@ func New(cfg Config) (*Server, error) {
 		cfg.SigningAlg = "RS256"
 	}
 	switch cfg.SigningAlg {
-	case "RS256", "PS256", "ES256":
+	case "RS256", "PS256", "ES256", "EdDSA":
 	default:
-		return nil, fmt.Errorf("signing algorithm %q: use RS256, PS256 or ES256", cfg.SigningAlg)
+		return nil, fmt.Errorf("signing algorithm %q: use RS256, PS256, ES256 or EdDSA", cfg.SigningAlg)
 	}
 	if len(cfg.Clients) == 0 {
 		cfg.Clients = DefaultClients
@@ -194,8 +197,11 @@ func (s *Server) Config() Config {
 func (s *Server) signingKey() jose.JSONWebKey {
 	s.keyMu.RLock()
 	defer s.keyMu.RUnlock()
-	if s.cfg.SigningAlg == "ES256" {
+	switch s.cfg.SigningAlg {
+	case "ES256":
 		return s.ec
+	case "EdDSA":
+		return s.ed
 	}
 	return s.rsa
 }
@@ -211,7 +217,7 @@ func (s *Server) rsaKey() jose.JSONWebKey {
 func (s *Server) verificationKeys() []jose.JSONWebKey {
 	s.keyMu.RLock()
 	defer s.keyMu.RUnlock()
-	return append([]jose.JSONWebKey{s.rsa, s.ec}, s.prev...)
+	return append([]jose.JSONWebKey{s.rsa, s.ec, s.ed}, s.prev...)
 }
 
 func (s *Server) publicKeys() jose.JSONWebKeySet {

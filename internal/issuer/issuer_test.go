@@ -330,7 +330,7 @@ func TestKeysFileAndRotation(t *testing.T) {
 	for _, k := range b.publicKeys().Keys {
 		kids[k.KeyID] = true
 	}
-	if b.signingKey().KeyID == before || !kids[before] || len(kids) != 4 {
+	if b.signingKey().KeyID == before || !kids[before] || len(kids) != 6 {
 		t.Fatalf("after one rotation: signing %s, published %v", b.signingKey().KeyID, kids)
 	}
 	if err := b.Rotate(); err != nil {

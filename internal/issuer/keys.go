@@ -2,6 +2,7 @@ package issuer
 
 import (
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
@@ -24,6 +25,10 @@ func (s *Server) generate() error {
 	if err != nil {
 		return err
 	}
+	_, edk, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
 	stamp := s.cfg.Now().UTC().Format("20060102T150405.000")
 	rsaAlg := "RS256"
 	if s.cfg.SigningAlg == "PS256" {
@@ -32,6 +37,7 @@ func (s *Server) generate() error {
 	s.keyMu.Lock()
 	s.rsa = jose.JSONWebKey{Key: rk, KeyID: "rsa-" + stamp, Algorithm: rsaAlg, Use: "sig"}
 	s.ec = jose.JSONWebKey{Key: ek, KeyID: "ec-" + stamp, Algorithm: "ES256", Use: "sig"}
+	s.ed = jose.JSONWebKey{Key: edk, KeyID: "ed-" + stamp, Algorithm: "EdDSA", Use: "sig"}
 	s.keyMu.Unlock()
 	return nil
 }
@@ -40,7 +46,7 @@ func (s *Server) generate() error {
 // rotation, so tokens they signed still verify.
 func (s *Server) Rotate() error {
 	s.keyMu.RLock()
-	old := []jose.JSONWebKey{s.rsa, s.ec}
+	old := []jose.JSONWebKey{s.rsa, s.ec, s.ed}
 	s.keyMu.RUnlock()
 	// Keep kids distinct even when two rotations fall in one millisecond.
 	time.Sleep(2 * time.Millisecond)
@@ -95,16 +101,17 @@ func (s *Server) LoadKeys(path string) (bool, error) {
 	if err := json.Unmarshal(data, &f); err != nil {
 		return false, fmt.Errorf("%s: %v", path, err)
 	}
-	if len(f.Keys) < 2 {
-		return false, fmt.Errorf("%s: expected at least an RSA and an EC private key", path)
+	if len(f.Keys) < 3 {
+		return false, fmt.Errorf("%s: expected an RSA, an EC and an Ed25519 private key", path)
 	}
 	_, ok1 := f.Keys[0].Key.(*rsa.PrivateKey)
 	_, ok2 := f.Keys[1].Key.(*ecdsa.PrivateKey)
-	if !ok1 || !ok2 {
-		return false, fmt.Errorf("%s: the first two keys must be an RSA and an EC private key", path)
+	_, ok3 := f.Keys[2].Key.(ed25519.PrivateKey)
+	if !ok1 || !ok2 || !ok3 {
+		return false, fmt.Errorf("%s: the first three keys must be RSA, EC and Ed25519 private keys", path)
 	}
 	s.keyMu.Lock()
-	s.rsa, s.ec, s.prev = f.Keys[0], f.Keys[1], f.Keys[2:]
+	s.rsa, s.ec, s.ed, s.prev = f.Keys[0], f.Keys[1], f.Keys[2], f.Keys[3:]
 	s.keyMu.Unlock()
 	return true, nil
 }

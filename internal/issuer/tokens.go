@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/oidcdev/oidc/decode"
 )
 
 // sign makes a compact JWS of claims with the signing key, or with what
@@ -74,10 +76,11 @@ func (s *Server) times(ttl time.Duration) (iat, exp int64) {
 	return now.Unix(), now.Add(ttl).Unix()
 }
 
-// halfHash is at_hash for the signing algorithm (SHA-256 for all offered).
-func halfHash(v string) string {
-	sum := sha256.Sum256([]byte(v))
-	return base64.RawURLEncoding.EncodeToString(sum[:16])
+// halfHash is at_hash with the hash of the signing algorithm (SHA-512
+// for EdDSA).
+func (s *Server) halfHash(v string) string {
+	h, _ := decode.HalfHash(s.signingKey().Algorithm, v)
+	return h
 }
 
 func hasScope(scope, s string) bool {
@@ -161,9 +164,9 @@ func (s *Server) idToken(g *grant, accessToken string) (string, error) {
 		}
 	}
 	if accessToken != "" {
-		claims["at_hash"] = halfHash(accessToken)
+		claims["at_hash"] = s.halfHash(accessToken)
 		if f.AtHash {
-			claims["at_hash"] = halfHash(accessToken + "-other")
+			claims["at_hash"] = s.halfHash(accessToken + "-other")
 		}
 	}
 	userClaims(g.user, g.scope, claims)
@@ -180,7 +183,7 @@ func (s *Server) checkAccessToken(token string) (*grant, bool) {
 	if g, ok := s.opaque[token]; ok {
 		return g, s.cfg.Now().Before(g.expires)
 	}
-	obj, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256, jose.PS256, jose.ES256})
+	obj, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256, jose.PS256, jose.ES256, jose.EdDSA})
 	if err != nil {
 		return nil, false
 	}
