@@ -70,7 +70,8 @@ func LoadConfig(path string, cfg *Config) error {
 				return fmt.Errorf("%s: users[%d] (%s): claims: %s is set by the issuer", path, i, u.Sub, reserved)
 			}
 		}
-		cfg.Users = append(cfg.Users, User{Sub: u.Sub, Name: u.Name, Email: u.Email, Groups: u.Groups, Claims: u.Claims})
+		claims, _ := jsonable(u.Claims).(map[string]any)
+		cfg.Users = append(cfg.Users, User{Sub: u.Sub, Name: u.Name, Email: u.Email, Groups: u.Groups, Claims: claims})
 	}
 	cfg.Scopes = append(cfg.Scopes, f.Scopes...)
 	if f.TokenTTL != "" {
@@ -91,4 +92,30 @@ func LoadConfig(path string, cfg *Config) error {
 		cfg.SigningAlg = f.SigningAlg
 	}
 	return nil
+}
+
+// jsonable turns what YAML decoded into values JSON can encode: YAML maps
+// may have non-string keys.
+func jsonable(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			out[k] = jsonable(e)
+		}
+		return out
+	case map[any]any:
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			out[fmt.Sprint(k)] = jsonable(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = jsonable(e)
+		}
+		return out
+	}
+	return v
 }

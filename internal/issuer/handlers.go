@@ -1,6 +1,7 @@
 package issuer
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -21,6 +23,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	}
+	s.sweep()
 	switch r.URL.Path {
 	case "/.well-known/openid-configuration", "/.well-known/oauth-authorization-server":
 		s.discovery(w)
@@ -54,16 +57,31 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// clientError is invalid_client, with the challenge of the scheme the
+// client tried (RFC 6749 5.2).
+func clientError(w http.ResponseWriter, r *http.Request, why string) {
+	if _, _, basic := r.BasicAuth(); basic {
+		w.Header().Set("WWW-Authenticate", `Basic realm="token"`)
+	}
+	writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client", "error_description": why})
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	// Encoded before the status is sent, so a failure is a 500, not an
+	// empty 200.
+	body, err := json.Marshal(v)
+	if err != nil {
+		status, body = http.StatusInternalServerError, []byte(`{"error":"server_error","error_description":"the response could not be encoded"}`)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	w.Write(append(body, '\n'))
 }
 
 // oauthError writes an RFC 6749 5.2 error.
 func oauthError(w http.ResponseWriter, status int, code, desc string) {
-	if status == http.StatusUnauthorized {
+	if status == http.StatusUnauthorized && code == "invalid_token" {
 		w.Header().Set("WWW-Authenticate", `Bearer error="`+code+`"`)
 	}
 	writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
@@ -71,7 +89,10 @@ func oauthError(w http.ResponseWriter, status int, code, desc string) {
 
 func page(w http.ResponseWriter, status int, title, body string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; form-action *")
+	// No framing: a framed login or device page is one click from
+	// signing in someone else's device.
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; form-action *; frame-ancestors 'none'")
+	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	fmt.Fprintf(w, `<!doctype html><html><head><meta charset="utf-8"><title>%s</title>
@@ -108,7 +129,18 @@ func (s *Server) discovery(w http.ResponseWriter) {
 // authorize validates the request (errors before the redirect URI is known
 // to be the client's are a page, never a redirect), then logs in.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	// GET or POST (OIDC Core 3.1.2.1); each parameter at most once.
+	if err := r.ParseForm(); err != nil {
+		page(w, http.StatusBadRequest, "Bad request", "The request could not be read.")
+		return
+	}
+	q := r.Form
+	for name, vs := range q {
+		if len(vs) > 1 && name != "resource" {
+			page(w, http.StatusBadRequest, "Bad request", html.EscapeString(name)+" is given more than once (RFC 6749 3.1).")
+			return
+		}
+	}
 	c := s.client(q.Get("client_id"))
 	if c == nil {
 		page(w, http.StatusBadRequest, "Unknown client", "client_id "+html.EscapeString(q.Get("client_id"))+" is not registered with this issuer.")
@@ -132,6 +164,8 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		fail("invalid_request", "PKCE is required for public clients: send code_challenge with code_challenge_method=S256")
 	case req.challenge != "" && q.Get("code_challenge_method") != "S256":
 		fail("invalid_request", "code_challenge_method must be S256")
+	case req.challenge != "" && !pkceValue(req.challenge):
+		fail("invalid_request", "code_challenge must be 43 to 128 unreserved characters (RFC 7636 4.2)")
 	case q.Get("prompt") == "none" && !s.cfg.AutoApprove:
 		fail("login_required", "prompt=none, and no one is logged in")
 	default:
@@ -141,8 +175,15 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		}
 		id := random(16)
 		s.mu.Lock()
-		s.pending[id] = req
+		full := len(s.pending) >= maxPending
+		if !full {
+			s.pending[id] = req
+		}
 		s.mu.Unlock()
+		if full {
+			page(w, http.StatusServiceUnavailable, "Too many logins in progress", "Try again in a few minutes.")
+			return
+		}
 		s.loginPage(w, id, q.Get("login_hint"))
 	}
 }
@@ -290,7 +331,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	}
 	c, why := s.authenticate(r)
 	if c == nil {
-		oauthError(w, http.StatusUnauthorized, "invalid_client", why)
+		clientError(w, r, why)
 		return
 	}
 	if f.TokenError {
@@ -316,6 +357,14 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		case r.PostForm.Get("redirect_uri") != g.redirectURI:
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "redirect_uri differs from the authorization request's")
 			return
+		case g.challenge == "" && r.PostForm.Has("code_verifier"):
+			// RFC 9700 2.1.1: a verifier for a request without a
+			// challenge is a downgrade attempt.
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "PKCE: a code_verifier was sent but the authorization request had no code_challenge")
+			return
+		case g.challenge != "" && !pkceValue(r.PostForm.Get("code_verifier")):
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "PKCE: code_verifier must be 43 to 128 unreserved characters (RFC 7636 4.1)")
+			return
 		case g.challenge != "" && base64.RawURLEncoding.EncodeToString(sum[:]) != g.challenge:
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "PKCE: the code_verifier does not match the code_challenge")
 			return
@@ -337,7 +386,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		}
 	case "client_credentials":
 		if c.Secret == "" {
-			oauthError(w, http.StatusUnauthorized, "unauthorized_client", "client_credentials needs a confidential client")
+			oauthError(w, http.StatusBadRequest, "unauthorized_client", "client_credentials needs a confidential client")
 			return
 		}
 		g = &grant{client: c, scope: r.PostForm.Get("scope"), resource: r.PostForm["resource"]}
@@ -345,16 +394,31 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type "+gt+" is not supported")
 		return
 	}
+	// RFC 8707: a token request may narrow the resources authorized, not
+	// widen them; the shared grant is not changed.
+	cp := *g
 	if res := r.PostForm["resource"]; len(res) > 0 {
-		g.resource = res
+		for _, rsc := range res {
+			u, err := url.Parse(rsc)
+			if err != nil || !u.IsAbs() || u.Fragment != "" {
+				oauthError(w, http.StatusBadRequest, "invalid_target", fmt.Sprintf("resource %q is not an absolute URI without a fragment", rsc))
+				return
+			}
+			if len(g.resource) > 0 && !slices.Contains(g.resource, rsc) {
+				oauthError(w, http.StatusBadRequest, "invalid_target", fmt.Sprintf("resource %q was not authorized", rsc))
+				return
+			}
+		}
+		cp.resource = res
 	}
-	s.issue(w, g)
+	s.issue(w, &cp)
 }
 
 func (s *Server) revokedToken(t string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.revoked[t]
+	_, revoked := s.revoked[t]
+	return revoked
 }
 
 // issue answers a token request for a grant.
@@ -380,7 +444,9 @@ func (s *Server) issue(w http.ResponseWriter, g *grant) {
 	if g.user != nil && hasScope(g.scope, "offline_access") {
 		rt := random(32)
 		s.mu.Lock()
-		s.refresh[rt] = g
+		rg := *g // a refresh token lives longer than the code it came from
+		rg.expires = s.cfg.Now().Add(refreshTTL)
+		s.refresh[rt] = &rg
 		s.mu.Unlock()
 		resp["refresh_token"] = rt
 	}
@@ -395,7 +461,14 @@ func bearer(r *http.Request) string {
 }
 
 func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) {
-	g, ok := s.checkAccessToken(bearer(r))
+	tok := bearer(r)
+	if tok == "" {
+		// RFC 6750 3.1: no error code when no token was sent at all.
+		w.Header().Set("WWW-Authenticate", `Bearer realm="`+s.issuer+`"`)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	g, ok := s.checkAccessToken(tok)
 	if !ok || g.user == nil {
 		oauthError(w, http.StatusUnauthorized, "invalid_token", "send a valid access token issued for a user")
 		return
@@ -415,7 +488,11 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "POST a form")
 		return
 	}
-	if c, why := s.authenticate(r); c == nil {
+	c, why := s.authenticate(r)
+	if c == nil || c.Secret == "" {
+		if c != nil {
+			why = "introspection needs a confidential client (RFC 7662 2.1)"
+		}
 		oauthError(w, http.StatusUnauthorized, "invalid_client", why)
 		return
 	}
@@ -447,15 +524,27 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "POST a form")
 		return
 	}
-	if c, why := s.authenticate(r); c == nil {
+	c, why := s.authenticate(r)
+	if c == nil {
 		oauthError(w, http.StatusUnauthorized, "invalid_client", why)
 		return
 	}
+	// RFC 7009 2.1: only the client the token was issued to may revoke
+	// it; anything else is answered 200 and ignored.
+	tok := r.PostForm.Get("token")
 	s.mu.Lock()
-	s.revoked[r.PostForm.Get("token")] = true
-	delete(s.refresh, r.PostForm.Get("token"))
-	delete(s.opaque, r.PostForm.Get("token"))
+	if g := s.refresh[tok]; g != nil && g.client.ID == c.ID {
+		delete(s.refresh, tok)
+	}
+	if g := s.opaque[tok]; g != nil && g.client.ID == c.ID {
+		delete(s.opaque, tok)
+	}
 	s.mu.Unlock()
+	if g, ok := s.checkAccessToken(tok); ok && g.client.ID == c.ID {
+		s.mu.Lock()
+		s.revoked[tok] = g.expires // kept until the token would expire anyway
+		s.mu.Unlock()
+	}
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -463,9 +552,15 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 // comma-separated NAME[=VALUE], empty for none) the faults while the issuer
 // runs, so one test can switch them between requests.
 func (s *Server) adminFaults(w http.ResponseWriter, r *http.Request) {
+	// Not from web pages: browsers send Origin on cross-site requests, a
+	// rebound DNS name shows in Host.
+	if r.Header.Get("Origin") != "" || !strings.HasSuffix(s.issuer, "://"+r.Host) {
+		http.Error(w, "the admin endpoint takes requests from tools on this machine only", http.StatusForbidden)
+		return
+	}
 	switch r.Method {
 	case http.MethodGet:
-	case http.MethodPut, http.MethodPost:
+	case http.MethodPut:
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			oauthError(w, http.StatusBadRequest, "invalid_request", err.Error())
@@ -494,7 +589,8 @@ func (s *Server) adminFaults(w http.ResponseWriter, r *http.Request) {
 // only sends the browser back to a loopback URI of a known client, with
 // state.
 func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	_ = r.ParseForm() // GET or POST (RP-Initiated Logout 2)
+	q := r.Form
 	back := q.Get("post_logout_redirect_uri")
 	if back == "" {
 		page(w, http.StatusOK, "Signed out", "You are signed out of this test issuer.")
@@ -505,8 +601,8 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
 		c = s.clientOfToken(q.Get("id_token_hint"))
 	}
 	u, err := url.Parse(back)
-	if c == nil || err != nil || u.Scheme != "http" || !isLoopbackHost(u.Hostname()) {
-		page(w, http.StatusBadRequest, "Not signed out", "post_logout_redirect_uri must be a loopback URI of a known client (client_id or id_token_hint).")
+	if c == nil || err != nil || !c.redirectAllowed(back) {
+		page(w, http.StatusBadRequest, "Not signed out", "post_logout_redirect_uri must be one of the client's registered redirect URIs (client_id or id_token_hint names the client).")
 		return
 	}
 	if state := q.Get("state"); state != "" {
@@ -517,18 +613,11 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, u.String(), http.StatusFound)
 }
 
-func isLoopbackHost(h string) bool { return h == "127.0.0.1" || h == "::1" || h == "localhost" }
-
-// clientOfToken reads the azp (or aud) of an ID token hint. Only
-// registered clients' loopback URIs are ever used, so the hint's signature
-// does not matter here.
+// clientOfToken reads the azp (or aud) of an ID token hint this issuer
+// signed.
 func (s *Server) clientOfToken(token string) *Client {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return nil
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
+	payload, ok := s.verified(token)
+	if !ok {
 		return nil
 	}
 	var c struct {
@@ -558,16 +647,7 @@ func (s *Server) deviceAuthorization(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusUnauthorized, "invalid_client", why)
 		return
 	}
-	const alphabet = "BCDFGHJKLMNPQRSTVWXZ" // no vowels: no words (RFC 8628 6.1)
-	b := []byte(random(8))
-	code := make([]byte, 0, 9)
-	for i, ch := range b[:8] {
-		if i == 4 {
-			code = append(code, '-')
-		}
-		code = append(code, alphabet[int(ch)%len(alphabet)])
-	}
-	userCode := string(code)
+	userCode := s.newUserCode()
 	deviceCode := random(32)
 	d := &deviceRequest{client: c, userCode: userCode, scope: r.PostForm.Get("scope"), expires: s.cfg.Now().Add(10 * time.Minute), interval: s.cfg.DeviceInterval}
 	s.mu.Lock()
@@ -599,15 +679,16 @@ func (s *Server) devicePage(w http.ResponseWriter, r *http.Request) {
 	code := r.Form.Get("user_code")
 	s.mu.Lock()
 	d := s.deviceByUserCode(code)
-	if d != nil && r.Method == http.MethodPost {
+	undecided := d != nil && d.user == nil && !d.denied // decided once, for good
+	if undecided && r.Method == http.MethodPost {
 		if r.PostForm.Get("deny") != "" {
 			d.denied = true
 		} else if u := s.user(r.PostForm.Get("user")); u != nil {
-			d.user = u
+			d.user, d.approved = u, s.cfg.Now()
 		}
 	}
-	if d != nil && s.cfg.AutoApprove && d.user == nil && !d.denied {
-		d.user = &s.cfg.Users[0]
+	if undecided && s.cfg.AutoApprove && d.user == nil && !d.denied {
+		d.user, d.approved = &s.cfg.Users[0], s.cfg.Now()
 	}
 	done, denied := d != nil && d.user != nil, d != nil && d.denied
 	s.mu.Unlock()
@@ -656,7 +737,48 @@ func (s *Server) devicePoll(w http.ResponseWriter, c *Client, deviceCode string)
 		oauthError(w, http.StatusBadRequest, "authorization_pending", "the user has not finished yet")
 	default:
 		delete(s.devices, deviceCode) // single use
-		return &grant{client: c, user: d.user, scope: d.scope, authTime: now, sid: random(12)}, true
+		return &grant{client: c, user: d.user, scope: d.scope, authTime: d.approved, sid: random(12)}, true
 	}
 	return nil, false
+}
+
+// pkceValue: 43 to 128 unreserved characters (RFC 7636 4.1, 4.2).
+func pkceValue(v string) bool {
+	if len(v) < 43 || len(v) > 128 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~') {
+			return false
+		}
+	}
+	return true
+}
+
+// newUserCode is XXXX-XXXX from 20 consonants (no words, RFC 8628 6.1),
+// uniformly drawn, unique among the device requests in progress.
+func (s *Server) newUserCode() string {
+	const alphabet = "BCDFGHJKLMNPQRSTVWXZ"
+	for {
+		code := make([]byte, 0, 9)
+		for len(code) < 9 {
+			if len(code) == 4 {
+				code = append(code, '-')
+				continue
+			}
+			var b [1]byte
+			_, _ = rand.Read(b[:])
+			if int(b[0]) >= 240 { // 240 = 12 * 20: no bias
+				continue
+			}
+			code = append(code, alphabet[int(b[0])%len(alphabet)])
+		}
+		s.mu.Lock()
+		taken := s.deviceByUserCode(string(code)) != nil
+		s.mu.Unlock()
+		if !taken {
+			return string(code)
+		}
+	}
 }

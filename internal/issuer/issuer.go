@@ -4,8 +4,6 @@
 package issuer
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
@@ -67,9 +65,10 @@ var (
 
 // Server is a running issuer's state. It is an http.Handler.
 type Server struct {
-	cfg    Config
-	issuer string
-	stray  jose.JSONWebKey // a key the JWKS does not have (fault kid)
+	cfg       Config
+	issuer    string
+	strayOnce sync.Once
+	stray     jose.JSONWebKey // a key the JWKS does not have (fault kid)
 
 	keyMu sync.RWMutex
 	rsa   jose.JSONWebKey
@@ -83,8 +82,9 @@ type Server struct {
 	pending map[string]*authRequest // interaction id -> request
 	codes   map[string]*grant
 	refresh map[string]*grant
-	opaque  map[string]*grant // opaque access tokens
-	revoked map[string]bool
+	opaque  map[string]*grant    // opaque access tokens
+	revoked map[string]time.Time // revoked tokens, until they expire
+	swept   time.Time
 	devices map[string]*deviceRequest // device_code -> request
 }
 
@@ -97,6 +97,7 @@ type deviceRequest struct {
 	interval time.Duration
 	lastPoll time.Time
 	user     *User // set when approved
+	approved time.Time
 	denied   bool
 }
 
@@ -155,15 +156,10 @@ func New(cfg Config) (*Server, error) {
 		cfg.Users = DefaultUsers
 	}
 	s := &Server{cfg: cfg, pending: map[string]*authRequest{}, codes: map[string]*grant{}, refresh: map[string]*grant{},
-		opaque: map[string]*grant{}, revoked: map[string]bool{}, devices: map[string]*deviceRequest{}}
+		opaque: map[string]*grant{}, revoked: map[string]time.Time{}, devices: map[string]*deviceRequest{}}
 	if err := s.generate(); err != nil {
 		return nil, err
 	}
-	sk, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	s.stray = jose.JSONWebKey{Key: sk, KeyID: "not-in-jwks", Algorithm: "ES256", Use: "sig"}
 	return s, nil
 }
 
@@ -270,4 +266,45 @@ func random(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Lifetimes of what the issuer keeps.
+const (
+	refreshTTL     = 24 * time.Hour
+	interactionTTL = 10 * time.Minute
+	maxPending     = 10000 // logins in progress at once
+)
+
+// sweep drops what has expired, at most every ten seconds, so that
+// abandoned logins, unused codes and old revocations do not pile up.
+func (s *Server) sweep() {
+	now := s.cfg.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now.Sub(s.swept) < 10*time.Second {
+		return
+	}
+	s.swept = now
+	for k, r := range s.pending {
+		if now.Sub(r.created) > interactionTTL {
+			delete(s.pending, k)
+		}
+	}
+	for _, m := range []map[string]*grant{s.codes, s.refresh, s.opaque} {
+		for k, g := range m {
+			if now.After(g.expires) {
+				delete(m, k)
+			}
+		}
+	}
+	for k, d := range s.devices {
+		if now.After(d.expires) {
+			delete(s.devices, k)
+		}
+	}
+	for k, exp := range s.revoked {
+		if now.After(exp) {
+			delete(s.revoked, k)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -97,7 +98,7 @@ func TestAuthorizationCodeProtocol(t *testing.T) {
 	// Refresh tokens rotate.
 	rt := body["refresh_token"].(string)
 	refresh := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {"oidc-cli"}}
-	if st, body := tokenRequest(t, srv, refresh, "", ""); st != 200 || body["refresh_token"] == rt {
+	if st, body := tokenRequest(t, srv, refresh, "", ""); st != 200 || body["refresh_token"] == nil || body["refresh_token"] == rt {
 		t.Fatalf("refresh: %d %v", st, body)
 	}
 	if st, _ := tokenRequest(t, srv, refresh, "", ""); st != 400 {
@@ -136,7 +137,7 @@ func TestClientsAndTokens(t *testing.T) {
 	if st, body := tokenRequest(t, srv, cc, "oidc-cli-confidential", "wrong"); st != 401 || body["error"] != "invalid_client" {
 		t.Fatalf("wrong secret: %d %v", st, body)
 	}
-	if st, body := tokenRequest(t, srv, url.Values{"grant_type": {"client_credentials"}, "client_id": {"oidc-cli"}}, "", ""); st != 401 || body["error"] != "unauthorized_client" {
+	if st, body := tokenRequest(t, srv, url.Values{"grant_type": {"client_credentials"}, "client_id": {"oidc-cli"}}, "", ""); st != 400 || body["error"] != "unauthorized_client" {
 		t.Fatalf("public client credentials: %d %v", st, body)
 	}
 	st, body := tokenRequest(t, srv, cc, "oidc-cli-confidential", "oidc-cli-secret")
@@ -196,7 +197,7 @@ func FuzzHandlers(f *testing.F) {
 	} {
 		f.Add(seed, "Bearer x")
 	}
-	s, err := New(Config{})
+	s, err := New(Config{AutoApprove: true})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -208,8 +209,8 @@ func FuzzHandlers(f *testing.F) {
 			method = http.MethodGet
 		}
 		u, err := url.ParseRequestURI(target)
-		if err != nil || !strings.HasPrefix(target, "/") {
-			return
+		if err != nil || !strings.HasPrefix(target, "/") || strings.HasPrefix(u.Path, "/admin") {
+			return // the admin endpoint would change faults for every later input
 		}
 		req := httptest.NewRequest(method, u.String(), strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -277,12 +278,12 @@ func TestConsentAndLogout(t *testing.T) {
 	if loc, _ := url.Parse(resp.Header.Get("Location")); loc == nil || loc.Query().Get("code") == "" {
 		t.Fatalf("no code after consent: %s %s", resp.Status, resp.Header.Get("Location"))
 	}
-	resp, err = noRedirect.Get(srv.URL + "/end_session?client_id=asks&state=bye&post_logout_redirect_uri=" + url.QueryEscape("http://127.0.0.1:7/signed-out"))
+	resp, err = noRedirect.Get(srv.URL + "/end_session?client_id=asks&state=bye&post_logout_redirect_uri=" + url.QueryEscape("http://127.0.0.1:7/callback"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.Header.Get("Location") != "http://127.0.0.1:7/signed-out?state=bye" {
+	if resp.Header.Get("Location") != "http://127.0.0.1:7/callback?state=bye" {
 		t.Fatalf("logout: %s %q", resp.Status, resp.Header.Get("Location"))
 	}
 	resp, _ = noRedirect.Get(srv.URL + "/end_session?client_id=asks&post_logout_redirect_uri=" + url.QueryEscape("https://evil.example/"))
@@ -385,5 +386,94 @@ func TestDeviceFlow(t *testing.T) {
 	}
 	if _, body := tokenRequest(t, srv, poll, "", ""); body["error"] != "invalid_grant" {
 		t.Fatalf("a used device code: %v", body)
+	}
+}
+
+// TestSecurityRules: found in review; each a way a client or a page could
+// get what it should not.
+func TestSecurityRules(t *testing.T) {
+	srv := start(t, Config{AutoApprove: true})
+	redirect := "http://127.0.0.1:5/callback"
+
+	// PKCE downgrade: a confidential client's code without a challenge
+	// refuses a verifier.
+	q := url.Values{"client_id": {"oidc-cli-confidential"}, "redirect_uri": {redirect}, "response_type": {"code"}, "scope": {"openid"}, "state": {"s"}}
+	code := authorize(t, srv, q).Query().Get("code")
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirect}, "code_verifier": {strings.Repeat("v", 43)}}
+	if st, body := tokenRequest(t, srv, form, "oidc-cli-confidential", "oidc-cli-secret"); st != 400 || !strings.Contains(fmt.Sprint(body), "no code_challenge") {
+		t.Fatalf("PKCE downgrade: %d %v", st, body)
+	}
+	// A challenge that is not 43-128 unreserved characters.
+	q2 := url.Values{"client_id": {"oidc-cli"}, "redirect_uri": {redirect}, "response_type": {"code"}, "state": {"s"}, "code_challenge": {"x"}, "code_challenge_method": {"S256"}}
+	if u := authorize(t, srv, q2); u.Query().Get("error") != "invalid_request" {
+		t.Fatalf("short challenge: %s", u)
+	}
+	// Repeated parameters.
+	resp, _ := noRedirect.Get(srv.URL + "/authorize?" + q2.Encode() + "&redirect_uri=" + url.QueryEscape("https://evil.example/"))
+	resp.Body.Close()
+	if resp.StatusCode != 400 || resp.Header.Get("Location") != "" {
+		t.Fatalf("repeated redirect_uri: %s", resp.Status)
+	}
+
+	// Tokens of the confidential client: the public client can neither
+	// introspect nor revoke them.
+	st, body := tokenRequest(t, srv, url.Values{"grant_type": {"client_credentials"}}, "oidc-cli-confidential", "oidc-cli-secret")
+	if st != 200 {
+		t.Fatal(body)
+	}
+	at := body["access_token"].(string)
+	resp, _ = http.PostForm(srv.URL+"/introspect", url.Values{"client_id": {"oidc-cli"}, "token": {at}})
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Fatalf("introspection by a public client: %s", resp.Status)
+	}
+	resp, _ = http.PostForm(srv.URL+"/revoke", url.Values{"client_id": {"oidc-cli"}, "token": {at}})
+	resp.Body.Close()
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/introspect", strings.NewReader(url.Values{"token": {at}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("oidc-cli-confidential", "oidc-cli-secret")
+	resp, _ = http.DefaultClient.Do(req)
+	var intro map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&intro)
+	resp.Body.Close()
+	if intro["active"] != true {
+		t.Fatalf("another client revoked the token: %v", intro)
+	}
+
+	// A token request cannot widen the authorized resources.
+	q3 := url.Values{"client_id": {"oidc-cli"}, "redirect_uri": {redirect}, "response_type": {"code"}, "scope": {"openid"}, "state": {"s"},
+		"code_challenge": {challenge(strings.Repeat("w", 43))}, "code_challenge_method": {"S256"}, "resource": {"https://api.a.example"}}
+	form = url.Values{"grant_type": {"authorization_code"}, "code": {authorize(t, srv, q3).Query().Get("code")}, "redirect_uri": {redirect},
+		"client_id": {"oidc-cli"}, "code_verifier": {strings.Repeat("w", 43)}, "resource": {"https://payments.example"}}
+	if st, body := tokenRequest(t, srv, form, "", ""); st != 400 || body["error"] != "invalid_target" {
+		t.Fatalf("widened resource: %d %v", st, body)
+	}
+
+	// The admin endpoint refuses web pages (Origin) and other Host names.
+	req, _ = http.NewRequest(http.MethodPut, srv.URL+"/admin/faults", strings.NewReader("alg-none"))
+	req.Header.Set("Origin", "https://evil.example")
+	resp, _ = http.DefaultClient.Do(req)
+	resp.Body.Close()
+	if resp.StatusCode != 403 {
+		t.Fatalf("admin with Origin: %s", resp.Status)
+	}
+	req, _ = http.NewRequest(http.MethodPost, srv.URL+"/admin/faults", strings.NewReader("alg-none"))
+	resp, _ = http.DefaultClient.Do(req)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Fatalf("admin POST: %s", resp.Status)
+	}
+
+	// Logout only to registered redirect URIs.
+	resp, _ = noRedirect.Get(srv.URL + "/end_session?client_id=oidc-cli&post_logout_redirect_uri=" + url.QueryEscape("http://127.0.0.1:8080/admin/delete"))
+	resp.Body.Close()
+	if resp.StatusCode != 400 {
+		t.Fatalf("logout to an unregistered loopback path: %s", resp.Status)
+	}
+	// Pages cannot be framed.
+	resp, _ = http.Get(srv.URL + "/device")
+	resp.Body.Close()
+	if resp.Header.Get("X-Frame-Options") != "DENY" || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Fatalf("framing headers: %v", resp.Header)
 	}
 }

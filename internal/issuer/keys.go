@@ -15,46 +15,78 @@ import (
 	"github.com/go-jose/go-jose/v4"
 )
 
-// generate makes a fresh RSA-2048 and P-256 key pair.
+// strayKey is for the kid fault: a key of the same kind as the signing
+// key, that the JWKS lacks, so only the key differs, not the algorithm.
+// Made on first use: most runs never need it.
+func (s *Server) strayKey() jose.JSONWebKey {
+	s.strayOnce.Do(func() {
+		rsaKey, ec, ed, err := s.newKeys()
+		if err != nil {
+			return
+		}
+		switch s.cfg.SigningAlg {
+		case "ES256":
+			s.stray = ec
+		case "EdDSA":
+			s.stray = ed
+		default:
+			s.stray = rsaKey
+		}
+		s.stray.KeyID = "not-in-jwks"
+	})
+	return s.stray
+}
+
+// generate replaces the keys with fresh ones.
 func (s *Server) generate() error {
-	rk, err := rsa.GenerateKey(rand.Reader, 2048)
+	rsaKey, ec, ed, err := s.newKeys()
 	if err != nil {
 		return err
+	}
+	s.keyMu.Lock()
+	s.rsa, s.ec, s.ed = rsaKey, ec, ed
+	s.keyMu.Unlock()
+	return nil
+}
+
+// newKeys makes an RSA-2048, a P-256 and an Ed25519 key.
+func (s *Server) newKeys() (jose.JSONWebKey, jose.JSONWebKey, jose.JSONWebKey, error) {
+	var none jose.JSONWebKey
+	rk, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return none, none, none, err
 	}
 	ek, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return err
+		return none, none, none, err
 	}
 	_, edk, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
-		return err
+		return none, none, none, err
 	}
 	stamp := s.cfg.Now().UTC().Format("20060102T150405.000")
 	rsaAlg := "RS256"
 	if s.cfg.SigningAlg == "PS256" {
 		rsaAlg = "PS256"
 	}
-	s.keyMu.Lock()
-	s.rsa = jose.JSONWebKey{Key: rk, KeyID: "rsa-" + stamp, Algorithm: rsaAlg, Use: "sig"}
-	s.ec = jose.JSONWebKey{Key: ek, KeyID: "ec-" + stamp, Algorithm: "ES256", Use: "sig"}
-	s.ed = jose.JSONWebKey{Key: edk, KeyID: "ed-" + stamp, Algorithm: "EdDSA", Use: "sig"}
-	s.keyMu.Unlock()
-	return nil
+	return jose.JSONWebKey{Key: rk, KeyID: "rsa-" + stamp, Algorithm: rsaAlg, Use: "sig"},
+		jose.JSONWebKey{Key: ek, KeyID: "ec-" + stamp, Algorithm: "ES256", Use: "sig"},
+		jose.JSONWebKey{Key: edk, KeyID: "ed-" + stamp, Algorithm: "EdDSA", Use: "sig"}, nil
 }
 
 // Rotate makes new signing keys; the old ones stay in the JWKS for one
 // rotation, so tokens they signed still verify.
 func (s *Server) Rotate() error {
-	s.keyMu.RLock()
-	old := []jose.JSONWebKey{s.rsa, s.ec, s.ed}
-	s.keyMu.RUnlock()
 	// Keep kids distinct even when two rotations fall in one millisecond.
 	time.Sleep(2 * time.Millisecond)
-	if err := s.generate(); err != nil {
+	rsaKey, ec, ed, err := s.newKeys()
+	if err != nil {
 		return err
 	}
+	// One swap: the JWKS never lacks the old keys while the new sign.
 	s.keyMu.Lock()
-	s.prev = old
+	s.prev = []jose.JSONWebKey{s.rsa, s.ec, s.ed}
+	s.rsa, s.ec, s.ed = rsaKey, ec, ed
 	s.keyMu.Unlock()
 	return nil
 }
@@ -109,6 +141,12 @@ func (s *Server) LoadKeys(path string) (bool, error) {
 	_, ok3 := f.Keys[2].Key.(ed25519.PrivateKey)
 	if !ok1 || !ok2 || !ok3 {
 		return false, fmt.Errorf("%s: the first three keys must be RSA, EC and Ed25519 private keys", path)
+	}
+	// The algorithm comes from this run's --signing-alg, not the file.
+	if s.cfg.SigningAlg == "PS256" {
+		f.Keys[0].Algorithm = "PS256"
+	} else {
+		f.Keys[0].Algorithm = "RS256"
 	}
 	s.keyMu.Lock()
 	s.rsa, s.ec, s.ed, s.prev = f.Keys[0], f.Keys[1], f.Keys[2], f.Keys[3:]

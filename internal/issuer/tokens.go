@@ -44,7 +44,7 @@ func (s *Server) sign(typ string, claims map[string]any, idToken bool) (string, 
 	}
 	key := s.signingKey()
 	if f.Kid {
-		key = s.stray
+		key = s.strayKey()
 	}
 	alg := jose.SignatureAlgorithm(key.Algorithm)
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: key.Key},
@@ -138,7 +138,7 @@ func (s *Server) accessToken(g *grant) (string, error) {
 	if g.user != nil {
 		claims["sub"] = g.user.Sub
 		claims["auth_time"] = g.authTime.Unix()
-		if len(g.user.Groups) > 0 {
+		if len(g.user.Groups) > 0 && (hasScope(g.scope, "groups") || hasScope(g.scope, "profile")) {
 			claims["groups"] = g.user.Groups
 		}
 	} else {
@@ -173,27 +173,33 @@ func (s *Server) idToken(g *grant, accessToken string) (string, error) {
 	return s.sign("JWT", claims, true)
 }
 
+// verified returns the payload of a JWS this issuer signed with a current
+// or previous key.
+func (s *Server) verified(token string) ([]byte, bool) {
+	obj, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256, jose.PS256, jose.ES256, jose.EdDSA})
+	if err != nil {
+		return nil, false
+	}
+	for _, k := range s.verificationKeys() {
+		if payload, err := obj.Verify(k.Public().Key); err == nil {
+			return payload, true
+		}
+	}
+	return nil, false
+}
+
 // checkAccessToken returns the grant an access token stands for.
 func (s *Server) checkAccessToken(token string) (*grant, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.revoked[token] {
+	if _, revoked := s.revoked[token]; revoked {
 		return nil, false
 	}
 	if g, ok := s.opaque[token]; ok {
 		return g, s.cfg.Now().Before(g.expires)
 	}
-	obj, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256, jose.PS256, jose.ES256, jose.EdDSA})
-	if err != nil {
-		return nil, false
-	}
-	var payload []byte
-	for _, k := range s.verificationKeys() {
-		if payload, err = obj.Verify(k.Public().Key); err == nil {
-			break
-		}
-	}
-	if err != nil {
+	payload, ok := s.verified(token)
+	if !ok {
 		return nil, false
 	}
 	var c struct {
