@@ -117,7 +117,10 @@ func (s *Server) discovery(w http.ResponseWriter) {
 		"response_modes_supported":                       []string{"query", "form_post"},
 		"grant_types_supported":                          []string{"authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"},
 		"subject_types_supported":                        []string{"public"},
-		"id_token_signing_alg_values_supported":          []string{s.signingKey().Algorithm},
+		"id_token_signing_alg_values_supported":          algs(s.signingKey().Algorithm),
+		"request_uri_parameter_supported":                false,
+		"introspection_endpoint_auth_methods_supported":  []string{"client_secret_basic", "client_secret_post"},
+		"revocation_endpoint_auth_methods_supported":     []string{"none", "client_secret_basic", "client_secret_post"},
 		"token_endpoint_auth_methods_supported":          []string{"none", "client_secret_basic", "client_secret_post"},
 		"code_challenge_methods_supported":               []string{"S256"},
 		"scopes_supported":                               append([]string{"openid", "profile", "email", "groups", "offline_access"}, s.cfg.Scopes...),
@@ -781,4 +784,13 @@ func (s *Server) newUserCode() string {
 			return string(code)
 		}
 	}
+}
+
+// algs lists the signing algorithm first; OIDC Discovery 3 requires RS256
+// in the list.
+func algs(signing string) []string {
+	if signing == "RS256" {
+		return []string{"RS256"}
+	}
+	return []string{signing, "RS256"}
 }
