@@ -119,8 +119,9 @@ func oneLogin(c *http.Client, issuer string) error {
 	return nil
 }
 
+// random is 32 bytes, base64url: 43 characters, as PKCE verifiers need.
 func random() string {
-	b := make([]byte, 24)
+	b := make([]byte, 32)
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
