@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"html"
 	"net"
 	"net/http"
 	"net/url"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/oidcdev/oidc/internal/webpage"
 )
 
 // Callback is what came back to the redirect URI.
@@ -174,7 +175,7 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case http.MethodPost: // response_mode=form_post
 		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 		if err := r.ParseForm(); err != nil {
-			page(w, http.StatusBadRequest, "Login failed", "The callback could not be read: "+err.Error())
+			webpage.Text(w, http.StatusBadRequest, "Login failed", "The callback could not be read: "+err.Error())
 			return
 		}
 		params = r.PostForm
@@ -184,31 +185,17 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(params) == 0 {
 		// A browser fetching the bare path (favicon, a reload): not a callback.
-		page(w, http.StatusBadRequest, "Waiting for the login", "This address receives the login's redirect; nothing came with this request.")
+		webpage.Text(w, http.StatusBadRequest, "Waiting for the login", "This address receives the login's redirect; nothing came with this request.")
 		return
 	}
 	switch err := l.check.check(params); {
 	case err == nil:
-		page(w, http.StatusOK, "Signed in", "oidc received the authorization code. You can close this tab and return to the terminal.")
+		webpage.Text(w, http.StatusOK, "Signed in", "oidc received the authorization code. You can close this tab and return to the terminal.")
 		l.deliver(callbackResult{cb: &Callback{Params: params, Via: "listener"}})
 	case errors.Is(err, errWrongState):
-		page(w, http.StatusBadRequest, "Not this login", err.Error()+". This tab was ignored; the login is still waiting.")
+		webpage.Text(w, http.StatusBadRequest, "Not this login", err.Error()+". This tab was ignored; the login is still waiting.")
 	default:
-		page(w, http.StatusBadRequest, "Login failed", err.Error()+". Return to the terminal for details.")
+		webpage.Text(w, http.StatusBadRequest, "Login failed", err.Error()+". Return to the terminal for details.")
 		l.deliver(callbackResult{err: err})
 	}
-}
-
-// page writes a self-contained page: no scripts, styles or images from
-// anywhere.
-func page(w http.ResponseWriter, status int, title, msg string) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	w.WriteHeader(status)
-	fmt.Fprintf(w, `<!doctype html><html><head><meta charset="utf-8"><title>oidc: %[1]s</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em}h1{font-size:1.4em}</style></head>
-<body><h1>%[1]s</h1><p>%[2]s</p></body></html>
-`, html.EscapeString(title), html.EscapeString(msg))
 }

@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/oidcdev/oidc/internal/webpage"
 )
 
 // maxBody bounds request bodies: forms are small.
@@ -87,18 +89,9 @@ func oauthError(w http.ResponseWriter, status int, code, desc string) {
 	writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
 }
 
+// page writes one of the issuer's pages (body is escaped HTML).
 func page(w http.ResponseWriter, status int, title, body string) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	// No framing: a framed login or device page is one click from
-	// signing in someone else's device.
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; form-action *; frame-ancestors 'none'")
-	w.Header().Set("X-Frame-Options", "DENY")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	fmt.Fprintf(w, `<!doctype html><html><head><meta charset="utf-8"><title>%s</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em}button{font:inherit;padding:.4em 1em;margin:.2em}</style>
-</head><body><h1>%s</h1>%s</body></html>
-`, html.EscapeString(title), html.EscapeString(title), body)
+	webpage.Write(w, status, title, body, true)
 }
 
 func (s *Server) discovery(w http.ResponseWriter) {
