@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"slices"
@@ -36,6 +37,7 @@ type ServeOptions struct {
 	KeysFile          string
 	ConfigFile        string
 	DeviceInterval    time.Duration
+	PublicURL         string
 	// changed says which flags were given: they win over --config.
 	changed func(name string) bool
 }
@@ -89,6 +91,7 @@ Faults make it misbehave on purpose (--fault, repeatable):
 	f := c.Flags()
 	f.IntVar(&opts.Port, "port", 9400, "port to listen on (0: a free one)")
 	f.StringVar(&opts.Addr, "addr", "127.0.0.1", "address to listen on; other than loopback needs --allow-remote")
+	f.StringVar(&opts.PublicURL, "public-url", "", "the issuer `URL` other machines reach it at (with --allow-remote); default http://ADDR:PORT")
 	f.BoolVar(&opts.AllowRemote, "allow-remote", false, "allow a non-loopback --addr (this is a test issuer: anyone can log in)")
 	f.BoolVar(&opts.AutoApprove, "auto-approve", false, "log in the first user at once, with no pages")
 	f.StringArrayVar(&opts.Faults, "fault", nil, "switch on a fault, `NAME[=VALUE]`; repeatable (see above)")
@@ -160,8 +163,18 @@ func runServe(ctx context.Context, opts *ServeOptions, io *IO) error {
 	host := opts.Addr
 	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
 		host = "127.0.0.1"
+		if opts.PublicURL == "" {
+			render.WarnLine(io.Err, errTheme, "the issuer is named after 127.0.0.1: give --public-url for the name other machines use")
+		}
 	}
 	srv.SetIssuer("http://" + net.JoinHostPort(host, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)))
+	if opts.PublicURL != "" {
+		if u, err := url.Parse(opts.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			ln.Close()
+			return usageError("--public-url %q: an http(s) URL with no query or fragment", opts.PublicURL)
+		}
+		srv.SetIssuer(opts.PublicURL)
+	}
 
 	// The first line is the contract: scripts eval it.
 	fmt.Fprintf(io.Out, "OIDC_ISSUER=%s\n", srv.Issuer())

@@ -161,6 +161,7 @@ func TestServeCommand(t *testing.T) {
 		{[]string{"--fault", "slow"}, ExitUsage, "needs a duration"},
 		{[]string{"--fault", "aud=1"}, ExitUsage, "takes no value"},
 		{[]string{"--signing-alg", "HS256"}, ExitUsage, "use RS256, PS256, ES256 or EdDSA"},
+		{[]string{"--port", "0", "--public-url", "ftp://x"}, ExitUsage, "--public-url"},
 	} {
 		code, out, errOut := runOIDC(t, append([]string{"serve"}, tc.args...)...)
 		if code != tc.code || !strings.Contains(errOut, tc.want) || out != "" {
@@ -329,5 +330,23 @@ func TestServeSigningAlgorithms(t *testing.T) {
 			}
 			checkStatus(t, rep.IDToken, map[string]string{"at_hash": "pass", "signature": "pass"})
 		})
+	}
+}
+
+// TestServePublicURL: the issuer identifier other machines would use.
+func TestServePublicURL(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	outR, outW := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, []string{"serve", "--port", "0", "--public-url", "http://issuer.test:9400"}, &IO{In: strings.NewReader(""), Out: outW, Err: &syncBuffer{}, Getenv: func(string) string { return "" }})
+		outW.Close()
+	}()
+	line, _ := bufio.NewReader(outR).ReadString('\n')
+	go io.Copy(io.Discard, outR)
+	cancel()
+	<-done
+	if line != "OIDC_ISSUER=http://issuer.test:9400\n" {
+		t.Fatalf("first line %q", line)
 	}
 }

@@ -221,7 +221,11 @@ func (s *Server) interaction(w http.ResponseWriter, r *http.Request) {
 	u := req.user
 	if u == nil {
 		if u = s.user(r.PostForm.Get("user")); u == nil {
-			page(w, http.StatusBadRequest, "Unknown user", "Pick one of the users on the login page.")
+			// Show the page again: a wrong choice does not end the login.
+			s.mu.Lock()
+			s.pending[id] = req
+			s.mu.Unlock()
+			s.loginPage(w, id, "")
 			return
 		}
 		if !req.client.SkipConsent {
@@ -675,6 +679,18 @@ func (s *Server) devicePage(w http.ResponseWriter, r *http.Request) {
 	code := r.Form.Get("user_code")
 	s.mu.Lock()
 	d := s.deviceByUserCode(code)
+	if code != "" && d == nil {
+		// RFC 8628 5.1: user codes are short; limit the guessing.
+		now := s.cfg.Now()
+		if now.Sub(s.guessWindow) > time.Minute {
+			s.guessWindow, s.guesses = now, 0
+		}
+		if s.guesses++; s.guesses > 20 {
+			s.mu.Unlock()
+			page(w, http.StatusTooManyRequests, "Too many wrong codes", "Wait a minute, then enter the code shown on the device.")
+			return
+		}
+	}
 	undecided := d != nil && d.user == nil && !d.denied // decided once, for good
 	if undecided && r.Method == http.MethodPost {
 		if r.PostForm.Get("deny") != "" {

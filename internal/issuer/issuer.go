@@ -85,7 +85,10 @@ type Server struct {
 	opaque  map[string]*grant    // opaque access tokens
 	revoked map[string]time.Time // revoked tokens, until they expire
 	swept   time.Time
-	devices map[string]*deviceRequest // device_code -> request
+	// wrong device codes in the current minute
+	guessWindow time.Time
+	guesses     int
+	devices     map[string]*deviceRequest // device_code -> request
 }
 
 // deviceRequest is an RFC 8628 device authorization in progress.

@@ -477,3 +477,20 @@ func TestSecurityRules(t *testing.T) {
 		t.Fatalf("framing headers: %v", resp.Header)
 	}
 }
+
+// TestDeviceCodeGuessing: wrong user codes are limited (RFC 8628 5.1).
+func TestDeviceCodeGuessing(t *testing.T) {
+	srv := start(t, Config{})
+	status := 0
+	for i := 0; i < 25; i++ {
+		resp, err := http.PostForm(srv.URL+"/device", url.Values{"user_code": {"BCDF-GHJK"}, "user": {"alice"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		status = resp.StatusCode
+	}
+	if status != http.StatusTooManyRequests {
+		t.Fatalf("25 wrong codes: last status %d", status)
+	}
+}
