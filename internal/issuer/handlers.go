@@ -345,7 +345,16 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		g = s.codes[code]
 		delete(s.codes, code) // single use
+		replay := g == nil && s.replayed(code)
+		if g != nil {
+			s.spend(code, g.sid)
+		}
 		s.mu.Unlock()
+		if replay {
+			// RFC 6749 4.1.2: a code used twice revokes what it gave.
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "the code was already used: the tokens issued with it are revoked")
+			return
+		}
 		sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
 		switch {
 		case g == nil || s.cfg.Now().After(g.expires):
@@ -374,7 +383,20 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		g = s.refresh[rt]
 		delete(s.refresh, rt) // rotation: each refresh token works once
+		replay := g == nil && s.replayed(rt)
+		if g != nil {
+			s.spend(rt, g.sid)
+			if _, gone := s.familyRevoked[g.sid]; gone {
+				g = nil
+			}
+		}
 		s.mu.Unlock()
+		if replay {
+			// RFC 9700 4.14.2: a rotated refresh token used again means it
+			// leaked; its whole family goes.
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "the refresh token was already used: every token of this login is revoked")
+			return
+		}
 		if g == nil || g.client.ID != c.ID || s.revokedToken(rt) {
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "the refresh token is unknown, used or revoked")
 			return
@@ -535,6 +557,7 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	if g := s.refresh[tok]; g != nil && g.client.ID == c.ID {
 		delete(s.refresh, tok)
+		s.revokeFamily(g.sid) // RFC 7009 2.1: and the access tokens of that grant
 	}
 	if g := s.opaque[tok]; g != nil && g.client.ID == c.ID {
 		delete(s.opaque, tok)

@@ -88,7 +88,19 @@ type Server struct {
 	// wrong device codes in the current minute
 	guessWindow time.Time
 	guesses     int
-	devices     map[string]*deviceRequest // device_code -> request
+	// Token families, by the login's sid: a replayed code or refresh
+	// token, or a revoked refresh token, revokes everything of its login.
+	familyRevoked map[string]time.Time // sid -> until
+	spent         map[string]spentToken
+	accessSid     map[string]spentToken     // JWT access token jti -> sid
+	devices       map[string]*deviceRequest // device_code -> request
+}
+
+// spentToken remembers which login a used code or refresh token, or an
+// access token's jti, belonged to, until it would have expired.
+type spentToken struct {
+	sid     string
+	expires time.Time
 }
 
 // deviceRequest is an RFC 8628 device authorization in progress.
@@ -159,7 +171,8 @@ func New(cfg Config) (*Server, error) {
 		cfg.Users = DefaultUsers
 	}
 	s := &Server{cfg: cfg, pending: map[string]*authRequest{}, codes: map[string]*grant{}, refresh: map[string]*grant{},
-		opaque: map[string]*grant{}, revoked: map[string]time.Time{}, devices: map[string]*deviceRequest{}}
+		opaque: map[string]*grant{}, revoked: map[string]time.Time{}, devices: map[string]*deviceRequest{},
+		familyRevoked: map[string]time.Time{}, spent: map[string]spentToken{}, accessSid: map[string]spentToken{}}
 	if err := s.generate(); err != nil {
 		return nil, err
 	}
@@ -305,9 +318,41 @@ func (s *Server) sweep() {
 			delete(s.devices, k)
 		}
 	}
-	for k, exp := range s.revoked {
-		if now.After(exp) {
-			delete(s.revoked, k)
+	for _, m := range []map[string]time.Time{s.revoked, s.familyRevoked} {
+		for k, exp := range m {
+			if now.After(exp) {
+				delete(m, k)
+			}
 		}
 	}
+	for _, m := range []map[string]spentToken{s.spent, s.accessSid} {
+		for k, e := range m {
+			if now.After(e.expires) {
+				delete(m, k)
+			}
+		}
+	}
+}
+
+// revokeFamily revokes every token of a login (s.mu held).
+func (s *Server) revokeFamily(sid string) {
+	if sid != "" {
+		s.familyRevoked[sid] = s.cfg.Now().Add(refreshTTL)
+	}
+}
+
+// spend records a used code or refresh token (s.mu held); spent reports
+// whether one comes back, and revokes its family if so.
+func (s *Server) spend(token, sid string) {
+	if sid != "" {
+		s.spent[token] = spentToken{sid: sid, expires: s.cfg.Now().Add(refreshTTL)}
+	}
+}
+
+func (s *Server) replayed(token string) bool {
+	e, ok := s.spent[token]
+	if ok {
+		s.revokeFamily(e.sid)
+	}
+	return ok
 }

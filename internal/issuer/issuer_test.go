@@ -494,3 +494,61 @@ func TestDeviceCodeGuessing(t *testing.T) {
 		t.Fatalf("25 wrong codes: last status %d", status)
 	}
 }
+
+// TestTokenFamilies: a replayed code, a replayed refresh token or a
+// revoked refresh token revokes the tokens of that login.
+func TestTokenFamilies(t *testing.T) {
+	srv := start(t, Config{AutoApprove: true})
+	redirect := "http://127.0.0.1:5/callback"
+	v := strings.Repeat("f", 43)
+	login := func() (map[string]any, url.Values) {
+		q := url.Values{"client_id": {"oidc-cli"}, "redirect_uri": {redirect}, "response_type": {"code"}, "scope": {"openid offline_access"},
+			"state": {"s"}, "code_challenge": {challenge(v)}, "code_challenge_method": {"S256"}}
+		form := url.Values{"grant_type": {"authorization_code"}, "code": {authorize(t, srv, q).Query().Get("code")}, "redirect_uri": {redirect},
+			"client_id": {"oidc-cli"}, "code_verifier": {v}}
+		st, body := tokenRequest(t, srv, form, "", "")
+		if st != 200 {
+			t.Fatal(body)
+		}
+		return body, form
+	}
+	works := func(at string) bool {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/userinfo", nil)
+		req.Header.Set("Authorization", "Bearer "+at)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	}
+	// A replayed code.
+	body, form := login()
+	if !works(body["access_token"].(string)) {
+		t.Fatal("a fresh access token does not work")
+	}
+	if st, _ := tokenRequest(t, srv, form, "", ""); st != 400 || works(body["access_token"].(string)) {
+		t.Fatal("a replayed code left its access token working")
+	}
+	// A replayed (rotated) refresh token.
+	body, _ = login()
+	rt := body["refresh_token"].(string)
+	refresh := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {"oidc-cli"}}
+	st, next := tokenRequest(t, srv, refresh, "", "")
+	if st != 200 {
+		t.Fatal(next)
+	}
+	if st, _ := tokenRequest(t, srv, refresh, "", ""); st != 400 || works(next["access_token"].(string)) {
+		t.Fatal("a replayed refresh token left the family's tokens working")
+	}
+	if st, _ := tokenRequest(t, srv, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {next["refresh_token"].(string)}, "client_id": {"oidc-cli"}}, "", ""); st != 400 {
+		t.Fatal("the family's newest refresh token still works")
+	}
+	// A revoked refresh token takes its access token along.
+	body, _ = login()
+	resp, _ := http.PostForm(srv.URL+"/revoke", url.Values{"client_id": {"oidc-cli"}, "token": {body["refresh_token"].(string)}})
+	resp.Body.Close()
+	if works(body["access_token"].(string)) {
+		t.Fatal("revoking the refresh token left its access token working")
+	}
+}

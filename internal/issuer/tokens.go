@@ -133,7 +133,13 @@ func (s *Server) accessToken(g *grant) (string, error) {
 	} else if len(g.resource) > 1 {
 		aud = g.resource
 	}
-	claims := map[string]any{"iss": s.tokenIssuer(), "aud": aud, "exp": exp, "iat": iat, "nbf": iat, "jti": random(12),
+	jti := random(12)
+	if g.sid != "" {
+		s.mu.Lock()
+		s.accessSid[jti] = spentToken{sid: g.sid, expires: time.Unix(exp, 0)}
+		s.mu.Unlock()
+	}
+	claims := map[string]any{"iss": s.tokenIssuer(), "aud": aud, "exp": exp, "iat": iat, "nbf": iat, "jti": jti,
 		"client_id": g.client.ID, "scope": g.scope}
 	if g.user != nil {
 		claims["sub"] = g.user.Sub
@@ -196,7 +202,8 @@ func (s *Server) checkAccessToken(token string) (*grant, bool) {
 		return nil, false
 	}
 	if g, ok := s.opaque[token]; ok {
-		return g, s.cfg.Now().Before(g.expires)
+		_, familyGone := s.familyRevoked[g.sid]
+		return g, s.cfg.Now().Before(g.expires) && !familyGone
 	}
 	payload, ok := s.verified(token)
 	if !ok {
@@ -207,9 +214,15 @@ func (s *Server) checkAccessToken(token string) (*grant, bool) {
 		ClientID string `json:"client_id"`
 		Scope    string `json:"scope"`
 		Exp      int64  `json:"exp"`
+		Jti      string `json:"jti"`
 	}
 	if json.Unmarshal(payload, &c) != nil || s.cfg.Now().Unix() >= c.Exp && !s.faults().Expired {
 		return nil, false
+	}
+	if e, ok := s.accessSid[c.Jti]; ok {
+		if _, gone := s.familyRevoked[e.sid]; gone {
+			return nil, false
+		}
 	}
 	g := &grant{client: s.client(c.ClientID), user: s.user(c.Sub), scope: c.Scope, expires: time.Unix(c.Exp, 0)}
 	return g, g.client != nil
