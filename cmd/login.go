@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -273,7 +274,7 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 			return &ExitError{Code: ExitNetwork, Err: err}
 		}
 	}
-	if len(md.CodeChallengeMethods) > 0 && !containsString(md.CodeChallengeMethods, "S256") {
+	if len(md.CodeChallengeMethods) > 0 && !slices.Contains(md.CodeChallengeMethods, "S256") {
 		render.WarnLine(io.Err, errTheme, "the issuer does not list S256 in code_challenge_methods_supported; PKCE S256 is sent anyway")
 	}
 	if len(headers) > 0 {
@@ -329,7 +330,7 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 		r := decode.Token(idToken, src, "id_token", decode.Options{})
 		report.IDToken = decode.Verify(r, keys, vopts)
 		idSub, _ = r.StringClaim("sub")
-	} else if containsString(report.Scopes, "openid") {
+	} else if slices.Contains(report.Scopes, "openid") {
 		report.Checks = append(report.Checks, decode.Check{ID: "id_token", Status: decode.Fail,
 			Message: "the scope had openid but the token response has no id_token", Hint: "the issuer treated the request as plain OAuth: check the client's OpenID settings"})
 	}
@@ -378,17 +379,7 @@ var reservedParams = map[string]bool{
 	"response_type": true, "client_id": true, "scope": true, "response_mode": true, "resource": true,
 }
 
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-// loginError maps a failed login to its exit code: anything the issuer or
-// the network did is 3.
+// loginError maps a failed login to its exit code.
 func loginError(err error) error {
 	switch {
 	case errors.Is(err, context.Canceled):
@@ -396,13 +387,8 @@ func loginError(err error) error {
 	case errors.Is(err, flow.ErrTimeout):
 		return &ExitError{Code: ExitNetwork, Err: fmt.Errorf("%v (--timeout)", err)}
 	}
-	var ae *flow.AuthError
-	var te *flow.TokenError
-	var le *flow.ListenError
-	switch {
-	case errors.As(err, &ae), errors.As(err, &te), errors.As(err, &le):
-		return &ExitError{Code: ExitNetwork, Err: err}
-	}
+	// Everything else (an error response, the token endpoint, the
+	// listener, the network) is the issuer's or the network's doing.
 	return &ExitError{Code: ExitNetwork, Err: err}
 }
 

@@ -87,10 +87,7 @@ func loginTokens(t *testing.T, p *testprovider.Provider, responseType string, ex
 	if callback.Get("state") != "state-1" || callback.Get("iss") != p.Issuer && callback.Get("id_token") == "" {
 		t.Fatalf("callback %v: want state state-1 and iss %s", callback, p.Issuer)
 	}
-	exchange := []oauth2.AuthCodeOption{oauth2.VerifierOption(verifier)}
-	for _, o := range extra {
-		exchange = append(exchange, o)
-	}
+	exchange := append([]oauth2.AuthCodeOption{oauth2.VerifierOption(verifier)}, extra...)
 	tok, err = conf.Exchange(ctx, callback.Get("code"), exchange...)
 	if err != nil {
 		t.Fatalf("token exchange: %v", err)

@@ -419,10 +419,10 @@ func (run *verifyRun) verifyToken(ctx context.Context, r *decode.Result, res *un
 	o := run.base
 	target := r
 	if r.Kind == decode.KindJWE && o.DecryptionKey != nil {
-		// Keys are chosen for the signed token inside: resolve after
-		// decryption, by verifying twice only when needed.
-		if v := decode.Verify(r, nil, o); v.Nested != nil {
-			target = v.Nested
+		// Keys are chosen for the signed token inside (its iss and kid);
+		// a JWE that does not decrypt is reported by Verify.
+		if plain, err := decode.Decrypt(r, o.DecryptionKey); err == nil {
+			target = decode.Token(strings.TrimSpace(string(plain)), r.Input, r.Label, run.dopts)
 		}
 	}
 	src, err := run.keys.forToken(ctx, target)

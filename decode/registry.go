@@ -18,8 +18,6 @@ type ClaimInfo struct {
 	Desc  string
 	Group ClaimGroup
 	Rank  int // order within the group
-	// Date marks NumericDate values (seconds since the epoch).
-	Date bool
 }
 
 type entry struct {
@@ -30,7 +28,7 @@ type entry struct {
 func table(group ClaimGroup, entries ...entry) map[string]ClaimInfo {
 	m := make(map[string]ClaimInfo, len(entries))
 	for i, e := range entries {
-		m[e.name] = ClaimInfo{Desc: e.desc, Group: group, Rank: i, Date: IsNumericDate(e.name)}
+		m[e.name] = ClaimInfo{Desc: e.desc, Group: group, Rank: i}
 	}
 	return m
 }

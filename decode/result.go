@@ -142,16 +142,6 @@ func (r *Result) warn(code, format string, args ...any) {
 	r.Warnings = append(r.Warnings, Warning{Code: code, Message: fmt.Sprintf(format, args...)})
 }
 
-// HasWarning reports whether a warning with this code was raised.
-func (r *Result) HasWarning(code string) bool {
-	for _, w := range r.Warnings {
-		if w.Code == code {
-			return true
-		}
-	}
-	return false
-}
-
 // StringClaim returns a payload claim that is a JSON string.
 func (r *Result) StringClaim(name string) (string, bool) { return stringMember(r.Claims, name) }
 

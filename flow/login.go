@@ -11,7 +11,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -56,14 +55,13 @@ type LoginResult struct {
 
 // Step is one timed part of the flow.
 type Step struct {
-	Name     string        `json:"name"`
-	Duration time.Duration `json:"-"`
-	Millis   float64       `json:"ms"`
+	Name   string  `json:"name"`
+	Millis float64 `json:"ms"`
 }
 
 func (r *LoginResult) step(name string, since time.Time) {
 	d := time.Since(since)
-	r.Timeline = append(r.Timeline, Step{Name: name, Duration: d, Millis: float64(d.Microseconds()) / 1000})
+	r.Timeline = append(r.Timeline, Step{Name: name, Millis: float64(d.Microseconds()) / 1000})
 }
 
 // ErrTimeout is a login the user did not finish in time.
@@ -336,6 +334,3 @@ func (c *Client) Userinfo(ctx context.Context, endpoint, accessToken string) (js
 	}
 	return body, resp.StatusCode, nil
 }
-
-// HasScope reports whether the space-separated scope list has s.
-func HasScope(scopes, s string) bool { return slices.Contains(strings.Fields(scopes), s) }

@@ -31,8 +31,6 @@ func (s Style) Render(text string) string {
 // ask the terminal what its background is. Adaptive colours would send that
 // query and wait up to 5 s under terminals that never answer.
 type Theme struct {
-	Color bool
-
 	Title   Style // a token's heading
 	Label   Style // the token's label in the heading
 	Section Style // HEADER, PAYLOAD, ...
@@ -46,7 +44,7 @@ type Theme struct {
 
 // NewTheme returns the styles for w; color false gives plain text.
 func NewTheme(w io.Writer, color bool) *Theme {
-	t := &Theme{Color: color}
+	t := &Theme{}
 	if !color {
 		return t
 	}
