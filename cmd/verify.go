@@ -576,23 +576,49 @@ func peekNonSpace(br *bufio.Reader) (byte, error) {
 }
 
 // pipeline verifies units on all cores and emits results in input order.
-// At most window units are in flight, so memory stays flat however long the
-// input is.
+// Units travel in batches of what is already waiting (up to maxBatch), so
+// a long input costs a few channel operations and goroutine wake-ups per
+// batch rather than per token, while a trickle of input (an interactive
+// pipe) still goes through one unit at a time. At most window batches are
+// in flight, so memory stays flat however long the input is.
 func pipeline(ctx context.Context, units <-chan unit, work func(context.Context, unit) unitResult, emit func(unitResult) error) error {
 	workers := runtime.GOMAXPROCS(0)
-	const window = 1024
+	const (
+		maxBatch = 32
+		window   = 64
+	)
+	type batch struct {
+		seq     int
+		units   []unit
+		results []unitResult
+	}
 	slots := make(chan struct{}, window)
-	jobs := make(chan unit)
-	results := make(chan unitResult, window)
+	jobs := make(chan *batch, workers)
+	results := make(chan *batch, window)
 	go func() {
 		defer close(jobs)
+		seq := 0
 		for u := range units {
+			b := &batch{seq: seq, units: append(make([]unit, 0, maxBatch), u)}
+		fill:
+			for len(b.units) < maxBatch {
+				select {
+				case u, ok := <-units:
+					if !ok {
+						break fill
+					}
+					b.units = append(b.units, u)
+				default:
+					break fill
+				}
+			}
 			select {
 			case slots <- struct{}{}:
 			case <-ctx.Done():
 				return
 			}
-			jobs <- u
+			jobs <- b
+			seq++
 		}
 	}()
 	var wg sync.WaitGroup
@@ -600,18 +626,23 @@ func pipeline(ctx context.Context, units <-chan unit, work func(context.Context,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for u := range jobs {
-				results <- work(ctx, u)
+			for b := range jobs {
+				b.results = make([]unitResult, len(b.units))
+				for i, u := range b.units {
+					b.results[i] = work(ctx, u)
+				}
+				b.units = nil
+				results <- b
 			}
 		}()
 	}
 	go func() { wg.Wait(); close(results) }()
 
-	pending := map[int]unitResult{}
+	pending := map[int]*batch{}
 	next := 0
 	var emitErr error
-	for r := range results {
-		pending[r.index] = r
+	for b := range results {
+		pending[b.seq] = b
 		for {
 			ready, ok := pending[next]
 			if !ok {
@@ -620,8 +651,10 @@ func pipeline(ctx context.Context, units <-chan unit, work func(context.Context,
 			delete(pending, next)
 			next++
 			<-slots
-			if emitErr == nil {
-				emitErr = emit(ready)
+			for _, r := range ready.results {
+				if emitErr == nil {
+					emitErr = emit(r)
+				}
 			}
 		}
 	}

@@ -71,8 +71,9 @@ func item(text string, src Source, opts Options) []*Result {
 		}
 	}
 	// The scheme ends at any white space: tabs and no-break spaces come
-	// with tokens pasted from chats and browsers.
-	if i := strings.IndexFunc(text, unicode.IsSpace); i > 0 {
+	// with tokens pasted from chats and browsers. Schemes are short, so
+	// only the start is searched, not the whole token.
+	if i := strings.IndexFunc(text[:min(len(text), 16)], unicode.IsSpace); i > 0 {
 		switch strings.ToLower(text[:i]) {
 		case "bearer", "dpop":
 			if src.Form == "token" {
