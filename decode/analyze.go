@@ -128,7 +128,8 @@ func allZero(b []byte) bool {
 
 func claimWarnings(r *Result, now time.Time) {
 	c := r.Claims
-	dates := map[string]time.Time{}
+	var exp, iat, nbf time.Time
+	var hasExp, hasIat, hasNbf bool
 	for _, m := range c {
 		if !IsNumericDate(m.Name) {
 			continue
@@ -139,15 +140,19 @@ func claimWarnings(r *Result, now time.Time) {
 			continue
 		}
 		t := numericDate(f)
-		dates[m.Name] = t
+		switch m.Name {
+		case "exp":
+			exp, hasExp = t, true
+		case "iat":
+			iat, hasIat = t, true
+		case "nbf":
+			nbf, hasNbf = t, true
+		}
 		if r.Times == nil {
 			r.Times = map[string]Time{}
 		}
 		r.Times[m.Name] = Time{Time: t.Format(time.RFC3339), FromNow: int64(math.Round(f - unixSeconds(now)))}
 	}
-	exp, hasExp := dates["exp"]
-	iat, hasIat := dates["iat"]
-	nbf, hasNbf := dates["nbf"]
 	typ := ""
 	if r.Guess != nil {
 		typ = r.Guess.Type

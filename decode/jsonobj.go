@@ -56,7 +56,7 @@ func scanObject(data []byte, i int, path []string, dups *[]string) ([]Member, in
 		i = skipSpace(data, i)
 		i = skipSpace(data, i+1) // ':'
 		vs := i
-		i = skipValue(data, i, append(path, name), dups)
+		i = skipValue(data, i, path, name, dups)
 		members = append(members, Member{Name: name, Value: data[vs:i]})
 		i = skipSpace(data, i)
 		if data[i] == ',' {
@@ -66,18 +66,28 @@ func scanObject(data []byte, i int, path []string, dups *[]string) ([]Member, in
 	return members, i + 1
 }
 
-func skipValue(data []byte, i int, path []string, dups *[]string) int {
+// skipValue returns the index after the value at data[i], the value of
+// member name of the object at path ("" for an array element, whose path
+// already ends in "[]"). The path grows only for values that nest: most
+// claims are flat.
+func skipValue(data []byte, i int, path []string, name string, dups *[]string) int {
 	switch data[i] {
 	case '{':
+		if name != "" {
+			path = append(path[:len(path):len(path)], name)
+		}
 		_, end := scanObject(data, i, path, dups)
 		return end
 	case '[':
-		if len(path) > 0 {
+		switch {
+		case name != "":
+			path = append(path[:len(path):len(path)], name+"[]")
+		case len(path) > 0:
 			path = append(path[:len(path)-1:len(path)-1], path[len(path)-1]+"[]")
 		}
 		i = skipSpace(data, i+1)
 		for data[i] != ']' {
-			i = skipSpace(data, skipValue(data, i, path, dups))
+			i = skipSpace(data, skipValue(data, i, path, "", dups))
 			if data[i] == ',' {
 				i = skipSpace(data, i+1)
 			}
@@ -86,7 +96,11 @@ func skipValue(data []byte, i int, path []string, dups *[]string) int {
 	case '"':
 		return skipString(data, i)
 	}
-	for i < len(data) && !strings.ContainsRune(",}] \t\r\n", rune(data[i])) {
+	for i < len(data) {
+		switch data[i] {
+		case ',', '}', ']', ' ', '\t', '\r', '\n':
+			return i
+		}
 		i++
 	}
 	return i
@@ -111,7 +125,7 @@ func skipSpace(data []byte, i int) int {
 
 func unquoteKey(raw []byte) string {
 	if bytes.IndexByte(raw, '\\') < 0 {
-		return string(raw[1 : len(raw)-1])
+		return internName(raw[1 : len(raw)-1])
 	}
 	var s string
 	_ = json.Unmarshal(raw, &s) // valid: json.Valid accepted the document
@@ -317,4 +331,82 @@ func ObjectMembers(data []byte) ([]Member, error) {
 		return nil, fmt.Errorf("at byte %d: %s", p.offset, p.message)
 	}
 	return members, nil
+}
+
+// internName returns the common member names as constants, the rest as
+// new strings: a token's names are mostly these, and a batch decodes
+// thousands of tokens. (A switch, not a map, so that start-up builds
+// nothing.)
+func internName(b []byte) string {
+	switch string(b) {
+	case "alg":
+		return "alg"
+	case "kid":
+		return "kid"
+	case "typ":
+		return "typ"
+	case "iss":
+		return "iss"
+	case "sub":
+		return "sub"
+	case "aud":
+		return "aud"
+	case "exp":
+		return "exp"
+	case "nbf":
+		return "nbf"
+	case "iat":
+		return "iat"
+	case "jti":
+		return "jti"
+	case "azp":
+		return "azp"
+	case "sid":
+		return "sid"
+	case "nonce":
+		return "nonce"
+	case "auth_time":
+		return "auth_time"
+	case "at_hash":
+		return "at_hash"
+	case "c_hash":
+		return "c_hash"
+	case "acr":
+		return "acr"
+	case "amr":
+		return "amr"
+	case "scope":
+		return "scope"
+	case "client_id":
+		return "client_id"
+	case "name":
+		return "name"
+	case "given_name":
+		return "given_name"
+	case "family_name":
+		return "family_name"
+	case "email":
+		return "email"
+	case "email_verified":
+		return "email_verified"
+	case "locale":
+		return "locale"
+	case "groups":
+		return "groups"
+	case "roles":
+		return "roles"
+	case "tid":
+		return "tid"
+	case "oid":
+		return "oid"
+	case "ver":
+		return "ver"
+	case "cid":
+		return "cid"
+	case "uid":
+		return "uid"
+	case "preferred_username":
+		return "preferred_username"
+	}
+	return string(b)
 }

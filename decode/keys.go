@@ -247,29 +247,41 @@ func KeyAlgorithms(k jose.JSONWebKey) []string {
 	var algs []string
 	switch key := k.Key.(type) {
 	case *rsa.PublicKey:
-		algs = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
+		algs = rsaAlgs
 	case *ecdsa.PublicKey:
 		switch key.Curve {
 		case elliptic.P256():
-			algs = []string{"ES256"}
+			algs = es256
 		case elliptic.P384():
-			algs = []string{"ES384"}
+			algs = es384
 		case elliptic.P521():
-			algs = []string{"ES512"}
+			algs = es512
 		}
 	case ed25519.PublicKey:
-		algs = []string{"EdDSA", "Ed25519"}
+		algs = edAlgs
 	case []byte:
-		algs = []string{"HS256", "HS384", "HS512"}
+		algs = hmacAlgs
 	}
 	if k.Algorithm != "" {
-		if slices.Contains(algs, k.Algorithm) {
-			return []string{k.Algorithm}
+		if i := slices.Index(algs, k.Algorithm); i >= 0 {
+			return algs[i : i+1 : i+1]
 		}
 		return nil // the key says it is for something it cannot do
 	}
-	return algs
+	return slices.Clip(algs)
 }
+
+// The algorithms each kind of key can verify. Shared: KeyAlgorithms'
+// callers only read them (and its results are clipped, so an append
+// copies).
+var (
+	rsaAlgs  = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"}
+	es256    = []string{"ES256"}
+	es384    = []string{"ES384"}
+	es512    = []string{"ES512"}
+	edAlgs   = []string{"EdDSA", "Ed25519"}
+	hmacAlgs = []string{"HS256", "HS384", "HS512"}
+)
 
 // RSABits returns the modulus size of an RSA key, or 0.
 func RSABits(k jose.JSONWebKey) int {

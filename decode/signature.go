@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 	"math/big"
 	"strings"
 )
@@ -136,19 +137,11 @@ func shaNew(alg string) func() hash.Hash {
 	return sha256.New
 }
 
-// digestOf hashes without the allocations of hash.Hash for the common
-// sizes.
+// digestOf hashes the signing input as a string: no copy of it is made.
 func digestOf(alg, input string) []byte {
-	switch shaFor(alg) {
-	case crypto.SHA384:
-		d := sha512.Sum384([]byte(input))
-		return d[:]
-	case crypto.SHA512:
-		d := sha512.Sum512([]byte(input))
-		return d[:]
-	}
-	d := sha256.Sum256([]byte(input))
-	return d[:]
+	h := shaNew(alg)()
+	io.WriteString(h, input)
+	return h.Sum(make([]byte, 0, sha512.Size))
 }
 
 func curveFor(alg string) (elliptic.Curve, int) {

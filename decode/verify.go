@@ -97,7 +97,7 @@ type VerifyOptions struct {
 // Verify runs every check on a decoded token. Keys come from the caller:
 // never from the token.
 func Verify(r *Result, keys *KeySet, opts VerifyOptions) *Verification {
-	v := &Verification{Token: r, Checks: make([]Check, 0, 24), Issuer: IssuerInfo{URL: opts.Issuer, Pinned: opts.IssuerPinned}}
+	v := &Verification{Token: r, Checks: make([]Check, 0, 20), Issuer: IssuerInfo{URL: opts.Issuer, Pinned: opts.IssuerPinned}}
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
