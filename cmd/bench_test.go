@@ -80,3 +80,20 @@ func BenchmarkVerifyBatch(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkVerifyCommand is the in-process part of `oidc verify` of one
+// token against a key set file.
+func BenchmarkVerifyCommand(b *testing.B) {
+	tok, err := os.ReadFile("../decode/testdata/samples/id-token.jwt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	args := []string{"verify", "--jwks", "@../decode/testdata/samples/jwks.json", "--issuer", "https://login.example.com",
+		"--client-id", "oidc-cli", "--time", "2026-11-25T10:30:00Z", strings.TrimSpace(string(tok))}
+	o := &IO{In: bytes.NewReader(nil), Out: io.Discard, Err: io.Discard, Getenv: func(string) string { return "" }}
+	for b.Loop() {
+		if code := Run(context.Background(), args, o); code != 0 {
+			b.Fatalf("exit %d", code)
+		}
+	}
+}

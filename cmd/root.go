@@ -50,7 +50,7 @@ func Run(ctx context.Context, args []string, io *IO) int {
 	if err != nil {
 		var ee *ExitError
 		if !errors.As(err, &ee) || !ee.Silent {
-			msg := err.Error()
+			msg := oneLine(err.Error())
 			render.ErrorLine(io.Err, io.ErrTheme(g), msg)
 			if exitCode(err) == ExitUsage && !errors.As(err, &ee) {
 				// cobra's own flag and argument errors: point at the help.
@@ -59,6 +59,15 @@ func Run(ctx context.Context, args []string, io *IO) int {
 		}
 	}
 	return exitCode(err)
+}
+
+// oneLine folds cobra's multi-line suggestion for a mistyped command into
+// the one-line error every failure gets.
+func oneLine(msg string) string {
+	if head, names, ok := strings.Cut(msg, "\n\nDid you mean this?\n"); ok {
+		return head + "; did you mean " + strings.Join(strings.Fields(names), " or ") + "?"
+	}
+	return msg
 }
 
 // commandPath names the (sub)command the arguments select, for usage hints.
@@ -133,6 +142,8 @@ JSON document per token for scripts, --jq filters it.`,
 
 	if only != "" {
 		root.AddCommand(subcommands[only](io, g))
+		// cobra would build its completion commands on every run.
+		root.CompletionOptions.DisableDefaultCmd = true
 		return root
 	}
 	for _, name := range []string{"decode", "verify", "login", "serve", "version"} {
