@@ -174,3 +174,39 @@ func TestKeycloakCode(t *testing.T) {
 		t.Fatalf("got %+v", rs[0])
 	}
 }
+
+// The issuer URL is split by hand (every decoded token asks for its
+// vendor); it must see what url.Parse would for the parts it keeps.
+func TestSplitURL(t *testing.T) {
+	for _, tc := range []struct{ in, scheme, host, path string }{
+		{"https://login.microsoftonline.com/tid/v2.0", "https", "login.microsoftonline.com", "/tid/v2.0"},
+		{"https://accounts.google.com", "https", "accounts.google.com", ""},
+		{"https://dev-1.okta.com/oauth2/default?x=1#f", "https", "dev-1.okta.com", "/oauth2/default"},
+		{"http://[::1]:8080/realms/master", "http", "[::1]:8080", "/realms/master"},
+		{"https://user@idp.example.com:8443/", "https", "user@idp.example.com:8443", "/"},
+	} {
+		scheme, host, path, ok := splitURL(tc.in)
+		if !ok || scheme != tc.scheme || host != tc.host || path != tc.path {
+			t.Errorf("splitURL(%q) = %q %q %q %v", tc.in, scheme, host, path, ok)
+		}
+	}
+	for _, bad := range []string{"", "alice", "://x", "https://", "/path://x", "a?b://c"} {
+		if _, _, _, ok := splitURL(bad); ok {
+			t.Errorf("splitURL(%q) accepted", bad)
+		}
+	}
+	r := Token(strings.TrimSpace(sample(t, "id-token.jwt")), Source{}, "", Options{})
+	if r.Guess == nil {
+		t.Fatal("no guess")
+	}
+	for _, iss := range []struct{ iss, vendor string }{
+		{"https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0", "Entra ID"},
+		{"https://accounts.google.com", "Google"},
+		{"http://[::1]:8080/realms/master", "Keycloak"},
+	} {
+		r.Claims = []Member{{Name: "iss", Value: []byte(`"` + iss.iss + `"`)}}
+		if v, _ := vendor(r); v != iss.vendor {
+			t.Errorf("vendor(%s) = %q, want %q", iss.iss, v, iss.vendor)
+		}
+	}
+}

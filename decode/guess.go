@@ -1,7 +1,6 @@
 package decode
 
 import (
-	"net/url"
 	"strings"
 )
 
@@ -249,15 +248,40 @@ func vendor(r *Result) (string, string) {
 	if !ok {
 		iss, _ = stringMember(r.HeaderMembers, "iss")
 	}
-	u, err := url.Parse(iss)
-	if err != nil || u.Host == "" {
+	scheme, host, path, ok := splitURL(iss)
+	if !ok {
 		return "", ""
 	}
-	host := strings.ToLower(u.Hostname())
+	hostname := strings.ToLower(host)
+	if i := strings.LastIndexByte(hostname, '@'); i >= 0 {
+		hostname = hostname[i+1:]
+	}
+	if strings.HasPrefix(hostname, "[") {
+		hostname, _, _ = strings.Cut(hostname[1:], "]")
+	} else {
+		hostname, _, _ = strings.Cut(hostname, ":")
+	}
 	for _, v := range vendors {
-		if v.match(host, u.Path) {
-			return v.name, "iss " + u.Scheme + "://" + u.Host + u.Path + " looks like " + v.name
+		if v.match(hostname, path) {
+			return v.name, "iss " + scheme + "://" + host + path + " looks like " + v.name
 		}
 	}
 	return "", ""
+}
+
+// splitURL splits an absolute URL into scheme, host (with any port) and
+// path, without the query or fragment: enough to recognise an issuer,
+// and cheap, since every decoded token asks.
+func splitURL(s string) (scheme, host, path string, ok bool) {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok || scheme == "" || strings.ContainsAny(scheme, "/?#") {
+		return "", "", "", false
+	}
+	rest, _, _ = strings.Cut(rest, "#")
+	rest, _, _ = strings.Cut(rest, "?")
+	host, path = rest, ""
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		host, path = rest[:i], rest[i:]
+	}
+	return scheme, host, path, host != ""
 }

@@ -127,6 +127,10 @@ func unquote(s string) string {
 var callbackParams = []string{"code", "id_token", "access_token", "state", "error", "refresh_token", "logout_token"}
 
 func looksLikeCallback(text string) bool {
+	// Tokens, most of what comes here, have none of these.
+	if !strings.ContainsAny(text, ":?#=") {
+		return false
+	}
 	if strings.Contains(text, "://") || strings.HasPrefix(text, "?") || strings.HasPrefix(text, "#") {
 		return true
 	}
