@@ -580,14 +580,24 @@ func peekNonSpace(br *bufio.Reader) (byte, error) {
 	}
 }
 
-// batchGC lets the heap of a batch grow to twice the default before a
-// collection. A batch's live heap is small and bounded (the pipeline's
-// window), so the runtime's 4 MB minimum goal made it collect every few
-// hundred tokens; at 200 a batch of 10,000 tokens takes about 15% less
-// time for 3 MB more. GOGC, when set, wins.
+// batchGC tunes the collector for a long batch. A batch's live heap is
+// small and bounded (the pipeline's window), so the runtime's 4 MB minimum
+// goal made it collect every few hundred tokens: at GOGC 200 a batch of
+// 10,000 tokens takes about 15% less time. The soft memory limit then
+// keeps the rare heap peaks from raising the high-water mark as a batch
+// runs on (peak RSS for 100,000 tokens: 29 MB without it, 24 MB with,
+// 21 MB for 1,000, in the same time). GOGC and GOMEMLIMIT, when set, win.
 func batchGC(io *IO) {
 	if io.Getenv("GOGC") == "" {
 		debug.SetGCPercent(200)
+	}
+	if io.Getenv("GOMEMLIMIT") == "" {
+		// Above what the process already holds, so that a caller with a
+		// large heap of its own (a test binary) is not made to collect
+		// without end.
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		debug.SetMemoryLimit(max(16<<20, int64(ms.Sys-ms.HeapReleased)+12<<20))
 	}
 }
 

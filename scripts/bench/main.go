@@ -197,13 +197,25 @@ func (b *bench) single(op string, rows []*row) {
 	log.Printf("%s: %d tools x %d runs", op, len(rows), b.runs)
 	for _, r := range rows {
 		r.op = op
-		if err := b.warm(r); err != nil {
-			r.failed = err.Error()
+	}
+	b.roundRobin(rows, b.runs)
+	b.rows = append(b.rows, rows...)
+}
+
+// roundRobin warms every row that runs a command, then runs each in turn,
+// runs times, so that the machine's noise falls on all of them alike. A
+// command that fails is reported, not timed.
+func (b *bench) roundRobin(rows []*row, runs int) {
+	for _, r := range rows {
+		if r.make != nil {
+			if err := b.warm(r); err != nil {
+				r.failed = err.Error()
+			}
 		}
 	}
-	for range b.runs {
+	for range runs {
 		for _, r := range rows {
-			if r.failed != "" {
+			if r.make == nil || r.failed != "" {
 				continue
 			}
 			d, err := timeRun(r.make())
@@ -214,7 +226,6 @@ func (b *bench) single(op string, rows []*row) {
 			r.runs = append(r.runs, d)
 		}
 	}
-	b.rows = append(b.rows, rows...)
 }
 
 // warm runs a command once (the page cache, the tool's own caches), checks
@@ -259,25 +270,8 @@ func (b *bench) batch(op, alg string, n int) {
 	log.Printf("%s: %d tools x %d runs, %d one-process-per-token tools", op, len(rows)-1, b.batchRuns, len(loops))
 	for _, r := range rows {
 		r.op = op
-		if r.make != nil {
-			if err := b.warm(r); err != nil {
-				r.failed = err.Error()
-			}
-		}
 	}
-	for range b.batchRuns {
-		for _, r := range rows {
-			if r.make == nil || r.failed != "" {
-				continue
-			}
-			d, err := timeRun(r.make())
-			if err != nil {
-				r.failed = err.Error()
-				continue
-			}
-			r.runs = append(r.runs, d)
-		}
-	}
+	b.roundRobin(rows, b.batchRuns)
 	for _, r := range loops {
 		r.op = op
 		if err := b.warm(r); err != nil {
@@ -349,23 +343,7 @@ func (b *bench) scaling(sizes []int) {
 				runs: []time.Duration{time.Duration(raw * float64(n))}}}, rows...)
 		}
 		log.Printf("%s", op)
-		for _, r := range rows {
-			if r.make == nil {
-				continue
-			}
-			if err := b.warm(r); err != nil {
-				r.failed = err.Error()
-				continue
-			}
-			for range runs {
-				d, err := timeRun(r.make())
-				if err != nil {
-					r.failed = err.Error()
-					break
-				}
-				r.runs = append(r.runs, d)
-			}
-		}
+		b.roundRobin(rows, runs)
 		b.rows = append(b.rows, rows...)
 	}
 }
