@@ -100,6 +100,7 @@ func runDecode(ctx context.Context, opts *DecodeOptions, io *IO) error {
 		p = render.NewPrinter(io.Out, io.OutTheme(opts.Global), io.Width)
 	}
 	errTheme := io.ErrTheme(opts.Global)
+	flush := func() error { return flushOutput(jw, p) }
 	failed, total := 0, 0
 	for u := range units {
 		if u.err != nil {
@@ -125,7 +126,29 @@ func runDecode(ctx context.Context, opts *DecodeOptions, io *IO) error {
 				render.ErrorLine(io.Err, errTheme, "decode: "+where(r)+r.Error.Message)
 			}
 		}
+		// Caught up with the input: what is decoded goes out now, so a
+		// pipe that stays open shows each token as it comes.
+		if len(units) == 0 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
 	}
+	if err := flush(); err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if failed > 0 {
+		return &ExitError{Code: ExitUsage, Silent: true, Err: fmt.Errorf("%d of %d inputs could not be decoded", failed, total)}
+	}
+	return nil
+}
+
+// flushOutput writes out what the command's JSON writer or printer holds.
+func flushOutput(jw *render.JSONWriter, p *render.Printer) error {
+	var err error
 	if jw != nil {
 		err = jw.Flush()
 	} else {
@@ -133,12 +156,6 @@ func runDecode(ctx context.Context, opts *DecodeOptions, io *IO) error {
 	}
 	if err != nil {
 		return outputError(err)
-	}
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if failed > 0 {
-		return &ExitError{Code: ExitUsage, Silent: true, Err: fmt.Errorf("%d of %d inputs could not be decoded", failed, total)}
 	}
 	return nil
 }

@@ -205,16 +205,15 @@ func runVerify(ctx context.Context, opts *VerifyOptions, io *IO) error {
 		}
 		return nil
 	}
-	if err := pipeline(ctx, units, work, emit); err != nil {
+	// A batch's output is flushed whenever the pipeline has caught up
+	// with its input: a long file goes out in large writes, and a trickle
+	// (tail -f tokens.log | oidc verify -) shows each result as it comes.
+	flush := func() error { return flushOutput(jw, p) }
+	if err := pipeline(ctx, units, work, emit, flush); err != nil {
 		return err
 	}
-	// Batches are flushed by the buffer filling up, and once at the end.
-	if jw != nil {
-		if err := jw.Flush(); err != nil {
-			return outputError(err)
-		}
-	} else if err := p.Flush(); err != nil {
-		return outputError(err)
+	if err := flush(); err != nil {
+		return err
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -607,7 +606,7 @@ func batchGC(io *IO) {
 // batch rather than per token, while a trickle of input (an interactive
 // pipe) still goes through one unit at a time. At most window batches are
 // in flight, so memory stays flat however long the input is.
-func pipeline(ctx context.Context, units <-chan unit, work func(context.Context, unit) unitResult, emit func(unitResult) error) error {
+func pipeline(ctx context.Context, units <-chan unit, work func(context.Context, unit) unitResult, emit func(unitResult) error, caughtUp func() error) error {
 	workers := runtime.GOMAXPROCS(0)
 	const maxBatch = 32
 	// Four batches per worker keep every core busy; more only raises the
@@ -682,6 +681,9 @@ func pipeline(ctx context.Context, units <-chan unit, work func(context.Context,
 					emitErr = emit(r)
 				}
 			}
+		}
+		if len(results) == 0 && len(pending) == 0 && emitErr == nil {
+			emitErr = caughtUp()
 		}
 	}
 	return emitErr
