@@ -57,6 +57,7 @@ type bench struct {
 	corpus                 Corpus
 	bin                    string // directory of the built binaries
 	oidc, hello, cobra     string
+	gojose                 string // go-jose alone in one process: a reference for batches
 	timeBin                string // GNU time, for peak RSS
 	rows                   []*row
 	peers                  []Peer
@@ -99,6 +100,7 @@ func main() {
 	b.oidc = b.build("./cmd/oidc", "oidc")
 	b.hello = b.build("./scripts/bench/baseline/hello", "hello")
 	b.cobra = b.build("./scripts/bench/baseline/cobra", "cobra")
+	b.gojose = b.build("./scripts/bench/baseline/gojose", "gojose")
 
 	log.Printf("corpus in %s", filepath.Join(*cacheDir, "corpus"))
 	b.corpus = makeCorpus(filepath.Join(*cacheDir, "corpus"), append([]int{batchN}, sizes...))
@@ -115,7 +117,7 @@ func main() {
 	// measured here, a linker-written file starts up to 0.5 ms slower
 	// than a plain copy of the same bytes, from how its pages sit in the
 	// page cache.
-	for _, f := range []string{b.oidc, b.hello, b.cobra} {
+	for _, f := range []string{b.oidc, b.hello, b.cobra, b.gojose} {
 		check(refresh(f))
 	}
 	for _, p := range b.peers {
@@ -250,6 +252,8 @@ func (b *bench) batch(op, alg string, n int) {
 		{tool: fmt.Sprintf("go-jose alone, %d cores, in process (lower bound)", runtime.NumCPU()), floor: true},
 		{tool: "oidc verify -", oidc: true, note: "one line per token", make: b.oidcCmd(file, b.verifyArgs("-")...)},
 		{tool: "oidc verify --json -", note: "a full JSON document per token", make: b.oidcCmd(file, b.verifyArgs("--json", "-")...)},
+		{tool: "go-jose alone, one process (reference)", note: "scripts/bench/baseline/gojose: signatures only, no claims, no output per token",
+			make: func() *exec.Cmd { return peerCmd(file, b.gojose, c.JWKS(), alg) }},
 	}
 	if raw > 0 {
 		rows[0].runs = []time.Duration{time.Duration(raw * float64(n))}
