@@ -1,8 +1,10 @@
 package decode
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"strings"
@@ -117,5 +119,60 @@ func TestMaxAgeZero(t *testing.T) {
 	v := Verify(r, sampleKeys(t), VerifyOptions{Issuer: "https://login.example.com", IssuerPinned: true, ClientID: "oidc-cli", MaxAge: &zero, Leeway: time.Minute, Now: at})
 	if v.Valid || !strings.Contains(failed(v), "auth_time") {
 		t.Fatalf("max_age=0 was not checked: %+v", v.Checks)
+	}
+}
+
+// A signature covers the token's text as sent, so a signer's (or an
+// attacker's) irregular base64 could verify: padding, the standard
+// alphabet, non-zero unused bits. Strict verifiers refuse such tokens, and
+// accepting them would make one token many; oidc refuses them too.
+func TestLaxBase64Refused(t *testing.T) {
+	var set jose.JSONWebKeySet
+	if err := json.Unmarshal([]byte(sample(t, "keys.json")), &set); err != nil {
+		t.Fatal(err)
+	}
+	priv := set.Key("sample-rsa-1")[0].Key.(*rsa.PrivateKey)
+	parts := strings.Split(strings.TrimSpace(sample(t, "id-token.jwt")), ".")
+	// A claim whose encoding has - and _, which the standard alphabet
+	// writes + and /.
+	claims, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	parts[1] = base64.RawURLEncoding.EncodeToString(append(claims[:len(claims)-1], `,"note":"~?>~?>~?>~?>"}`...))
+	sign := func(header, payload string) string {
+		input := header + "." + payload
+		d := sha256.Sum256([]byte(input))
+		sig, err := rsa.SignPKCS1v15(nil, priv, crypto.SHA256, d[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return input + "." + base64.RawURLEncoding.EncodeToString(sig)
+	}
+	opts := VerifyOptions{Issuer: "https://login.example.com", IssuerPinned: true, ClientID: "oidc-cli", Now: at}
+	verify := func(tok string) *Verification {
+		return Verify(Token(tok, Source{}, "", Options{Now: at}), sampleKeys(t), opts)
+	}
+
+	if v := verify(sign(parts[0], parts[1])); !v.Valid {
+		t.Fatalf("the canonical token fails: %s", failed(v))
+	}
+	flip := func(s string) string { // the standard alphabet for the first url-safe character
+		return strings.NewReplacer("-", "+", "_", "/").Replace(s)
+	}
+	if !strings.ContainsAny(parts[1], "-_") {
+		t.Fatal("the sample payload has no - or _ to rewrite")
+	}
+	for name, tok := range map[string]string{
+		"padded header":            sign(parts[0]+"=", parts[1]),
+		"padded payload":           sign(parts[0], parts[1]+"=="),
+		"standard alphabet":        sign(parts[0], flip(parts[1])),
+		"padded signature":         sign(parts[0], parts[1]) + "=",
+		"standard alphabet in sig": parts[0] + "." + parts[1] + "." + flip(strings.Split(sign(parts[0], parts[1]), ".")[2]),
+		// Not base64, but a header go-jose refused too: a kid that is not
+		// a string.
+		"numeric kid": sign(base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"RS256","kid":123,"typ":"JWT"}`)), parts[1]),
+	} {
+		v := verify(tok)
+		if v.Valid || !strings.Contains(failed(v), "signature") {
+			t.Errorf("%s: valid %v, failed %q", name, v.Valid, failed(v))
+		}
 	}
 }

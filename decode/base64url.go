@@ -17,6 +17,7 @@ type segment struct {
 // decode: strict JOSE libraries reject it, so it is worth a warning.
 type segmentProblem struct {
 	code     string
+	segment  string
 	position int
 	message  string
 }
@@ -47,7 +48,7 @@ func decodeSegment(s segment) ([]byte, []segmentProblem, *Error) {
 		end--
 	}
 	if end < len(text) {
-		problems = append(problems, segmentProblem{"base64_padding", s.start + end,
+		problems = append(problems, segmentProblem{"base64_padding", s.name, s.start + end,
 			fmt.Sprintf("%s segment ends in '=' padding at byte %d; JOSE uses unpadded base64url and strict libraries reject it", s.name, s.start+end)})
 	}
 	var clean []byte // allocated only when the standard alphabet must be mapped
@@ -58,7 +59,7 @@ func decodeSegment(s segment) ([]byte, []segmentProblem, *Error) {
 		case c == '+' || c == '/':
 			if clean == nil {
 				clean = []byte(text[:end])
-				problems = append(problems, segmentProblem{"base64_alphabet", s.start + i,
+				problems = append(problems, segmentProblem{"base64_alphabet", s.name, s.start + i,
 					fmt.Sprintf("%s segment uses the standard base64 alphabet ('%c' at byte %d) instead of base64url", s.name, c, s.start+i)})
 			}
 			if c == '+' {
@@ -127,7 +128,7 @@ func base64URLValue(c byte) byte {
 }
 
 func noncanonical(s segment, end int) segmentProblem {
-	return segmentProblem{"noncanonical_base64", s.start + end - 1,
+	return segmentProblem{"noncanonical_base64", s.name, s.start + end - 1,
 		fmt.Sprintf("%s segment is not canonical base64url: the last character (byte %d) has non-zero unused bits", s.name, s.start+end-1)}
 }
 

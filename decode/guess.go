@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"net/netip"
 	"strings"
 )
 
@@ -283,5 +284,14 @@ func splitURL(s string) (scheme, host, path string, ok bool) {
 	if i := strings.IndexByte(rest, '/'); i >= 0 {
 		host, path = rest[:i], rest[i:]
 	}
-	return scheme, host, path, host != ""
+	// What url.Parse refuses, or what browsers read as another host.
+	if host == "" || strings.ContainsAny(host, "\\ \t") {
+		return "", "", "", false
+	}
+	if h, _, _ := strings.Cut(host[strings.LastIndexByte(host, '@')+1:], "]"); strings.HasPrefix(h, "[") {
+		if _, err := netip.ParseAddr(h[1:]); err != nil {
+			return "", "", "", false
+		}
+	}
+	return scheme, host, path, true
 }

@@ -39,24 +39,41 @@ func parseObject(data []byte) (members []Member, duplicates []string, problem *j
 
 // scanObject reads the object at data[i] of a document json.Valid has
 // accepted: one pass, no validation left to do, values kept as raw bytes.
-// path holds the names leading to it, for naming duplicates.
-func scanObject(data []byte, i int, path []string, dups *[]string) ([]Member, int) {
+// at is where the object is in the document, for naming duplicates.
+func scanObject(data []byte, i int, at *jsonPath, dups *[]string) ([]Member, int) {
 	var members []Member
+	var seen map[string]bool // past a few members, a linear search would be quadratic
 	i = skipSpace(data, i+1)
 	for data[i] != '}' {
 		ks := i
 		i = skipString(data, i)
 		name := unquoteKey(data[ks:i])
-		for _, m := range members {
-			if m.Name == name {
-				*dups = append(*dups, strings.Join(append(path, name), "."))
-				break
+		dup := false
+		if seen != nil {
+			dup = seen[name]
+			seen[name] = true
+		} else {
+			for _, m := range members {
+				if m.Name == name {
+					dup = true
+					break
+				}
 			}
+			if len(members) == 16 {
+				seen = make(map[string]bool, 32)
+				for _, m := range members {
+					seen[m.Name] = true
+				}
+				seen[name] = true
+			}
+		}
+		if dup {
+			*dups = append(*dups, (&jsonPath{parent: at, name: name}).String())
 		}
 		i = skipSpace(data, i)
 		i = skipSpace(data, i+1) // ':'
 		vs := i
-		i = skipValue(data, i, path, name, dups)
+		i = skipValue(data, i, at, name, false, dups)
 		members = append(members, Member{Name: name, Value: data[vs:i]})
 		i = skipSpace(data, i)
 		if data[i] == ',' {
@@ -66,28 +83,49 @@ func scanObject(data []byte, i int, path []string, dups *[]string) ([]Member, in
 	return members, i + 1
 }
 
-// skipValue returns the index after the value at data[i], the value of
-// member name of the object at path ("" for an array element, whose path
-// already ends in "[]"). The path grows only for values that nest: most
-// claims are flat.
-func skipValue(data []byte, i int, path []string, name string, dups *[]string) int {
+// jsonPath is where a value is in a document, as a list linked from the
+// innermost level out: each level costs one small allocation, and the
+// dotted name ("act.sub", "l[].y") is built only for a duplicate. (Copying
+// a path at every level made deep nesting quadratic.)
+type jsonPath struct {
+	parent *jsonPath
+	name   string
+	array  bool // an element of the array at parent
+}
+
+func (p *jsonPath) String() string {
+	var levels []*jsonPath
+	for ; p != nil; p = p.parent {
+		levels = append(levels, p)
+	}
+	var b strings.Builder
+	for i := len(levels) - 1; i >= 0; i-- {
+		switch {
+		case levels[i].array:
+			b.WriteString("[]")
+		case i < len(levels)-1:
+			b.WriteString(".")
+			fallthrough
+		default:
+			b.WriteString(levels[i].name)
+		}
+	}
+	return b.String()
+}
+
+// skipValue returns the index after the value at data[i]: the member name
+// of the object at at, or, with element, an element of the array at at.
+// Only values that nest get a path of their own: most claims are flat.
+func skipValue(data []byte, i int, at *jsonPath, name string, element bool, dups *[]string) int {
 	switch data[i] {
 	case '{':
-		if name != "" {
-			path = append(path[:len(path):len(path)], name)
-		}
-		_, end := scanObject(data, i, path, dups)
+		_, end := scanObject(data, i, &jsonPath{parent: at, name: name, array: element}, dups)
 		return end
 	case '[':
-		switch {
-		case name != "":
-			path = append(path[:len(path):len(path)], name+"[]")
-		case len(path) > 0:
-			path = append(path[:len(path)-1:len(path)-1], path[len(path)-1]+"[]")
-		}
+		arr := &jsonPath{parent: at, name: name, array: element}
 		i = skipSpace(data, i+1)
 		for data[i] != ']' {
-			i = skipSpace(data, skipValue(data, i, path, "", dups))
+			i = skipSpace(data, skipValue(data, i, arr, "", true, dups))
 			if data[i] == ',' {
 				i = skipSpace(data, i+1)
 			}

@@ -112,6 +112,9 @@ type Guess struct {
 type Warning struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Segment names the part of a compact token the warning is about
+	// (header, payload, signature, ...), for the base64url warnings.
+	Segment string `json:"segment,omitempty"`
 }
 
 // Time is a NumericDate claim made readable.

@@ -197,7 +197,7 @@ func (r *Result) validUTF8(what string, raw []byte) []byte {
 
 func (r *Result) addProblems(probs []segmentProblem) {
 	for _, p := range probs {
-		r.warn(p.code, "%s", p.message)
+		r.Warnings = append(r.Warnings, Warning{Code: p.code, Message: p.message, Segment: p.segment})
 	}
 }
 
