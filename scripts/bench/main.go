@@ -68,7 +68,7 @@ type bench struct {
 
 func main() {
 	runs := flag.Int("runs", 100, "runs of each single-token command")
-	batchRuns := flag.Int("batch-runs", 5, "runs of each batch command")
+	batchRuns := flag.Int("batch-runs", 7, "runs of each batch command")
 	loopN := flag.Int("loop", 200, "tokens a one-process-per-token peer is timed on in a batch; the time is scaled to the batch")
 	quick := flag.Bool("quick", false, "a quick smoke test: 10 runs, 1,000-token batches, no README update")
 	out := flag.String("o", "scripts/bench/results.md", "results file")
