@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -25,13 +27,53 @@ type GlobalOptions struct {
 // Main runs the program with the process's arguments and streams and returns
 // its exit code.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		stop() // a second Ctrl-C kills at once
-	}()
+	ctx := &signalContext{Context: context.Background()}
+	defer ctx.stop()
 	return Run(ctx, os.Args[1:], SystemIO())
+}
+
+// signalContext is cancelled by SIGINT and SIGTERM, once something waits on
+// it. Catching signals costs a thread, a tenth of a millisecond and more:
+// a sixth of a short command's run. So the handler is installed on the
+// first call to Done, which every wait on stdin, the network, a browser or
+// a server makes; a command that never waits (oidc decode TOKEN) ends long
+// before anyone could press Ctrl-C, and if someone did, the default action
+// ends it with the same status 130.
+type signalContext struct {
+	context.Context
+	once      sync.Once
+	installed atomic.Bool
+	signal    context.Context
+	cancel    context.CancelFunc
+}
+
+func (s *signalContext) install() {
+	s.once.Do(func() {
+		s.signal, s.cancel = signal.NotifyContext(s.Context, os.Interrupt, syscall.SIGTERM)
+		go func() {
+			<-s.signal.Done()
+			s.cancel() // a second Ctrl-C kills at once
+		}()
+		s.installed.Store(true)
+	})
+}
+
+func (s *signalContext) Done() <-chan struct{} {
+	s.install()
+	return s.signal.Done()
+}
+
+func (s *signalContext) Err() error {
+	if !s.installed.Load() { // no handler: no signal was caught
+		return nil
+	}
+	return s.signal.Err()
+}
+
+func (s *signalContext) stop() {
+	if s.installed.Load() {
+		s.cancel()
+	}
 }
 
 // Run executes one command line and returns the exit code.

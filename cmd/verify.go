@@ -209,7 +209,15 @@ func runVerify(ctx context.Context, opts *VerifyOptions, io *IO) error {
 	// with its input: a long file goes out in large writes, and a trickle
 	// (tail -f tokens.log | oidc verify -) shows each result as it comes.
 	flush := func() error { return flushOutput(jw, p) }
-	if err := pipeline(ctx, units, work, emit, flush); err != nil {
+	if !batch && len(units) <= 1 {
+		// One token: no workers to start (and nothing that waits on ctx,
+		// so no signal handler either, unless keys are fetched).
+		for u := range units {
+			if err := emit(work(ctx, u)); err != nil {
+				return err
+			}
+		}
+	} else if err := pipeline(ctx, units, work, emit, flush); err != nil {
 		return err
 	}
 	if err := flush(); err != nil {
