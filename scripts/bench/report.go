@@ -164,7 +164,14 @@ func (b *bench) goals(s *strings.Builder) {
 		}
 		if floor != nil {
 			x := float64(floor.median()) / float64(ref.median())
-			goal(fmt.Sprintf("batch %s at least 80%% of go-jose's rate on all cores", alg), fmt.Sprintf("%.1f%%", 100*x), x >= 0.8)
+			measured := fmt.Sprintf("%.1f%%", 100*x)
+			// The lower bound runs in process; a process of go-jose alone
+			// says how much of the gap any process pays.
+			if own := find(op, "go-jose alone, one process (reference)"); own != nil {
+				measured += fmt.Sprintf(" (go-jose alone as a process: %.0f%% of that rate; oidc %.0f%% of its)",
+					100*float64(floor.median())/float64(own.median()), 100*float64(own.median())/float64(ref.median()))
+			}
+			goal(fmt.Sprintf("batch %s at least 80%% of go-jose's rate on all cores", alg), measured, x >= 0.8)
 		}
 		if alg != "RS256" {
 			continue
