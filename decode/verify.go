@@ -427,7 +427,7 @@ func (c *checker) signature(keys *KeySet, alg string) {
 		if w, lax := laxBase64(c.r); lax {
 			c.add("key", Pass, describeKey(keys.Keys[cands[0]]))
 			c.add("signature", Fail, "not checked: "+w.Message,
-				hint("JWS uses base64url without padding and with zero unused bits (RFC 7515 2): the signer encodes wrongly"))
+				hint("JWS uses base64url without padding and with zero unused bits (RFC 7515 2): the token was re-encoded or altered after signing, or its signer encodes wrongly"))
 			return
 		}
 		verify = func(key any) error { return verifyCompact(alg, key, input, c.r.SignatureBytes) }
