@@ -254,7 +254,9 @@ func expand(ts *testscript.TestScript, s string) string {
 
 // cmdTamper: tamper IN OUT MODE changes a signed token the way attackers
 // do: strip-sig, truncate-sig, payload (a claim changed, signature kept),
-// zero-sig (ECDSA r = s = 0), der-sig (an ECDSA signature DER-encoded).
+// zero-sig (ECDSA r = s = 0), der-sig (an ECDSA signature DER-encoded),
+// pad-sig and std-sig (the same signature re-encoded: padded, or in the
+// standard alphabet).
 func cmdTamper(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 3 {
 		ts.Fatalf("usage: tamper IN OUT MODE")
@@ -273,6 +275,13 @@ func cmdTamper(ts *testscript.TestScript, neg bool, args []string) {
 		parts[1] = base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(string(p), `"sub":"alice"`, `"sub":"admin"`, 1)))
 	case "zero-sig":
 		parts[2] = base64.RawURLEncoding.EncodeToString(make([]byte, len(sig)))
+	case "pad-sig": // the same signature bytes, written with '=' padding
+		parts[2] += "="
+	case "std-sig": // the same signature bytes, in the standard base64 alphabet
+		parts[2] = base64.StdEncoding.WithPadding(base64.NoPadding).EncodeToString(sig)
+		if !strings.ContainsAny(parts[2], "+/") {
+			ts.Fatalf("tamper: the signature has no character the standard alphabet writes differently")
+		}
 	case "der-sig":
 		half := len(sig) / 2
 		der := derInt(sig[:half])
