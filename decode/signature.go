@@ -7,11 +7,10 @@ import (
 	"crypto/elliptic"
 	"crypto/hmac"
 	"crypto/rsa"
-	"crypto/sha256"
+	_ "crypto/sha256" // registers crypto.SHA256 for shaFor(...).New
 	"crypto/sha512"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"math/big"
 	"strings"
@@ -58,7 +57,7 @@ func verifyCompact(alg string, key any, input string, sig []byte) error {
 		if bits := h.Size() * 8; len(secret)*8 < bits {
 			return fmt.Errorf("the HMAC secret is %d bits, shorter than the %d-bit hash (RFC 7518 3.2 requires at least as long)", len(secret)*8, bits)
 		}
-		mac := hmac.New(shaNew(alg), secret)
+		mac := hmac.New(h.New, secret)
 		mac.Write([]byte(input))
 		if !hmac.Equal(mac.Sum(nil), sig) {
 			return errSignature
@@ -127,19 +126,9 @@ func shaFor(alg string) crypto.Hash {
 	return crypto.SHA256
 }
 
-func shaNew(alg string) func() hash.Hash {
-	switch shaFor(alg) {
-	case crypto.SHA384:
-		return sha512.New384
-	case crypto.SHA512:
-		return sha512.New
-	}
-	return sha256.New
-}
-
 // digestOf hashes the signing input as a string: no copy of it is made.
 func digestOf(alg, input string) []byte {
-	h := shaNew(alg)()
+	h := shaFor(alg).New()
 	io.WriteString(h, input)
 	return h.Sum(make([]byte, 0, sha512.Size))
 }
