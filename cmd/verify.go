@@ -155,12 +155,11 @@ func runVerify(ctx context.Context, opts *VerifyOptions, io *IO) error {
 		work = func(ctx context.Context, u unit) unitResult {
 			res := run.verifyUnit(ctx, u)
 			for _, v := range res.verifications {
-				b, err := jw.Encode(ctx, v)
-				if err != nil {
+				var err error
+				if res.encoded, err = jw.AppendEncoded(ctx, res.encoded, v); err != nil {
 					res.encodeErr = err
 					break
 				}
-				res.encoded = append(res.encoded, b...)
 			}
 			return res
 		}

@@ -52,7 +52,7 @@ func CompileJQ(expr string) (*JQ, error) {
 // prints each result: strings raw, other values as compact JSON (like
 // `jq -r`, one result per line).
 func (jw *JSONWriter) Write(ctx context.Context, v any) error {
-	out, err := jw.Encode(ctx, v)
+	out, err := jw.AppendEncoded(ctx, nil, v)
 	if err != nil {
 		return err
 	}
@@ -60,26 +60,32 @@ func (jw *JSONWriter) Write(ctx context.Context, v any) error {
 	return err
 }
 
-// Encode renders what Write would write, without writing it, so that
-// workers can encode in parallel and one writer keeps the order. It is
-// safe for concurrent use.
-func (jw *JSONWriter) Encode(ctx context.Context, v any) ([]byte, error) {
+// AppendEncoded appends to dst what Write would write, without writing
+// it, so that workers can encode in parallel and one writer keeps the
+// order. It is safe for concurrent use.
+func (jw *JSONWriter) AppendEncoded(ctx context.Context, dst []byte, v any) ([]byte, error) {
+	if jw.jq == nil {
+		buf := bytes.NewBuffer(dst)
+		enc := json.NewEncoder(buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			return dst, err
+		}
+		return buf.Bytes(), nil
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	if jw.jq == nil {
-		return buf.Bytes(), nil
+		return dst, err
 	}
 	dec := json.NewDecoder(&buf)
 	dec.UseNumber() // keep large integers exact through the filter
 	var doc any
 	if err := dec.Decode(&doc); err != nil {
-		return nil, err
+		return dst, err
 	}
-	var out bytes.Buffer
+	out := bytes.NewBuffer(dst)
 	iter := jw.jq.RunWithContext(ctx, doc)
 	for {
 		v, ok := iter.Next()
@@ -90,7 +96,7 @@ func (jw *JSONWriter) Encode(ctx context.Context, v any) ([]byte, error) {
 			if he, ok := err.(*gojq.HaltError); ok && he.Value() == nil {
 				return out.Bytes(), nil
 			}
-			return nil, fmt.Errorf("--jq: %v", err)
+			return dst, fmt.Errorf("--jq: %v", err)
 		}
 		if s, isString := v.(string); isString {
 			if jw.tty {
@@ -100,7 +106,7 @@ func (jw *JSONWriter) Encode(ctx context.Context, v any) ([]byte, error) {
 		} else {
 			b, err := gojq.Marshal(v)
 			if err != nil {
-				return nil, err
+				return dst, err
 			}
 			out.Write(b)
 		}
@@ -108,7 +114,7 @@ func (jw *JSONWriter) Encode(ctx context.Context, v any) ([]byte, error) {
 	}
 }
 
-// WriteEncoded writes what Encode returned.
+// WriteEncoded writes what AppendEncoded returned.
 func (jw *JSONWriter) WriteEncoded(b []byte) error {
 	_, err := jw.w.Write(b)
 	return err
