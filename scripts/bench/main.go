@@ -67,6 +67,7 @@ type bench struct {
 	micro                  map[string]float64 // go test -bench name -> ns/op
 	microText              string
 	missing                string // why peers are missing, one line each
+	commit                 string // what was measured: git describe before the run wrote its results
 }
 
 func main() {
@@ -98,6 +99,7 @@ func main() {
 		*cacheDir = filepath.Join(base, "oidc-bench")
 	}
 	start := time.Now()
+	b.commit = gitDescribe()
 	b.bin = filepath.Join(*cacheDir, "bin")
 	check(os.MkdirAll(b.bin, 0o755))
 	b.oidc = b.build("./cmd/oidc", "oidc")

@@ -14,7 +14,7 @@ import (
 // the micro-benchmarks, the goals and what each peer checks.
 func (b *bench) report(took time.Duration) string {
 	var s strings.Builder
-	fmt.Fprintf(&s, "Measured %s on %s; %s. oidc %s. %s\n\n", time.Now().UTC().Format("2006-01-02"), machine(), runtime.Version(), gitDescribe(), b.setup(took))
+	fmt.Fprintf(&s, "Measured %s on %s; %s. oidc %s. %s\n\n", time.Now().UTC().Format("2006-01-02"), machine(), runtime.Version(), b.commit, b.setup(took))
 
 	s.WriteString("| operation | tool | version | median | min | max | peak RSS | vs oidc | vs lower bound |\n|---|---|---|---|---|---|---|---|---|\n")
 	var notes []string
