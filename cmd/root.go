@@ -121,9 +121,6 @@ func commandPath(root *cobra.Command, args []string) string {
 	return c.CommandPath()
 }
 
-// NewRootCmd builds the command tree.
-func NewRootCmd(io *IO, g *GlobalOptions) *cobra.Command { return newRootCmd(io, g, "") }
-
 // subcommands build oidc's own commands. Building one is cheap; building
 // all of them, with their flags, is a fifth of a short command's process
 // time, so Run builds only the one the arguments name.

@@ -30,12 +30,18 @@ type AuthError struct {
 }
 
 func (e *AuthError) Error() string {
-	s := "the issuer answered with error " + e.Code
-	if e.Description != "" {
-		s += ": " + e.Description
+	return oauthError("the issuer answered with error", e.Code, e.Description, e.URI)
+}
+
+// oauthError words an OAuth error response (RFC 6749 4.1.2.1, 5.2): its
+// code, then the description and the page the issuer points to, if any.
+func oauthError(lead, code, description, uri string) string {
+	s := lead + " " + code
+	if description != "" {
+		s += ": " + description
 	}
-	if e.URI != "" {
-		s += " (" + e.URI + ")"
+	if uri != "" {
+		s += " (" + uri + ")"
 	}
 	return s
 }

@@ -266,14 +266,7 @@ func (e *TokenError) Error() string {
 	if e.Code == "" {
 		return fmt.Sprintf("the token endpoint answered %s: %s", e.Status, strings.TrimSpace(string(e.Body)))
 	}
-	s := "the token endpoint answered " + e.Code
-	if e.Description != "" {
-		s += ": " + e.Description
-	}
-	if e.URI != "" {
-		s += " (" + e.URI + ")"
-	}
-	return s
+	return oauthError("the token endpoint answered", e.Code, e.Description, e.URI)
 }
 
 // captureTransport keeps the token response body as the issuer sent it:
