@@ -64,22 +64,21 @@ func (jw *JSONWriter) Write(ctx context.Context, v any) error {
 // it, so that workers can encode in parallel and one writer keeps the
 // order. It is safe for concurrent use.
 func (jw *JSONWriter) AppendEncoded(ctx context.Context, dst []byte, v any) ([]byte, error) {
-	if jw.jq == nil {
-		buf := bytes.NewBuffer(dst)
-		enc := json.NewEncoder(buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(v); err != nil {
-			return dst, err
-		}
-		return buf.Bytes(), nil
+	// Without a filter the document goes straight after dst; with one it
+	// is only the filter's input.
+	buf := bytes.NewBuffer(dst)
+	if jw.jq != nil {
+		buf = new(bytes.Buffer)
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return dst, err
 	}
-	dec := json.NewDecoder(&buf)
+	if jw.jq == nil {
+		return buf.Bytes(), nil
+	}
+	dec := json.NewDecoder(buf)
 	dec.UseNumber() // keep large integers exact through the filter
 	var doc any
 	if err := dec.Decode(&doc); err != nil {

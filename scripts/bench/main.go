@@ -336,7 +336,9 @@ func loop(mk func() *exec.Cmd, n int) (time.Duration, error) {
 			for range next {
 				if _, err := timeRun(mk()); err != nil {
 					mu.Lock()
-					first = cmp(first, err)
+					if first == nil {
+						first = err
+					}
 					mu.Unlock()
 				}
 			}
@@ -344,13 +346,6 @@ func loop(mk func() *exec.Cmd, n int) (time.Duration, error) {
 	}
 	wg.Wait()
 	return time.Since(start), first
-}
-
-func cmp(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // scaling runs oidc on growing batches: time should grow linearly and
