@@ -414,16 +414,16 @@ func (c *checker) signature(keys *KeySet, alg string) {
 		c.add("signature", Fail, "not checked: no key")
 		return
 	}
+	if kid := lookup(c.r.HeaderMembers, "kid"); len(kid) > 0 && kid[0] != '"' {
+		c.add("key", Fail, "kid is "+string(kid)+", not a string (RFC 7515 4.1.4)", found(string(kid)))
+		c.add("signature", Fail, "not checked: the header is malformed")
+		return
+	}
 	var verify func(key any) error
 	if input, ok := signingInput(c.r); ok {
 		// The signature covers the text as sent, so a padded or otherwise
 		// irregular encoding could verify: refused, as strict verifiers
 		// do, or anyone could make many versions of one token.
-		if kid := lookup(c.r.HeaderMembers, "kid"); len(kid) > 0 && kid[0] != '"' {
-			c.add("key", Fail, "kid is "+string(kid)+", not a string (RFC 7515 4.1.4)", found(string(kid)))
-			c.add("signature", Fail, "not checked: the header is malformed")
-			return
-		}
 		if w, lax := laxBase64(c.r); lax {
 			c.add("key", Pass, describeKey(keys.Keys[cands[0]]))
 			c.add("signature", Fail, "not checked: "+w.Message,
