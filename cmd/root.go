@@ -38,7 +38,7 @@ func Main() int {
 // first call to Done, which every wait on stdin, the network, a browser or
 // a server makes; a command that never waits (oidc decode TOKEN) ends long
 // before anyone could press Ctrl-C, and if someone did, the default action
-// ends it with the same status 130.
+// ends it, which shells report as 130 too (SIGTERM: 143).
 type signalContext struct {
 	context.Context
 	once      sync.Once
