@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -226,29 +225,4 @@ func collectInputs(ctx context.Context, args []string, io *IO) ([]rawInput, erro
 		inputs = append(inputs, rawInput{data: data, src: src})
 	}
 	return inputs, nil
-}
-
-// parseInstant reads an RFC 3339 time or Unix seconds.
-func parseInstant(s string) (time.Time, error) {
-	if sec, frac, ok := strings.Cut(s, "."); isDigits(sec) && (!ok || isDigits(frac)) {
-		n, err := strconv.ParseInt(sec, 10, 64)
-		if err == nil && n <= 253402300799 { // year 9999
-			f, _ := strconv.ParseFloat("0."+frac, 64)
-			return time.Unix(n, int64(f*1e9)).UTC(), nil
-		}
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is neither RFC 3339 (2026-01-02T15:04:05Z) nor Unix seconds", s)
-	}
-	return t, nil
-}
-
-func isDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }

@@ -1,8 +1,11 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
+
+	"github.com/oidcdev/oidc/flow"
 )
 
 // Exit codes: a contract scripts rely on. README and `oidc --help` list them.
@@ -49,15 +52,53 @@ func usageError(format string, args ...any) error {
 	return &ExitError{Code: ExitUsage, Err: fmt.Errorf(format, args...)}
 }
 
-// exitCode maps an error to the process exit code. Errors that are not an
-// ExitError come from cobra's own argument and flag checks: usage errors.
+// cobraError marks an error cobra itself found in the arguments or flags,
+// before any command ran: a usage error.
+type cobraError struct{ error }
+
+func (e cobraError) Unwrap() error { return e.error }
+
+// exitCode maps an error to the process exit code, in this one place, by
+// the error's type. What a command's run returns without an ExitError is
+// the issuer's, the network's or the protocol's doing: 3, even when a
+// command forgets to wrap it.
 func exitCode(err error) int {
-	if err == nil {
-		return ExitOK
-	}
 	var ee *ExitError
-	if errors.As(err, &ee) {
+	var oe *flow.OptionError
+	var ue *flow.UnpinnedIssuerError
+	var ce cobraError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ee):
 		return ee.Code
+	case errors.As(err, &ce), errors.As(err, &oe), errors.As(err, &ue), errors.Is(err, flow.ErrNoKeySource):
+		return ExitUsage
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted
 	}
-	return ExitUsage
+	return ExitNetwork
+}
+
+// errorMessage is the one line an error gets, with the flags that fix the
+// inputs flow and decode name in words.
+func errorMessage(err error) string {
+	var oe *flow.OptionError
+	var ue *flow.UnpinnedIssuerError
+	var te *flow.TokenError
+	switch {
+	case errors.Is(err, flow.ErrNoKeySource):
+		return err.Error() + ": pass --issuer, --jwks, --key or --secret"
+	case errors.As(err, &ue):
+		return err.Error() + " (--issuer, or --allow-http)"
+	case errors.As(err, &oe):
+		if f, ok := optionFlags[oe.Option]; ok {
+			return f + ": " + err.Error()
+		}
+	case errors.As(err, &te) && te.HintOption != "":
+		if f, ok := optionFlags[te.HintOption]; ok {
+			return err.Error() + " (" + f + ")"
+		}
+	}
+	return err.Error()
 }

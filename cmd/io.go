@@ -1,9 +1,6 @@
 package cmd
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -66,48 +63,4 @@ func (o *IO) OutTheme(g *GlobalOptions) *render.Theme {
 
 func (o *IO) ErrTheme(g *GlobalOptions) *render.Theme {
 	return render.NewTheme(o.Err, o.color(o.ErrTTY, g.NoColor))
-}
-
-// MaxInput bounds what is read from stdin or a file: far above any real
-// token, low enough that a mistaken `oidc decode < /dev/zero` ends.
-const MaxInput = 64 << 20
-
-// readAll reads r up to MaxInput, giving up when ctx is cancelled (Ctrl-C
-// while waiting on a pipe).
-func readAll(ctx context.Context, r io.Reader, what string) ([]byte, error) {
-	type result struct {
-		data []byte
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		data, err := io.ReadAll(io.LimitReader(r, MaxInput+1))
-		done <- result{data, err}
-	}()
-	select {
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case res := <-done:
-		if res.err != nil {
-			return nil, usageError("cannot read %s: %v", what, res.err)
-		}
-		if len(res.data) > MaxInput {
-			return nil, usageError("%s is larger than %d MiB: that is not a token", what, MaxInput>>20)
-		}
-		return res.data, nil
-	}
-}
-
-// readFileArg reads the file named by an @path argument.
-func readFileArg(ctx context.Context, path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, usageError("cannot read @%s: %v", path, err)
-	}
-	defer f.Close()
-	return readAll(ctx, f, fmt.Sprintf("@%s", path))
 }

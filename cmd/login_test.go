@@ -11,13 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oidcdev/oidc/decode"
 	"github.com/oidcdev/oidc/internal/testprovider"
-	"github.com/oidcdev/oidc/render"
 )
 
-func loginJSON(t *testing.T, code int, out, errOut string) *render.LoginReport {
+func loginJSON(t *testing.T, code int, out, errOut string) *decode.FlowReport {
 	t.Helper()
-	var rep render.LoginReport
+	var rep decode.FlowReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("exit %d, no JSON report: %v\nstdout: %s\nstderr: %s", code, err, out, errOut)
 	}

@@ -22,6 +22,9 @@ import (
 // GlobalOptions are the flags every command takes.
 type GlobalOptions struct {
 	NoColor bool
+	// ran is set once a command's own run starts: an error before that
+	// is cobra's, about the arguments.
+	ran bool
 }
 
 // Main runs the program with the process's arguments and streams and returns
@@ -82,6 +85,9 @@ func Run(ctx context.Context, args []string, io *IO) int {
 	root := newRootCmd(io, g, subcommandOf(args))
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if err != nil && !g.ran {
+		err = cobraError{err}
+	}
 	if errors.Is(err, errStopped) {
 		return ExitOK // a server stopped by a signal: its normal end
 	}
@@ -92,9 +98,10 @@ func Run(ctx context.Context, args []string, io *IO) int {
 	if err != nil {
 		var ee *ExitError
 		if !errors.As(err, &ee) || !ee.Silent {
-			msg := oneLine(err.Error())
+			msg := oneLine(errorMessage(err))
 			render.ErrorLine(io.Err, io.ErrTheme(g), msg)
-			if exitCode(err) == ExitUsage && !errors.As(err, &ee) {
+			var ce cobraError
+			if errors.As(err, &ce) {
 				// cobra's own flag and argument errors: point at the help.
 				render.ErrorLine(io.Err, io.ErrTheme(g), "run '"+commandPath(root, args)+" --help' for usage")
 			}
@@ -179,14 +186,21 @@ JSON document per token for scripts, --jq filters it.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 	root.SetUsageTemplate(strings.TrimRight(root.UsageTemplate(), "\n") + "\n\n" + exitCodesHelp)
 
+	names := []string{"decode", "verify", "login", "serve", "version"}
 	if only != "" {
-		root.AddCommand(subcommands[only](io, g))
+		names = []string{only}
 		// cobra would build its completion commands on every run.
 		root.CompletionOptions.DisableDefaultCmd = true
-		return root
 	}
-	for _, name := range []string{"decode", "verify", "login", "serve", "version"} {
-		root.AddCommand(subcommands[name](io, g))
+	for _, name := range names {
+		c := subcommands[name](io, g)
+		if run := c.RunE; run != nil {
+			c.RunE = func(c *cobra.Command, args []string) error {
+				g.ran = true
+				return run(c, args)
+			}
+		}
+		root.AddCommand(c)
 	}
 	return root
 }

@@ -7,19 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/oidcdev/oidc/decode"
 	"github.com/oidcdev/oidc/flow"
-	"github.com/oidcdev/oidc/internal/cache"
 	"github.com/oidcdev/oidc/render"
 )
 
@@ -27,15 +23,16 @@ import (
 type VerifyOptions struct {
 	Global *GlobalOptions
 	Inputs []string
+	Client clientFlags
+	Net    networkFlags
+	Checks checkFlags
+	Output outputFlags
 
-	Issuer, JWKS, Key, Secret, DecryptKey string
-	ClientID, Nonce, MaxAge, AccessToken  string
-	Code, Type, Time                      string
-	Audience, ACR, Algs                   []string
-	Leeway, Timeout                       time.Duration
-	Offline, NoCache, AllowHTTP           bool
-	JSON, Quiet                           bool
-	JQ                                    string
+	JWKS, Key, Secret, DecryptKey string
+	Nonce, AccessToken            string
+	Code, Type, Time              string
+	ACR, Algs                     []string
+	Offline                       bool
 }
 
 func newVerifyCmd(io *IO, g *GlobalOptions) *cobra.Command {
@@ -87,29 +84,26 @@ directory, honouring Cache-Control within 1 minute and 1 day.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&opts.Issuer, "issuer", "", "expected issuer; also where keys are discovered when no other key source is given")
+	opts.Client.add(f, false)
 	f.StringVar(&opts.JWKS, "jwks", "", "key set: a `URL` or @FILE")
-	f.StringVar(&opts.Key, "key", "", "key file: PEM public key or certificate, JWK or JWKS (`@FILE`)")
+	f.StringVar(&opts.Key, "key", "", "key `file`: PEM public key or certificate, JWK or JWKS")
 	f.StringVar(&opts.Secret, "secret", "", "HMAC `secret`, or @FILE (default $OIDC_SECRET)")
-	f.StringVar(&opts.DecryptKey, "decrypt-key", "", "decrypt a JWE with this key first: PEM or JWK private key, or a symmetric key (`@FILE`)")
-	f.StringVar(&opts.ClientID, "client-id", "", "your client id: the expected aud (unless --audience) and azp")
-	f.StringSliceVar(&opts.Audience, "audience", nil, "expected audience; repeat or comma-separate to accept any of several")
+	f.StringVar(&opts.DecryptKey, "decrypt-key", "", "decrypt a JWE with the key in this `file` first: PEM or JWK private key, or a symmetric key")
+	opts.Checks.add(f)
 	f.StringVar(&opts.Nonce, "nonce", "", "the nonce sent in the authorization request")
-	f.StringVar(&opts.MaxAge, "max-age", "", "the max_age requested: auth_time must be within it (`duration` or seconds)")
 	f.StringSliceVar(&opts.ACR, "acr", nil, "acceptable acr values")
 	f.StringVar(&opts.AccessToken, "access-token", "", "the access token issued with the ID token, to check at_hash")
 	f.StringVar(&opts.Code, "code", "", "the authorization code, to check c_hash")
-	f.StringVar(&opts.Type, "type", "auto", "profile: id, access, logout or auto")
-	f.DurationVar(&opts.Leeway, "leeway", 60*time.Second, "clock skew allowed in time checks")
+	f.StringVar(&opts.Type, "type", "auto", "profile: id, access, logout, userinfo or auto")
 	f.StringVar(&opts.Time, "time", "", "check times as of this `instant` (RFC 3339 or Unix seconds)")
 	f.StringSliceVar(&opts.Algs, "alg", nil, "acceptable algorithms (default: what the key allows)")
 	f.BoolVar(&opts.Offline, "offline", false, "use only cached discovery documents and key sets")
-	f.BoolVar(&opts.NoCache, "no-cache", false, "neither read nor write the cache")
-	f.BoolVar(&opts.AllowHTTP, "allow-http", false, "allow plain http:// to non-loopback issuers")
-	f.DurationVar(&opts.Timeout, "timeout", flow.DefaultTimeout, "timeout of each request to the issuer")
-	f.BoolVar(&opts.JSON, "json", false, "print one JSON document per token (JSON Lines)")
-	f.StringVar(&opts.JQ, "jq", "", "filter the JSON with a jq `expression`; strings print raw")
-	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print only the verdict")
+	opts.Net.add(f)
+	// --timeout was verify's request timeout; everywhere else it is how
+	// long to wait for the user. Kept working, with a pointer.
+	f.DurationVar(&opts.Net.HTTPTimeout, "timeout", flow.DefaultTimeout, "timeout of each request to the issuer")
+	deprecatedAlias(c, io, g, "timeout", "http-timeout")
+	opts.Output.add(f, "print JSON: one document per token (JSON Lines; schema in README)", true)
 	return c
 }
 
@@ -121,20 +115,20 @@ const MaxVerifyToken = 1 << 20
 type verifyRun struct {
 	opts  *VerifyOptions
 	base  decode.VerifyOptions
-	keys  *keySource
+	keys  *flow.KeySource
 	dopts decode.Options
+	sess  *session
 }
 
 func runVerify(ctx context.Context, opts *VerifyOptions, io *IO) error {
-	run, err := newVerifyRun(opts, io)
+	run, err := newVerifyRun(ctx, opts, io)
 	if err != nil {
 		return err
 	}
-	var jq *render.JQ
-	if opts.JQ != "" {
-		if jq, err = render.CompileJQ(opts.JQ); err != nil {
-			return &ExitError{Code: ExitUsage, Err: err}
-		}
+	defer run.sess.close()
+	jq, err := opts.Output.jq()
+	if err != nil {
+		return err
 	}
 	units, batch, err := inputUnits(ctx, opts.Inputs, io)
 	if err != nil {
@@ -149,7 +143,7 @@ func runVerify(ctx context.Context, opts *VerifyOptions, io *IO) error {
 	var jw *render.JSONWriter
 	var p *render.Printer
 	work := run.verifyUnit
-	if opts.JSON || jq != nil {
+	if opts.Output.structured() {
 		jw = render.NewJSONWriter(io.Out, jq, io.OutTTY)
 		// JSON is encoded by the workers, in parallel; emit only writes.
 		work = func(ctx context.Context, u unit) unitResult {
@@ -187,7 +181,7 @@ func runVerify(ctx context.Context, opts *VerifyOptions, io *IO) error {
 				if !first {
 					p.Line()
 				}
-				p.Verification(v, opts.Quiet)
+				p.Verification(v, opts.Output.Quiet)
 			}
 			first = false
 		}
@@ -231,27 +225,24 @@ func runVerify(ctx context.Context, opts *VerifyOptions, io *IO) error {
 	return nil
 }
 
-func newVerifyRun(opts *VerifyOptions, io *IO) (*verifyRun, error) {
+func newVerifyRun(ctx context.Context, opts *VerifyOptions, io *IO) (*verifyRun, error) {
 	run := &verifyRun{opts: opts}
+	if err := opts.Client.resolve(ctx, io); err != nil {
+		return nil, err
+	}
+	maxAge, err := opts.Checks.maxAge()
+	if err != nil {
+		return nil, err
+	}
 	b := &run.base
-	b.Issuer, b.ClientID, b.Audience, b.Nonce = opts.Issuer, opts.ClientID, opts.Audience, opts.Nonce
-	b.ACR, b.AccessToken, b.Code, b.Leeway, b.Algorithms = opts.ACR, opts.AccessToken, opts.Code, opts.Leeway, opts.Algs
+	b.Issuer, b.IssuerPinned, b.ClientID, b.Audience, b.Nonce = opts.Client.Issuer, opts.Client.Issuer != "", opts.Client.ClientID, opts.Checks.Audience, opts.Nonce
+	b.ACR, b.AccessToken, b.Code, b.Leeway, b.Algorithms, b.MaxAge = opts.ACR, opts.AccessToken, opts.Code, opts.Checks.Leeway, opts.Algs, maxAge
 	switch opts.Type {
 	case "auto", "":
-	case decode.ProfileID, decode.ProfileAccess, decode.ProfileLogout:
+	case decode.ProfileID, decode.ProfileAccess, decode.ProfileLogout, decode.ProfileUserinfo:
 		b.Profile = opts.Type
 	default:
-		return nil, usageError("--type %q: use id, access, logout or auto", opts.Type)
-	}
-	if opts.Leeway < 0 {
-		return nil, usageError("--leeway must not be negative")
-	}
-	if opts.MaxAge != "" {
-		d, err := parseDuration(opts.MaxAge)
-		if err != nil {
-			return nil, usageError("--max-age: %v", err)
-		}
-		b.MaxAge = &d
+		return nil, usageError("--type %q: use id, access, logout, userinfo or auto", opts.Type)
 	}
 	if opts.Time != "" {
 		t, err := parseInstant(opts.Time)
@@ -261,16 +252,11 @@ func newVerifyRun(opts *VerifyOptions, io *IO) (*verifyRun, error) {
 		b.Now = t
 		run.dopts.Now = t
 	}
-	if opts.Offline && opts.NoCache {
-		return nil, usageError("--offline and --no-cache together leave nothing to verify with")
-	}
-	client := flow.NewClient(opts.Timeout)
-	client.AllowHTTP, client.Offline = opts.AllowHTTP, opts.Offline
-	ks := &keySource{client: client, issuer: opts.Issuer}
+	ks := &flow.KeySource{Issuer: opts.Client.Issuer}
 	secret := opts.Secret
 	// $OIDC_SECRET only when no other key source is named: it must not
 	// silently replace the keys of a pinned issuer.
-	if secret == "" && opts.Key == "" && opts.JWKS == "" && opts.Issuer == "" {
+	if secret == "" && opts.Key == "" && opts.JWKS == "" && opts.Client.Issuer == "" {
 		secret = io.Getenv("OIDC_SECRET")
 	}
 	sources := 0
@@ -282,51 +268,44 @@ func newVerifyRun(opts *VerifyOptions, io *IO) (*verifyRun, error) {
 	if sources > 1 {
 		return nil, usageError("give one key source: --jwks, --key or --secret")
 	}
-	var err error
 	switch {
 	case secret != "":
-		data := []byte(secret)
-		if strings.HasPrefix(secret, "@") {
-			if data, err = os.ReadFile(secret[1:]); err != nil {
-				return nil, usageError("--secret: %v", err)
-			}
-			data = bytes.TrimRight(data, "\r\n")
+		data, err := secretValue(ctx, "--secret", secret)
+		if err != nil {
+			return nil, err
 		}
-		if len(data) == 0 {
-			return nil, usageError("--secret: empty")
-		}
-		ks.static = decode.SecretKeySet(data, "--secret")
+		ks.Static = decode.SecretKeySet([]byte(data), "--secret")
 	case opts.Key != "":
-		if ks.static, err = keyFile(opts.Key, "--key"); err != nil {
+		if ks.Static, err = keyFile(ctx, opts.Key, "--key"); err != nil {
 			return nil, err
 		}
 	case strings.HasPrefix(opts.JWKS, "@"):
-		if ks.static, err = keyFile(opts.JWKS, "--jwks"); err != nil {
+		if ks.Static, err = keyFile(ctx, opts.JWKS, "--jwks"); err != nil {
 			return nil, err
 		}
 	case opts.JWKS != "":
-		if _, err := client.CheckURL(opts.JWKS); err != nil {
+		ks.JWKSURL = opts.JWKS
+	}
+	// Keys given in full need no cache: nothing is fetched.
+	sess, err := opts.Net.client(io, opts.Global, opts.Offline, ks.Static == nil)
+	if err != nil {
+		return nil, err
+	}
+	run.sess, ks.Client = sess, sess.client
+	if ks.JWKSURL != "" {
+		if _, err := sess.client.CheckURL(ks.JWKSURL); err != nil {
 			return nil, usageError("--jwks: %v", err)
 		}
-		ks.jwksURL = opts.JWKS
 	}
-	if opts.Issuer != "" {
-		if _, err := client.CheckURL(opts.Issuer); err != nil {
+	if opts.Client.Issuer != "" {
+		if _, err := sess.client.CheckURL(opts.Client.Issuer); err != nil {
 			return nil, usageError("--issuer: %v", err)
 		}
 	}
-	// Keys given in full need no cache: nothing is fetched.
-	if ks.static == nil && !opts.NoCache {
-		if c, err := cache.Open(io.Getenv("OIDC_CACHE_DIR")); err == nil {
-			client.Cache = c
-		} else if opts.Offline {
-			return nil, usageError("--offline: no cache directory: %v", err)
-		}
-	}
 	if opts.DecryptKey != "" {
-		data, err := os.ReadFile(strings.TrimPrefix(opts.DecryptKey, "@"))
+		data, err := readFileFlag(ctx, "--decrypt-key", opts.DecryptKey)
 		if err != nil {
-			return nil, usageError("--decrypt-key: %v", err)
+			return nil, err
 		}
 		if b.DecryptionKey, err = decode.DecryptionKey(data); err != nil {
 			return nil, usageError("--decrypt-key: %v", err)
@@ -336,33 +315,17 @@ func newVerifyRun(opts *VerifyOptions, io *IO) (*verifyRun, error) {
 	return run, nil
 }
 
-func keyFile(arg, flag string) (*decode.KeySet, error) {
-	path := strings.TrimPrefix(arg, "@")
-	data, err := os.ReadFile(path)
+func keyFile(ctx context.Context, arg, flag string) (*decode.KeySet, error) {
+	data, err := readFileFlag(ctx, flag, arg)
 	if err != nil {
-		return nil, usageError("%s: %v", flag, err)
+		return nil, err
 	}
+	path := filePath(arg)
 	ks, err := decode.ParseKeys(data, "file "+path)
 	if err != nil {
 		return nil, usageError("%s %s: %v", flag, path, err)
 	}
 	return ks, nil
-}
-
-// parseDuration reads "5m", "300s" or plain seconds, as max_age is sent.
-func parseDuration(s string) (time.Duration, error) {
-	const maxSeconds = 100 * 365 * 24 * 3600 // beyond this a Duration overflows soon
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 {
-		if n > maxSeconds {
-			return 0, fmt.Errorf("%q seconds is over 100 years", s)
-		}
-		return time.Duration(n) * time.Second, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%q is neither seconds nor a duration like 5m", s)
-	}
-	return d, nil
 }
 
 // outcome keeps the exit code: network errors outrank bad input, which
@@ -410,7 +373,19 @@ func (run *verifyRun) verifyUnit(ctx context.Context, u unit) unitResult {
 		res.errors = append(res.errors, unitError{ExitUsage, fmt.Sprintf("the token is %.1f MiB: over the %d MiB limit of a token to verify", float64(len(u.data))/(1<<20), MaxVerifyToken>>20)})
 		return res
 	}
-	for _, r := range decode.Input(u.data, u.src, run.dopts) {
+	results := decode.Input(u.data, u.src, run.dopts)
+	// A whole token response or callback: the ID token's at_hash and
+	// c_hash are checked against the access token and code beside it.
+	var siblings tokenSiblings
+	for _, r := range results {
+		switch r.Label {
+		case "access_token":
+			siblings.accessToken = r.Raw
+		case "code":
+			siblings.code = r.Raw
+		}
+	}
+	for _, r := range results {
 		if r.Failed() && r.Kind == decode.KindInvalid || r.Failed() && r.Claims == nil && r.Kind != decode.KindJWE {
 			res.errors = append(res.errors, unitError{ExitUsage, where(r) + r.Error.Message})
 			continue
@@ -421,13 +396,24 @@ func (run *verifyRun) verifyUnit(ctx context.Context, u unit) unitResult {
 			}
 			continue
 		}
-		res.verifications = append(res.verifications, run.verifyToken(ctx, r, &res))
+		res.verifications = append(res.verifications, run.verifyToken(ctx, r, &res, siblings))
 	}
 	return res
 }
 
-func (run *verifyRun) verifyToken(ctx context.Context, r *decode.Result, res *unitResult) *decode.Verification {
+// tokenSiblings are the other members of the document a token came in.
+type tokenSiblings struct{ accessToken, code string }
+
+func (run *verifyRun) verifyToken(ctx context.Context, r *decode.Result, res *unitResult, sib tokenSiblings) *decode.Verification {
 	o := run.base
+	if r.Label == "id_token" {
+		if o.AccessToken == "" {
+			o.AccessToken = sib.accessToken
+		}
+		if o.Code == "" {
+			o.Code = sib.code
+		}
+	}
 	target := r
 	if r.Kind == decode.KindJWE && o.DecryptionKey != nil {
 		// Keys are chosen for the signed token inside (its iss and kid);
@@ -436,27 +422,21 @@ func (run *verifyRun) verifyToken(ctx context.Context, r *decode.Result, res *un
 			target = decode.Token(strings.TrimSpace(string(plain)), r.Input, r.Label, run.dopts)
 		}
 	}
-	src, err := run.keys.forToken(ctx, target)
+	src, err := run.keys.ForToken(ctx, target)
+	// What the user gave is said on every path, the failed ones too.
+	src.Apply(&o)
 	if err != nil {
-		code := ExitNetwork
-		var ee *ExitError
-		if errors.As(err, &ee) {
-			code = ee.Code
-		} else if !flow.IsFetchError(err) {
-			code = ExitUsage
-		}
-		res.errors = append(res.errors, unitError{code, where(r) + err.Error()})
+		msg := errorMessage(err)
+		res.errors = append(res.errors, unitError{exitCode(err), where(r) + msg})
 		v := decode.Verify(r, nil, o)
 		for i := range v.Checks {
 			if v.Checks[i].ID == "key" {
-				v.Checks[i].Message, v.Checks[i].Hint = "could not get the keys: "+err.Error(), ""
+				v.Checks[i].Message, v.Checks[i].Hint = "could not get the keys: "+msg, ""
 			}
 		}
 		return v
 	}
-	o.Issuer, o.IssuerPinned = src.issuer, src.pinned
-	o.DiscoveredAlgorithms, o.ClockOffset = src.discoveredAlgs, src.clockOffset
-	return decode.Verify(r, src.keys, o)
+	return decode.Verify(r, src.Keys, o)
 }
 
 // inputUnits turns the arguments into units. Several lines on stdin make a

@@ -148,6 +148,18 @@ func (r *Result) warn(code, format string, args ...any) {
 // StringClaim returns a payload claim that is a JSON string.
 func (r *Result) StringClaim(name string) (string, bool) { return stringMember(r.Claims, name) }
 
+// StringsClaim returns a payload claim that is a string or a list of
+// strings (aud), as a list.
+func (r *Result) StringsClaim(name string) []string {
+	if s, ok := stringMember(r.Claims, name); ok {
+		return []string{s}
+	}
+	return stringsMember(r.Claims, name)
+}
+
+// NumericClaim returns a payload claim that is a JSON number.
+func (r *Result) NumericClaim(name string) (float64, bool) { return numberMember(r.Claims, name) }
+
 // HasClaim reports whether the payload has the claim.
 func (r *Result) HasClaim(name string) bool { return has(r.Claims, name) }
 

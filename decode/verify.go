@@ -28,6 +28,9 @@ const (
 	ProfileID     = "id"     // OIDC Core 3.1.3.7 ID token
 	ProfileAccess = "access" // RFC 9068 JWT access token
 	ProfileLogout = "logout" // OIDC Back-Channel Logout 2.4 logout token
+	// ProfileUserinfo is a signed userinfo response (OIDC Core 5.3.2):
+	// iss and aud are checked, exp and iat only when present.
+	ProfileUserinfo = "userinfo"
 )
 
 // Check is one verification step. IDs are stable: scripts match on them.
@@ -193,7 +196,7 @@ var allContentEncs = []jose.ContentEncryption{jose.A128CBC_HS256, jose.A192CBC_H
 // profile decides which rules apply.
 func (v *Verification) profile(r *Result, requested string) {
 	switch requested {
-	case ProfileID, ProfileAccess, ProfileLogout:
+	case ProfileID, ProfileAccess, ProfileLogout, ProfileUserinfo:
 		v.Profile, v.ProfileReason = requested, "chosen with --type"
 		return
 	}
@@ -768,6 +771,7 @@ func (c *checker) times() {
 	exp, hasExp, okExp := c.claimTime("exp")
 	if okExp {
 		switch {
+		case !hasExp && c.v.Profile == ProfileUserinfo:
 		case !hasExp:
 			c.add("exp", Fail, "no exp claim: the token never expires", hint("ID tokens, RFC 9068 access tokens and logout tokens must have exp"))
 		case !now.Before(exp.Add(leeway)):
@@ -787,6 +791,7 @@ func (c *checker) times() {
 	iat, hasIat, okIat := c.claimTime("iat")
 	if okIat {
 		switch {
+		case !hasIat && c.v.Profile == ProfileUserinfo:
 		case !hasIat:
 			c.add("iat", Fail, "no iat claim")
 		case iat.After(now.Add(leeway)):
@@ -806,7 +811,7 @@ func (c *checker) nonce() {
 			c.add("nonce", Fail, "a logout token must not contain a nonce", found(nonce),
 				hint("a nonce marks an ID token: this may be an ID token replayed as a logout token (Back-Channel Logout 2.4)"))
 		}
-	case c.v.Profile == ProfileAccess:
+	case c.v.Profile == ProfileAccess, c.v.Profile == ProfileUserinfo:
 	case want == "" && has:
 		c.add("nonce", Skip, "nonce "+nonce+" not compared", found(nonce), hint("pass --nonce with the value sent in the authorization request"))
 	case want == "":

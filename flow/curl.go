@@ -8,14 +8,6 @@ import (
 	"strings"
 )
 
-// shellVars name the secrets of a replayed request: the curl command
-// refers to them instead of spelling them out.
-var shellVars = map[string]string{
-	"client_secret": "$OIDC_CLIENT_SECRET", "code": "$OIDC_CODE", "code_verifier": "$OIDC_CODE_VERIFIER",
-	"refresh_token": "$OIDC_REFRESH_TOKEN", "client_assertion": "$OIDC_CLIENT_ASSERTION", "password": "$OIDC_PASSWORD",
-	"device_code": "$OIDC_DEVICE_CODE", "subject_token": "$OIDC_SUBJECT_TOKEN", "actor_token": "$OIDC_ACTOR_TOKEN",
-}
-
 // curlCommand is a shell command that sends req again. Secrets are shell
 // variables unless showSecrets.
 func curlCommand(req *http.Request, body []byte, showSecrets bool) string {
@@ -43,8 +35,8 @@ func curlCommand(req *http.Request, body []byte, showSecrets bool) string {
 				}
 				continue
 			}
-			if secretHeaders[http.CanonicalHeaderKey(k)] && !showSecrets {
-				fmt.Fprintf(&b, ` -H "%s: $OIDC_%s"`, k, strings.ToUpper(strings.ReplaceAll(k, "-", "_")))
+			if isSecretHeader(k) && !showSecrets {
+				fmt.Fprintf(&b, ` -H "%s: %s"`, k, shellVar(k))
 				continue
 			}
 			if strings.EqualFold(k, "Content-Type") && strings.HasPrefix(v, "application/x-www-form-urlencoded") {
@@ -62,8 +54,8 @@ func curlCommand(req *http.Request, body []byte, showSecrets bool) string {
 			sort.Strings(keys)
 			for _, k := range keys {
 				for _, v := range form[k] {
-					if sv, secret := shellVars[k]; secret && !showSecrets {
-						fmt.Fprintf(&b, ` --data-urlencode "%s=%s"`, k, sv)
+					if secretParams[k] && !showSecrets {
+						fmt.Fprintf(&b, ` --data-urlencode "%s=%s"`, k, shellVar(k))
 					} else {
 						b.WriteString(" --data-urlencode " + shellQuote(k+"="+v))
 					}

@@ -26,7 +26,7 @@ const (
 	MaxDocument    = 1 << 20 // discovery documents and key sets
 )
 
-// Client fetches documents from issuers.
+// Client talks to issuers and resources; New builds it.
 type Client struct {
 	HTTP      *http.Client
 	MaxBytes  int64
@@ -34,18 +34,6 @@ type Client struct {
 	Cache     *cache.Cache // nil: no disk cache
 	Offline   bool         // only the cache
 	Now       func() time.Time
-}
-
-// NewClient returns a client with the timeout, the proxy settings of the
-// environment (HTTPS_PROXY, NO_PROXY), and no cache.
-func NewClient(timeout time.Duration) *Client {
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	c := &Client{MaxBytes: MaxDocument, Now: time.Now}
-	c.HTTP = &http.Client{Timeout: timeout, Transport: tr, CheckRedirect: c.checkRedirect}
-	return c
 }
 
 // checkRedirect holds every hop to the rules of the first URL, and follows
@@ -142,12 +130,12 @@ func (c *Client) GetJSON(ctx context.Context, raw string, fresh bool) (*Fetched,
 	}
 	defer resp.Body.Close()
 	arrived := c.Now()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.MaxBytes+1))
+	body, err := io.ReadAll(resp.Body)
+	if errors.Is(err, ErrTooLarge) {
+		return nil, &Error{URL: raw, Err: fmt.Errorf("%v: not a discovery document or key set", err)}
+	}
 	if err != nil {
 		return nil, &Error{URL: raw, Err: fmt.Errorf("GET %s: reading the response: %v", raw, err)}
-	}
-	if int64(len(body)) > c.MaxBytes {
-		return nil, &Error{URL: raw, Err: fmt.Errorf("GET %s: the response is larger than %d KiB: not a discovery document or key set", raw, c.MaxBytes>>10)}
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, &Error{URL: raw, Err: fmt.Errorf("GET %s: %s%s", raw, resp.Status, bodySnippet(body))}

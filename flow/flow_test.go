@@ -48,7 +48,7 @@ func TestMaxAge(t *testing.T) {
 }
 
 func TestCheckURL(t *testing.T) {
-	c := NewClient(time.Second)
+	c := newTestClient(time.Second)
 	for _, ok := range []string{"https://a.example", "http://127.0.0.1:8080", "http://localhost/x", "http://[::1]:9/"} {
 		if _, err := c.CheckURL(ok); err != nil {
 			t.Errorf("%s refused: %v", ok, err)
@@ -76,7 +76,7 @@ func TestRFC8414Fallback(t *testing.T) {
 		w.Write([]byte(`{"issuer":"` + srv.URL + `/tenant","jwks_uri":"` + srv.URL + `/keys"}`))
 	}))
 	defer srv.Close()
-	md, _, err := NewClient(time.Second).Discover(context.Background(), srv.URL+"/tenant")
+	md, _, err := newTestClient(time.Second).Discover(context.Background(), srv.URL+"/tenant")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestRedirectsFollowTheRules(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c := NewClient(2 * time.Second)
+	c := newTestClient(2 * time.Second)
 	if _, err := c.GetJSON(context.Background(), srv.URL+"/away", true); err == nil || !strings.Contains(err.Error(), "plain http to a non-loopback host") {
 		t.Fatalf("redirect to plain http: %v", err)
 	}
@@ -119,7 +119,7 @@ func TestPublishedSymmetricKeysIgnored(t *testing.T) {
 	body := `{"keys":[{"kty":"oct","kid":"shared","k":"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA"}]}`
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(body)) }))
 	defer srv.Close()
-	if _, _, err := NewClient(time.Second).KeySet(context.Background(), srv.URL, true); err == nil || !strings.Contains(err.Error(), "is no secret") {
+	if _, _, err := newTestClient(time.Second).KeySet(context.Background(), srv.URL, true); err == nil || !strings.Contains(err.Error(), "is no secret") {
 		t.Fatalf("an oct-only key set: %v", err)
 	}
 }
@@ -133,4 +133,12 @@ func TestLenientMetadata(t *testing.T) {
 	if json.Unmarshal([]byte(`{"issuer":5}`), &md) == nil {
 		t.Fatal("a numeric issuer was accepted")
 	}
+}
+
+func newTestClient(timeout time.Duration) *Client {
+	c, err := New(Options{Timeout: timeout})
+	if err != nil {
+		panic(err)
+	}
+	return c
 }

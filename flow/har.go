@@ -95,7 +95,7 @@ func nvs(pairs [][2]string) []harNV {
 	return out
 }
 
-func (h *HAR) add(t *TraceTransport, req *http.Request, reqBody []byte, resp *http.Response, respBody []byte, started time.Time, took time.Duration) {
+func (h *HAR) add(t *traceTransport, req *http.Request, reqBody []byte, resp *http.Response, respBody []byte, started time.Time, took time.Duration) {
 	u, _ := url.Parse(t.redactURL(req.URL))
 	e := harEntry{StartedDateTime: started.UTC().Format(time.RFC3339Nano), Time: float64(took.Microseconds()) / 1000}
 	e.Request = harRequest{Method: req.Method, URL: u.String(), HTTPVersion: "HTTP/1.1", Cookies: []harNV{},

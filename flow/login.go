@@ -5,24 +5,22 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
-	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/oidcdev/oidc/decode"
 )
 
 // LoginConfig is one authorization code login.
 type LoginConfig struct {
 	Metadata     *Metadata
-	ClientID     string
-	ClientSecret string
-	AuthMethod   string // none, client_secret_basic, client_secret_post; "" picks
+	Auth         ClientAuth
 	Scopes       []string
 	RedirectURI  string
 	Port         int
@@ -40,29 +38,23 @@ type LoginConfig struct {
 
 // LoginResult is everything a login saw.
 type LoginResult struct {
-	AuthURL       string
-	RedirectURI   string
-	Callback      *Callback
-	Token         *oauth2.Token
-	TokenResponse json.RawMessage // as the issuer sent it
-	Nonce         string
-	AuthMethod    string
-	Timeline      []Step
+	AuthURL     string
+	RedirectURI string
+	Callback    *Callback
+	Token       *TokenResponse
+	Nonce       string
+	Timeline    []decode.Step
 	// CallbackAt is when the callback arrived, for measuring oidc's own
 	// time to the result.
 	CallbackAt time.Time
 }
 
-// Step is one timed part of the flow.
-type Step struct {
-	Name   string  `json:"name"`
-	Millis float64 `json:"ms"`
+func (r *LoginResult) step(name string, since time.Time) {
+	r.Timeline = append(r.Timeline, decode.Step{Name: name, Millis: Millis(time.Since(since))})
 }
 
-func (r *LoginResult) step(name string, since time.Time) {
-	d := time.Since(since)
-	r.Timeline = append(r.Timeline, Step{Name: name, Millis: float64(d.Microseconds()) / 1000})
-}
+// Millis is a duration in milliseconds, to the microsecond, for timelines.
+func Millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // ErrTimeout is a login the user did not finish in time.
 var ErrTimeout = errors.New("timed out waiting for the browser to come back")
@@ -72,21 +64,6 @@ func randomString() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// ChooseAuthMethod picks the client authentication: none without a secret,
-// else the first the issuer supports of basic and post (basic when it says
-// nothing, as RFC 8414 defaults).
-func ChooseAuthMethod(md *Metadata, secret string) string {
-	if secret == "" {
-		return "none"
-	}
-	for _, m := range md.TokenEndpointAuthMethods {
-		if m == "client_secret_basic" || m == "client_secret_post" {
-			return m
-		}
-	}
-	return "client_secret_basic"
 }
 
 // Login runs the browser part and the code exchange. It starts the
@@ -104,24 +81,18 @@ func (c *Client) Login(ctx context.Context, cfg LoginConfig) (*LoginResult, erro
 
 	state := randomString()
 	verifier := oauth2.GenerateVerifier()
-	method := cfg.AuthMethod
-	if method == "" {
-		method = ChooseAuthMethod(md, cfg.ClientSecret)
-	}
-	res.AuthMethod = method
-	secret := cfg.ClientSecret
-	if method == "none" {
-		secret = "" // a public client sends no secret, even if one is set
-	}
-	conf := &oauth2.Config{
-		ClientID: cfg.ClientID, ClientSecret: secret, RedirectURL: res.RedirectURI, Scopes: cfg.Scopes,
-		Endpoint: oauth2.Endpoint{AuthURL: md.AuthorizationEndpoint, TokenURL: md.TokenEndpoint, AuthStyle: authStyle(method)},
-	}
-	authURL, err := url.Parse(conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("nonce", res.Nonce)))
+	authURL, err := url.Parse(md.AuthorizationEndpoint)
 	if err != nil {
-		return nil, err
+		return nil, &Error{URL: md.AuthorizationEndpoint, Err: err}
 	}
-	q := authURL.Query()
+	q := authURL.Query() // an endpoint may carry parameters of its own
+	for k, v := range map[string]string{
+		"response_type": "code", "client_id": cfg.Auth.ID(), "redirect_uri": res.RedirectURI,
+		"scope": strings.Join(cfg.Scopes, " "), "state": state, "nonce": res.Nonce,
+		"code_challenge": oauth2.S256ChallengeFromVerifier(verifier), "code_challenge_method": "S256",
+	} {
+		q.Set(k, v)
+	}
 	for k, vs := range cfg.Params {
 		q.Del(k)
 		for _, v := range vs {
@@ -169,51 +140,25 @@ func (c *Client) Login(ctx context.Context, cfg LoginConfig) (*LoginResult, erro
 	res.Callback = got.cb
 
 	start = time.Now()
-	httpc := *c.HTTP
-	capture := &captureTransport{next: httpc.Transport}
-	httpc.Transport = capture
-	exchangeCtx := context.WithValue(ctx, oauth2.HTTPClient, &httpc)
-	opts := []oauth2.AuthCodeOption{oauth2.VerifierOption(verifier)}
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {res.Callback.Params.Get("code")},
+		"redirect_uri": {res.RedirectURI}, "code_verifier": {verifier}}
 	for _, r := range cfg.Params["resource"] {
-		opts = append(opts, oauth2.SetAuthURLParam("resource", r))
+		form.Add("resource", r)
 	}
-	tok, err := conf.Exchange(exchangeCtx, res.Callback.Params.Get("code"), opts...)
+	res.Token, err = c.Exchange(ctx, md, form, cfg.Auth)
 	res.step("token exchange", start)
-	res.TokenResponse = asJSON(capture.body)
-	if err != nil {
-		var re *oauth2.RetrieveError
-		if errors.As(err, &re) {
-			return res, &TokenError{Code: re.ErrorCode, Description: re.ErrorDescription, URI: re.ErrorURI, Status: statusOf(re), Body: re.Body}
-		}
-		return res, &Error{URL: md.TokenEndpoint, Err: describeNetErr(md.TokenEndpoint, err)}
-	}
-	res.Token = tok
-	return res, nil
+	return res, err
 }
 
-// asJSON returns a token response as JSON: some issuers (GitHub) answer
-// form-encoded, which oauth2 accepts and a JSON report must not break on.
-func asJSON(body []byte) json.RawMessage {
-	if len(body) == 0 || json.Valid(body) {
-		return body
+// Exchange calls the token endpoint for a grant and explains a refused
+// client authentication with what the issuer advertises.
+func (c *Client) Exchange(ctx context.Context, md *Metadata, form url.Values, auth ClientAuth) (*TokenResponse, error) {
+	tr, err := c.Token(ctx, md.TokenEndpoint, form, auth)
+	var te *TokenError
+	if errors.As(err, &te) {
+		explainClientAuth(te, md, auth.Method() != AuthNone)
 	}
-	obj := map[string]string{}
-	if v, err := url.ParseQuery(string(body)); err == nil && len(v) > 0 {
-		for k := range v {
-			obj[k] = v.Get(k)
-		}
-	} else {
-		obj["body"] = string(body)
-	}
-	out, _ := json.Marshal(obj)
-	return out
-}
-
-func statusOf(re *oauth2.RetrieveError) string {
-	if re.Response != nil {
-		return re.Response.Status
-	}
-	return ""
+	return tr, err
 }
 
 // readPasted reads lines until one is a good redirect URL for this flow.
@@ -242,13 +187,6 @@ func readPasted(r io.Reader, cc *callbackCheck, out chan<- callbackResult) {
 	}
 }
 
-func authStyle(method string) oauth2.AuthStyle {
-	if method == "client_secret_basic" {
-		return oauth2.AuthStyleInHeader
-	}
-	return oauth2.AuthStyleInParams
-}
-
 // ListenError is a callback listener that could not start (the port is
 // taken, or the redirect URI is not loopback).
 type ListenError struct{ Err error }
@@ -256,74 +194,93 @@ type ListenError struct{ Err error }
 func (e *ListenError) Error() string { return e.Err.Error() }
 func (e *ListenError) Unwrap() error { return e.Err }
 
-// TokenError is an error response of the token endpoint (RFC 6749 5.2).
-type TokenError struct {
-	Code, Description, URI, Status string
-	Body                           []byte
+// Endpoints override what discovery found (issuers that lie, or that
+// publish no metadata for an endpoint).
+type Endpoints struct {
+	Authorization, Token, Userinfo string
 }
 
-func (e *TokenError) Error() string {
-	if e.Code == "" {
-		return fmt.Sprintf("the token endpoint answered %s: %s", e.Status, strings.TrimSpace(string(e.Body)))
-	}
-	return oauthError("the token endpoint answered", e.Code, e.Description, e.URI)
-}
-
-// captureTransport keeps the token response body as the issuer sent it:
-// oauth2.Token keeps only what it understands.
-type captureTransport struct {
-	next http.RoundTripper
-	body []byte
-}
-
-func (t *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	next := t.next
-	if next == nil {
-		next = http.DefaultTransport
-	}
-	resp, err := next.RoundTrip(req)
-	if err != nil {
-		return nil, err
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxDocument+1))
-	resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	if len(body) > MaxDocument {
-		return nil, fmt.Errorf("the token response is larger than %d KiB", MaxDocument>>10)
-	}
-	t.body = body
-	resp.Body = io.NopCloser(strings.NewReader(string(body)))
-	return resp, nil
-}
-
-// Userinfo calls the userinfo endpoint with the access token.
-func (c *Client) Userinfo(ctx context.Context, endpoint, accessToken string) (json.RawMessage, int, error) {
-	if _, err := c.CheckURL(endpoint); err != nil {
-		return nil, 0, &Error{URL: endpoint, Err: err}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
-	if err != nil {
-		return nil, 0, err
-	}
-	req.Header.Set("Authorization", "Bearer "+accessToken)
-	req.Header.Set("Accept", "application/json, application/jwt")
-	resp, err := c.HTTP.Do(req)
-	if err != nil {
-		return nil, 0, &Error{URL: endpoint, Err: describeNetErr(endpoint, err)}
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxDocument+1))
-	if err != nil || len(body) > MaxDocument {
-		return nil, resp.StatusCode, &Error{URL: endpoint, Err: fmt.Errorf("GET %s: response unreadable or over %d KiB", endpoint, MaxDocument>>10)}
-	}
-	if resp.StatusCode != http.StatusOK {
-		msg := resp.Status
-		if wa := resp.Header.Get("WWW-Authenticate"); wa != "" {
-			msg += " (" + wa + ")"
+// apply sets the overrides on md.
+func (e Endpoints) apply(md *Metadata) {
+	for _, o := range []struct {
+		val string
+		dst *string
+	}{{e.Authorization, &md.AuthorizationEndpoint}, {e.Token, &md.TokenEndpoint}, {e.Userinfo, &md.UserinfoEndpoint}} {
+		if o.val != "" {
+			*o.dst = o.val
 		}
-		return body, resp.StatusCode, &Error{URL: endpoint, Err: fmt.Errorf("userinfo answered %s", msg)}
 	}
-	return body, resp.StatusCode, nil
+}
+
+// Discovered is an issuer's metadata with the user's overrides, after
+// the checks every grant needs.
+func (c *Client) Discovered(ctx context.Context, issuer string, ov Endpoints, warn func(string)) (*Metadata, *Fetched, error) {
+	md, f, err := c.Discover(ctx, issuer)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, p := range md.Problems {
+		warn("the issuer's metadata: " + p)
+	}
+	ov.apply(md)
+	return md, f, nil
+}
+
+// LoginRequest is a whole login, from discovery to verified tokens.
+type LoginRequest struct {
+	LoginConfig
+	Issuer                 string
+	Endpoints              Endpoints
+	ClientID, ClientSecret string
+	AuthMethod             string // "" chooses (ChooseAuth)
+	Leeway                 time.Duration
+	MaxAge                 *time.Duration
+	Audience               []string // what the access token must be for
+	Warn                   func(string)
+}
+
+// RunLogin discovers the issuer, runs the code flow and checks every token
+// that came back. The report is filled as far as the login got, also when
+// it fails; the error says why it stopped.
+func (c *Client) RunLogin(ctx context.Context, req LoginRequest) (*decode.FlowReport, error) {
+	rep := &decode.FlowReport{Issuer: req.Issuer, ClientID: req.ClientID, Scopes: req.Scopes, Checks: []decode.Check{}, Hints: []string{}}
+	start := time.Now()
+	md, mdFetch, err := c.Discovered(ctx, req.Issuer, req.Endpoints, req.Warn)
+	if err != nil {
+		return rep, err
+	}
+	rep.Step("discovery", Millis(time.Since(start)))
+	for _, e := range []string{md.AuthorizationEndpoint, md.TokenEndpoint} {
+		if e == "" {
+			return rep, &Error{URL: md.Source, Err: errors.New("the metadata of " + req.Issuer + " has no authorization or token endpoint: give both endpoints yourself")}
+		}
+		if _, err := c.CheckURL(e); err != nil {
+			return rep, &Error{URL: e, Err: err}
+		}
+	}
+	if len(md.CodeChallengeMethods) > 0 && !slices.Contains(md.CodeChallengeMethods, "S256") {
+		req.Warn("the issuer does not list S256 in code_challenge_methods_supported; PKCE S256 is sent anyway")
+	}
+	cfg := req.LoginConfig
+	cfg.Metadata = md
+	cfg.Auth = ChooseAuth(md, req.ClientID, req.ClientSecret, req.AuthMethod)
+	rep.AuthMethod = cfg.Auth.Method()
+	res, err := c.Login(ctx, cfg)
+	if res != nil {
+		rep.RedirectURI = res.RedirectURI
+		rep.Timeline = append(rep.Timeline, res.Timeline...)
+	}
+	if err != nil {
+		return rep, err
+	}
+	keys := &KeySource{Client: c, Issuer: md.Issuer, Metadata: md, MetadataFetch: mdFetch}
+	err = c.CheckTokens(ctx, res.Token, TokenSetOptions{
+		Metadata: md, Keys: keys, ClientID: req.ClientID, Scopes: req.Scopes, Nonce: res.Nonce,
+		MaxAge: req.MaxAge, Leeway: req.Leeway, Audience: req.Audience, Userinfo: true,
+	}, rep)
+	if err != nil {
+		return rep, err
+	}
+	rep.Step("oidc after the callback", Millis(time.Since(res.CallbackAt)))
+	return rep, nil
 }

@@ -13,62 +13,46 @@ import (
 	"time"
 )
 
-// Redacted replaces secrets in traces.
-const Redacted = "[REDACTED]"
-
-// secretParams are form and JSON members that are secrets: a trace shows
-// that they were sent, never what they were.
-var secretParams = map[string]bool{
-	"client_secret": true, "code": true, "code_verifier": true, "refresh_token": true,
-	"access_token": true, "id_token": true, // bearer credentials, like the Authorization header
-	"password": true, "client_assertion": true, "assertion": true, "device_code": true,
-	"subject_token": true, "actor_token": true,
-}
-
-var secretHeaders = map[string]bool{"Authorization": true, "Cookie": true, "Set-Cookie": true, "Proxy-Authorization": true, "Dpop": true}
-
-// TraceTransport records every exchange with the issuer: as text to Out
-// (method, URL, status, headers, bodies), into HAR, and as equivalent curl
-// commands to Curl; each is off when nil. Secrets are redacted unless
-// ShowSecrets.
-type TraceTransport struct {
-	Next        http.RoundTripper
-	Out         io.Writer
-	HAR         *HAR
-	Curl        io.Writer
-	ShowSecrets bool
+// traceTransport records every exchange: as text to out (method, URL,
+// status, headers, bodies), into har, and as equivalent curl commands to
+// curl; each is off when nil. Secrets are redacted unless showSecrets.
+type traceTransport struct {
+	next        http.RoundTripper
+	out         io.Writer
+	har         *HAR
+	curl        io.Writer
+	showSecrets bool
+	max         int64 // response bytes kept; the limit transport outside refuses more
 	mu          sync.Mutex
 }
 
-func (t *TraceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+func (t *traceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var reqBody []byte
 	if req.Body != nil {
-		reqBody, _ = io.ReadAll(io.LimitReader(req.Body, MaxDocument))
+		// Our own requests: small, and a trace must show them whole.
+		reqBody, _ = io.ReadAll(req.Body)
 		req.Body.Close()
+		req = req.Clone(req.Context())
 		req.Body = io.NopCloser(bytes.NewReader(reqBody))
 	}
-	next := t.Next
-	if next == nil {
-		next = http.DefaultTransport
-	}
 	started := time.Now()
-	resp, err := next.RoundTrip(req)
+	resp, err := t.next.RoundTrip(req)
 	took := time.Since(started)
 	var respBody []byte
 	if err == nil {
-		respBody, _ = io.ReadAll(io.LimitReader(resp.Body, MaxDocument+1))
+		respBody, _ = io.ReadAll(io.LimitReader(resp.Body, t.max+1))
 		resp.Body.Close()
 		resp.Body = io.NopCloser(bytes.NewReader(respBody))
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.Curl != nil {
-		io.WriteString(t.Curl, curlCommand(req, reqBody, t.ShowSecrets))
+	if t.curl != nil {
+		io.WriteString(t.curl, curlCommand(req, reqBody, t.showSecrets))
 	}
-	if t.HAR != nil {
-		t.HAR.add(t, req, reqBody, resp, respBody, started, took)
+	if t.har != nil {
+		t.har.add(t, req, reqBody, resp, respBody, started, took)
 	}
-	if t.Out == nil {
+	if t.out == nil {
 		return resp, err
 	}
 	var b strings.Builder
@@ -86,18 +70,18 @@ func (t *TraceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			fmt.Fprintf(&b, "<\n< %s\n", t.redactBody(respBody, resp.Header.Get("Content-Type")))
 		}
 	}
-	io.WriteString(t.Out, b.String())
+	io.WriteString(t.out, b.String())
 	return resp, err
 }
 
-func (t *TraceTransport) headers(b *strings.Builder, prefix string, h http.Header) {
+func (t *traceTransport) headers(b *strings.Builder, prefix string, h http.Header) {
 	for _, kv := range t.headerList(h) {
 		fmt.Fprintf(b, "%s%s: %s\n", prefix, kv[0], kv[1])
 	}
 }
 
 // headerList is the headers in name order, secrets redacted.
-func (t *TraceTransport) headerList(h http.Header) [][2]string {
+func (t *traceTransport) headerList(h http.Header) [][2]string {
 	names := make([]string, 0, len(h))
 	for k := range h {
 		names = append(names, k)
@@ -106,7 +90,7 @@ func (t *TraceTransport) headerList(h http.Header) [][2]string {
 	var out [][2]string
 	for _, k := range names {
 		for _, v := range h[k] {
-			if secretHeaders[http.CanonicalHeaderKey(k)] && !t.ShowSecrets {
+			if isSecretHeader(k) && !t.showSecrets {
 				v = redactHeader(v)
 			}
 			out = append(out, [2]string{k, v})
@@ -115,17 +99,8 @@ func (t *TraceTransport) headerList(h http.Header) [][2]string {
 	return out
 }
 
-// redactHeader keeps an auth scheme (Basic, Bearer, DPoP), which says how
-// the client authenticated, and hides the rest.
-func redactHeader(v string) string {
-	if scheme, _, ok := strings.Cut(v, " "); ok && !strings.Contains(scheme, "=") {
-		return scheme + " " + Redacted
-	}
-	return Redacted
-}
-
-func (t *TraceTransport) redactURL(u *url.URL) string {
-	if t.ShowSecrets || u.RawQuery == "" {
+func (t *traceTransport) redactURL(u *url.URL) string {
+	if t.showSecrets || u.RawQuery == "" {
 		return u.String()
 	}
 	c := *u
@@ -134,8 +109,8 @@ func (t *TraceTransport) redactURL(u *url.URL) string {
 }
 
 // redactBody redacts secrets in a form or JSON body.
-func (t *TraceTransport) redactBody(body []byte, contentType string) string {
-	if t.ShowSecrets {
+func (t *traceTransport) redactBody(body []byte, contentType string) string {
+	if t.showSecrets {
 		return string(body)
 	}
 	if strings.HasPrefix(contentType, "application/x-www-form-urlencoded") {
@@ -154,42 +129,4 @@ func (t *TraceTransport) redactBody(body []byte, contentType string) string {
 		return string(out)
 	}
 	return string(body)
-}
-
-// RedactForm copies form values with secrets replaced.
-func RedactForm(v url.Values) url.Values {
-	out := url.Values{}
-	for k, vs := range v {
-		for _, s := range vs {
-			if secretParams[k] {
-				s = Redacted
-			}
-			out.Add(k, s)
-		}
-	}
-	return out
-}
-
-// HeaderTransport adds headers to requests for one URL (--header on token
-// endpoint requests: Entra single-page-app clients need Origin).
-type HeaderTransport struct {
-	Next    http.RoundTripper
-	URL     string
-	Headers http.Header
-}
-
-func (t *HeaderTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.String() == t.URL {
-		req = req.Clone(req.Context())
-		for k, vs := range t.Headers {
-			for _, v := range vs {
-				req.Header.Add(k, v)
-			}
-		}
-	}
-	next := t.Next
-	if next == nil {
-		next = http.DefaultTransport
-	}
-	return next.RoundTrip(req)
 }

@@ -18,7 +18,11 @@ func TestTraceRedactsSecrets(t *testing.T) {
 	}))
 	defer srv.Close()
 	var trace bytes.Buffer
-	c := &http.Client{Transport: &TraceTransport{Out: &trace}}
+	client, err := New(Options{Trace: &trace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := client.HTTP
 	form := url.Values{"grant_type": {"authorization_code"}, "code": {"code-secret-value"}, "code_verifier": {"verifier-secret-value"},
 		"client_secret": {"client-secret-value"}, "redirect_uri": {"http://127.0.0.1/callback"}}
 	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/token?code=query-secret-value", strings.NewReader(form.Encode()))
@@ -46,8 +50,8 @@ func TestTraceRedactsSecrets(t *testing.T) {
 	}
 	// The caller still gets the body.
 	trace.Reset()
-	c.Transport.(*TraceTransport).ShowSecrets = true
-	resp, _ = c.Post(srv.URL, "application/x-www-form-urlencoded", strings.NewReader("code=shown"))
+	client, _ = New(Options{Trace: &trace, ShowSecrets: true})
+	resp, _ = client.HTTP.Post(srv.URL, "application/x-www-form-urlencoded", strings.NewReader("code=shown"))
 	resp.Body.Close()
 	if !strings.Contains(trace.String(), "code=shown") {
 		t.Errorf("--trace-secrets hides: %s", trace.String())

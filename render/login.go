@@ -8,35 +8,9 @@ import (
 	"github.com/oidcdev/oidc/decode"
 )
 
-// LoginReport is everything a login saw. Its JSON form is the documented
-// `oidc login --json` schema.
-type LoginReport struct {
-	Issuer        string               `json:"issuer"`
-	ClientID      string               `json:"client_id"`
-	Scopes        []string             `json:"scopes"`
-	AuthMethod    string               `json:"auth_method"`
-	RedirectURI   string               `json:"redirect_uri"`
-	Timeline      []TimelineStep       `json:"timeline"`
-	TokenResponse json.RawMessage      `json:"token_response"`
-	IDToken       *decode.Verification `json:"id_token"`
-	AccessToken   *decode.Verification `json:"access_token"`
-	Userinfo      json.RawMessage      `json:"userinfo,omitempty"`
-	UserinfoError string               `json:"userinfo_error,omitempty"`
-	// Checks are the login's own checks: token response, userinfo.
-	Checks []decode.Check `json:"checks"`
-	Hints  []string       `json:"hints"`
-	Valid  bool           `json:"valid"`
-}
-
-// TimelineStep is one timed part of the login.
-type TimelineStep struct {
-	Name   string  `json:"name"`
-	Millis float64 `json:"ms"`
-}
-
 // Login prints a login for people: the timeline, the ID token, the access
 // token, userinfo, then the summary. Raw tokens are cut unless showTokens.
-func (p *Printer) Login(rep *LoginReport, showTokens bool) {
+func (p *Printer) Login(rep *decode.FlowReport, showTokens bool) {
 	p.hideTokens = !showTokens
 	p.sections = 0
 	p.section("TIMELINE")
@@ -75,6 +49,13 @@ func (p *Printer) Login(rep *LoginReport, showTokens bool) {
 	}
 	p.line()
 
+	if len(rep.Claims) > 0 {
+		p.sections = 0
+		p.section("WHICH TOKEN CARRIES WHAT")
+		p.claimMatrix(rep)
+		p.line()
+	}
+
 	p.sections = 0
 	p.section("SUMMARY")
 	for _, c := range rep.Checks {
@@ -90,12 +71,51 @@ func (p *Printer) Login(rep *LoginReport, showTokens bool) {
 	if rep.TokenResponse != nil {
 		p.paragraph("", p.t.Dim, "token response: "+Sanitize(tokenResponseLine(rep.TokenResponse, showTokens)))
 	}
+	p.LoginVerdict(rep)
+}
+
+// LoginVerdict is the last line of a login, alone with --quiet.
+func (p *Printer) LoginVerdict(rep *decode.FlowReport) {
 	verdict := "LOGIN VALID"
 	st := p.t.Good
 	if !rep.Valid {
 		verdict, st = "LOGIN INVALID: a check failed", p.t.Bad
 	}
 	p.line(st.Render(verdict), p.t.Dim.Render(Sanitize("  "+rep.ClientID+" at "+rep.Issuer)))
+}
+
+// claimMatrix shows where each of the user's claims was found, and which
+// token goes where: the ID token is for this client, the access token for
+// the API.
+func (p *Printer) claimMatrix(rep *decode.FlowReport) {
+	mark := func(in bool) string {
+		if in {
+			return "✓"
+		}
+		return "-"
+	}
+	rows := make([]row, 0, len(rep.Claims)+1)
+	rows = append(rows, row{key: p.t.Dim.Render("claim"), value: p.t.Dim.Render("id  access  userinfo")})
+	for _, c := range rep.Claims {
+		rows = append(rows, row{key: Sanitize(c.Name), value: fmt.Sprintf("%-3s %-7s %s", mark(c.IDToken), mark(c.AccessToken), mark(c.Userinfo))})
+	}
+	p.table(rows)
+	id := "the ID token is for this client (aud " + rep.ClientID + "): it says who logged in; never send it to an API"
+	at := "the access token is for the API"
+	if rep.AccessToken != nil && rep.AccessToken.Token != nil {
+		if aud := audienceOf(rep.AccessToken.Token); aud != "" {
+			at += " (aud " + aud + ")"
+		} else if rep.AccessToken.Token.Kind == decode.KindOpaque {
+			at += " (opaque: the API asks the issuer, by introspection, what it means)"
+		}
+	}
+	p.paragraph("· ", p.t.Dim, Sanitize(id))
+	p.paragraph("· ", p.t.Dim, Sanitize(at+": send it as Authorization: Bearer"))
+}
+
+// audienceOf is a token's aud as one string.
+func audienceOf(r *decode.Result) string {
+	return strings.Join(r.StringsClaim("aud"), " ")
 }
 
 func millis(ms float64) string {

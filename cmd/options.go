@@ -1,0 +1,272 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/oidcdev/oidc/flow"
+	"github.com/oidcdev/oidc/internal/cache"
+	"github.com/oidcdev/oidc/internal/version"
+	"github.com/oidcdev/oidc/render"
+)
+
+// Flag groups. Each flag is defined once, here, and means the same in every
+// command that takes its group; README describes the groups once.
+
+// networkFlags configure the one HTTP stack (flow.New): every command that
+// talks to an issuer or a resource takes them.
+type networkFlags struct {
+	HTTPTimeout  time.Duration
+	CAFile       string
+	Insecure     bool
+	AllowHTTP    bool
+	Headers      []string
+	Trace        bool
+	TraceFile    string
+	Curl         bool
+	TraceSecrets bool
+	NoCache      bool
+}
+
+func (n *networkFlags) add(f *pflag.FlagSet) {
+	f.DurationVar(&n.HTTPTimeout, "http-timeout", flow.DefaultTimeout, "timeout of each request to the issuer")
+	f.StringVar(&n.CAFile, "ca-file", "", "trust the CA certificates in this PEM `file` too")
+	f.BoolVar(&n.Insecure, "insecure", false, "skip TLS certificate verification (dangerous)")
+	f.BoolVar(&n.AllowHTTP, "allow-http", false, "allow plain http:// to non-loopback hosts")
+	f.StringArrayVar(&n.Headers, "header", nil, "extra header `'Name: value'` on every request to the issuer; repeatable")
+	f.BoolVar(&n.Trace, "trace", false, "write every HTTP exchange to stderr, secrets redacted")
+	f.StringVar(&n.TraceFile, "trace-file", "", "write every HTTP exchange to this HAR `file` (created 0600), secrets redacted")
+	f.BoolVar(&n.Curl, "curl", false, "print each request as a curl command on stderr, secrets as shell variables")
+	f.BoolVar(&n.TraceSecrets, "trace-secrets", false, "with --trace, --trace-file or --curl: do not redact secrets")
+	f.BoolVar(&n.NoCache, "no-cache", false, "neither read nor write the cache of discovery documents and key sets")
+}
+
+// session is a command's client and what must happen when it ends.
+type session struct {
+	client *flow.Client
+	har    *flow.HAR
+	io     *IO
+	g      *GlobalOptions
+	file   string
+}
+
+// close writes the HAR file, however the command ended: a failed flow is
+// when it is wanted most.
+func (s *session) close() {
+	if s.har == nil {
+		return
+	}
+	if err := s.har.WriteFile(s.file); err != nil {
+		render.ErrorLine(s.io.Err, s.io.ErrTheme(s.g), "--trace-file: "+err.Error())
+	}
+}
+
+// client builds the HTTP stack. offline restricts it to the cache, and
+// cached says whether the disk cache is worth opening (keys given in full
+// fetch nothing).
+func (n *networkFlags) client(io *IO, g *GlobalOptions, offline, cached bool) (*session, error) {
+	if n.HTTPTimeout <= 0 {
+		return nil, usageError("--http-timeout must be positive")
+	}
+	o := flow.Options{Timeout: n.HTTPTimeout, CAFile: filePath(n.CAFile), Insecure: n.Insecure, AllowHTTP: n.AllowHTTP, ShowSecrets: n.TraceSecrets, Offline: offline}
+	for _, h := range n.Headers {
+		k, v, ok := strings.Cut(h, ":")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, usageError("--header %q: use 'Name: value'", h)
+		}
+		if o.Headers == nil {
+			o.Headers = http.Header{}
+		}
+		o.Headers.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	s := &session{io: io, g: g, file: n.TraceFile}
+	if n.Trace {
+		o.Trace = io.Err
+	}
+	if n.Curl {
+		o.Curl = io.Err
+	}
+	if n.TraceFile != "" {
+		s.har = flow.NewHAR(version.Get().Version)
+		o.HAR = s.har
+	}
+	if cached && !n.NoCache {
+		c, err := cache.Open(io.Getenv("OIDC_CACHE_DIR"))
+		switch {
+		case err == nil:
+			o.Cache = c
+		case offline:
+			return nil, usageError("--offline: no cache directory: %v", err)
+		}
+	}
+	if offline && n.NoCache {
+		return nil, usageError("--offline and --no-cache together leave nothing to work with")
+	}
+	client, err := flow.New(o)
+	if err != nil {
+		return nil, err
+	}
+	if n.Insecure {
+		render.WarnLine(io.Err, io.ErrTheme(g), "--insecure: TLS certificates are NOT verified; anyone on the path can read and change what is sent and received")
+	}
+	s.client = client
+	return s, nil
+}
+
+// clientFlags name the issuer and the client. withSecret adds the client
+// authentication flags, for commands that call the token endpoint.
+type clientFlags struct {
+	Issuer       string
+	ClientID     string
+	ClientSecret string
+	AuthMethod   string
+}
+
+func (c *clientFlags) add(f *pflag.FlagSet, withSecret bool) {
+	f.StringVar(&c.Issuer, "issuer", "", "the issuer `URL`: tokens must come from it; its discovery document gives endpoints and keys (default $OIDC_ISSUER)")
+	f.StringVar(&c.ClientID, "client-id", "", "your client `id`: the ID token's expected aud and azp (default $OIDC_CLIENT_ID)")
+	if withSecret {
+		f.StringVar(&c.ClientSecret, "client-secret", "", "client secret, or @FILE (default $OIDC_CLIENT_SECRET); none for a public client")
+		f.StringVar(&c.AuthMethod, "auth-method", "", "client authentication: "+orList(flow.AuthMethods)+" (default: client_secret_basic when a secret is given and the issuer lists it)")
+	}
+}
+
+// resolve fills what the flags left empty from the environment and reads
+// a secret given as @FILE.
+func (c *clientFlags) resolve(ctx context.Context, io *IO) error {
+	if c.Issuer == "" {
+		c.Issuer = io.Getenv("OIDC_ISSUER")
+	}
+	if c.ClientID == "" {
+		c.ClientID = io.Getenv("OIDC_CLIENT_ID")
+	}
+	if c.Issuer != "" {
+		iss, err := issuerURL(c.Issuer)
+		if err != nil {
+			return usageError("--issuer: %v", err)
+		}
+		c.Issuer = iss
+	}
+	if c.ClientSecret == "" {
+		c.ClientSecret = io.Getenv("OIDC_CLIENT_SECRET")
+	}
+	if c.ClientSecret != "" {
+		s, err := secretValue(ctx, "--client-secret", c.ClientSecret)
+		if err != nil {
+			return err
+		}
+		c.ClientSecret = s
+	}
+	switch c.AuthMethod {
+	case "", flow.AuthNone, flow.AuthSecretBasic, flow.AuthSecretPost:
+	default:
+		return usageError("--auth-method %q: use %s", c.AuthMethod, orList(flow.AuthMethods))
+	}
+	if c.AuthMethod != "" && c.AuthMethod != flow.AuthNone && c.ClientSecret == "" {
+		return usageError("--auth-method %s needs --client-secret or $OIDC_CLIENT_SECRET", c.AuthMethod)
+	}
+	return nil
+}
+
+// outputFlags choose the output: for people, JSON, a jq filter, or only
+// the verdict.
+type outputFlags struct {
+	JSON  bool
+	JQ    string
+	Quiet bool
+}
+
+func (o *outputFlags) add(f *pflag.FlagSet, jsonHelp string, quiet bool) {
+	f.BoolVar(&o.JSON, "json", false, jsonHelp)
+	f.StringVar(&o.JQ, "jq", "", "filter the JSON with a jq `expression`; strings print raw")
+	if quiet {
+		f.BoolVarP(&o.Quiet, "quiet", "q", false, "print only the verdict")
+	}
+}
+
+// jq compiles the --jq filter, nil when none.
+func (o *outputFlags) jq() (*render.JQ, error) {
+	if o.JQ == "" {
+		return nil, nil
+	}
+	jq, err := render.CompileJQ(o.JQ)
+	if err != nil {
+		return nil, &ExitError{Code: ExitUsage, Err: err}
+	}
+	return jq, nil
+}
+
+func (o *outputFlags) structured() bool { return o.JSON || o.JQ != "" }
+
+// checkFlags are what a verified token must match beyond issuer and
+// client: the same in verify and in every flow that verifies what it got.
+type checkFlags struct {
+	Audience []string
+	Leeway   time.Duration
+	MaxAge   string
+}
+
+func (c *checkFlags) add(f *pflag.FlagSet) {
+	f.StringSliceVar(&c.Audience, "audience", nil, "the `audience` the token must be for, an API (any of several: repeat or comma-separate); flows also send it as the audience parameter (Auth0 and others)")
+	f.DurationVar(&c.Leeway, "leeway", 60*time.Second, "clock skew allowed in time checks")
+	f.StringVar(&c.MaxAge, "max-age", "", "max_age (`duration` or seconds): auth_time must be within it; flows also request it")
+}
+
+// maxAge is --max-age, nil when not given.
+func (c *checkFlags) maxAge() (*time.Duration, error) {
+	if c.Leeway < 0 {
+		return nil, usageError("--leeway must not be negative")
+	}
+	if c.MaxAge == "" {
+		return nil, nil
+	}
+	d, err := parseDuration(c.MaxAge)
+	if err != nil {
+		return nil, usageError("--max-age: %v", err)
+	}
+	return &d, nil
+}
+
+// optionFlags name, for the hints of flow and decode (which speak of
+// inputs, not flags), the flag that gives each input. Every command takes
+// these names from its groups.
+var optionFlags = map[string]string{
+	"issuer": "--issuer", "client_id": "--client-id", "client_secret": "--client-secret or $OIDC_CLIENT_SECRET",
+	"auth_method": "--auth-method", "ca_file": "--ca-file", "audience": "--audience", "max_age": "--max-age",
+}
+
+// withFlag adds the flag that gives an option to a hint.
+func withFlag(hint, option string) string {
+	if f, ok := optionFlags[option]; ok && hint != "" {
+		return fmt.Sprintf("%s (%s)", hint, f)
+	}
+	return hint
+}
+
+// orList is "a, b or c".
+func orList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
+}
+
+// deprecatedAlias keeps an old flag name working, hidden from --help, with
+// a warning on stderr. (pflag's own deprecation notice goes to stdout
+// under cobra, where it would mix with the result.)
+func deprecatedAlias(c *cobra.Command, io *IO, g *GlobalOptions, old, name string) {
+	c.Flags().Lookup(old).Hidden = true
+	run := c.RunE
+	c.RunE = func(c *cobra.Command, args []string) error {
+		if c.Flags().Changed(old) {
+			render.WarnLine(io.Err, io.ErrTheme(g), "--"+old+" is deprecated here: use --"+name)
+		}
+		return run(c, args)
+	}
+}

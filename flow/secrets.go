@@ -1,0 +1,67 @@
+package flow
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Redacted replaces secrets in traces.
+const Redacted = "[REDACTED]"
+
+// secretParams are the form, query and JSON members that carry secrets or
+// bearer credentials: a trace, a HAR file and a curl command show that they
+// were sent, never what they were. Every parameter a grant, a client
+// authentication or an endpoint call sends belongs here; this is the only
+// list.
+var secretParams = map[string]bool{
+	"client_secret": true, "client_assertion": true, "assertion": true, "password": true,
+	"code": true, "code_verifier": true, "device_code": true, "user_code": true,
+	"refresh_token": true, "access_token": true, "id_token": true,
+	"token":         true, // introspection and revocation (RFC 7662, RFC 7009)
+	"id_token_hint": true, "logout_token": true,
+	"request":       true, // a request object can carry claims and hints
+	"subject_token": true, "actor_token": true,
+	"issued_token": true, "registration_access_token": true, // token exchange, dynamic registration
+}
+
+// secretHeaders are the headers whose values are credentials.
+var secretHeaders = map[string]bool{
+	"Authorization": true, "Proxy-Authorization": true, "Cookie": true, "Set-Cookie": true,
+	"Dpop": true, "X-Api-Key": true,
+}
+
+// IsSecretParam reports whether a form or JSON member carries a secret.
+func IsSecretParam(name string) bool { return secretParams[name] }
+
+// isSecretHeader reports whether a header's value is a credential.
+func isSecretHeader(name string) bool { return secretHeaders[http.CanonicalHeaderKey(name)] }
+
+// shellVar names the shell variable a curl command uses in place of a
+// secret: code_verifier becomes $OIDC_CODE_VERIFIER.
+func shellVar(name string) string {
+	return "$OIDC_" + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(name))
+}
+
+// RedactForm copies form values with secrets replaced.
+func RedactForm(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		for _, s := range vs {
+			if secretParams[k] {
+				s = Redacted
+			}
+			out.Add(k, s)
+		}
+	}
+	return out
+}
+
+// redactHeader keeps an auth scheme (Basic, Bearer, DPoP), which says how
+// the client authenticated, and hides the rest.
+func redactHeader(v string) string {
+	if scheme, _, ok := strings.Cut(v, " "); ok && !strings.Contains(scheme, "=") {
+		return scheme + " " + Redacted
+	}
+	return Redacted
+}
