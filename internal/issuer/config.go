@@ -19,6 +19,7 @@ type File struct {
 		Secret       string   `yaml:"secret"`
 		RedirectURIs []string `yaml:"redirect_uris"`
 		SkipConsent  bool     `yaml:"skip_consent"`
+		AuthMethod   string   `yaml:"token_endpoint_auth_method"`
 	} `yaml:"clients"`
 	Users []struct {
 		Sub    string         `yaml:"sub"`
@@ -31,6 +32,8 @@ type File struct {
 	TokenTTL          string   `yaml:"token_ttl"`
 	AccessTokenFormat string   `yaml:"access_token_format"`
 	SigningAlg        string   `yaml:"signing_alg"`
+	// TokenAuthMethods is advertised as token_endpoint_auth_methods_supported.
+	TokenAuthMethods []string `yaml:"token_endpoint_auth_methods_supported"`
 }
 
 // LoadConfig reads a config file into cfg. Errors name the file, the line
@@ -59,7 +62,12 @@ func LoadConfig(path string, cfg *Config) error {
 				return fmt.Errorf("%s (%s): redirect_uris: %q is not an absolute URL without a fragment", where, c.ID, r)
 			}
 		}
-		cfg.Clients = append(cfg.Clients, Client{ID: c.ID, Secret: c.Secret, RedirectURIs: c.RedirectURIs, SkipConsent: c.SkipConsent})
+		switch c.AuthMethod {
+		case "", "none", "client_secret_basic", "client_secret_post":
+		default:
+			return fmt.Errorf("%s (%s): token_endpoint_auth_method: %q is not none, client_secret_basic or client_secret_post", where, c.ID, c.AuthMethod)
+		}
+		cfg.Clients = append(cfg.Clients, Client{ID: c.ID, Secret: c.Secret, RedirectURIs: c.RedirectURIs, SkipConsent: c.SkipConsent, AuthMethod: c.AuthMethod})
 	}
 	for i, u := range f.Users {
 		if u.Sub == "" {
@@ -74,6 +82,7 @@ func LoadConfig(path string, cfg *Config) error {
 		cfg.Users = append(cfg.Users, User{Sub: u.Sub, Name: u.Name, Email: u.Email, Groups: u.Groups, Claims: claims})
 	}
 	cfg.Scopes = append(cfg.Scopes, f.Scopes...)
+	cfg.TokenAuthMethods = f.TokenAuthMethods
 	if f.TokenTTL != "" {
 		d, err := time.ParseDuration(f.TokenTTL)
 		if err != nil || d <= 0 {

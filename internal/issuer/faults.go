@@ -23,23 +23,42 @@ type Faults struct {
 	Slow             time.Duration // the token endpoint waits this long
 	TokenError       bool          // the token endpoint answers invalid_grant
 	NoUserinfoSub    bool          // userinfo's sub is another user's
+	// What real issuers get wrong or do differently, one each.
+	LyingMetadata     bool // discovery names another issuer
+	NoTokenEndpoint   bool // discovery has no token_endpoint
+	TokenHTML         bool // the token endpoint answers a proxy's HTML error page
+	HugeTokenResponse bool // the token response is over 2 MiB
+	NoIDToken         bool // the token response has no id_token
+	SPAOrigin         bool // the token endpoint wants an Origin header (Entra SPA clients)
+	UserinfoJWT       bool // userinfo answers a signed JWT (application/jwt)
+	AccessTokenTypJWT bool // JWT access tokens have typ JWT, not at+jwt (Hydra's JWT strategy)
+	ExpiresInNanos    bool // expires_in in nanoseconds (mockoidc)
 }
 
 // FaultNames documents each fault, for --help and errors.
 var FaultNames = map[string]string{
-	"skew=DURATION":      "iat, nbf and exp shifted (e.g. skew=10m, skew=-10m)",
-	"aud":                "the ID token's aud is another client",
-	"iss-trailing-slash": "tokens name the issuer with a trailing slash",
-	"nonce":              "the ID token's nonce is not the one sent",
-	"at-hash":            "at_hash does not match the access token",
-	"kid":                "tokens are signed with a key the JWKS does not have",
-	"expired":            "tokens are expired when issued",
-	"alg-none":           "the ID token is unsigned (alg none)",
-	"hs256-confusion":    "the ID token is HS256, keyed with the RSA public key",
-	"expires-in-string":  `expires_in is a string ("3600")`,
-	"slow=DURATION":      "the token endpoint answers after this long",
-	"token-error":        "the token endpoint answers invalid_grant",
-	"no-userinfo-sub":    "userinfo's sub is another user's",
+	"skew=DURATION":          "iat, nbf and exp shifted (e.g. skew=10m, skew=-10m)",
+	"aud":                    "the ID token's aud is another client",
+	"iss-trailing-slash":     "tokens name the issuer with a trailing slash",
+	"nonce":                  "the ID token's nonce is not the one sent",
+	"at-hash":                "at_hash does not match the access token",
+	"kid":                    "tokens are signed with a key the JWKS does not have",
+	"expired":                "tokens are expired when issued",
+	"alg-none":               "the ID token is unsigned (alg none)",
+	"hs256-confusion":        "the ID token is HS256, keyed with the RSA public key",
+	"expires-in-string":      `expires_in is a string ("3600")`,
+	"slow=DURATION":          "the token endpoint answers after this long",
+	"token-error":            "the token endpoint answers invalid_grant",
+	"no-userinfo-sub":        "userinfo's sub is another user's",
+	"lying-metadata":         "discovery names another issuer",
+	"no-token-endpoint":      "discovery has no token_endpoint",
+	"token-html":             "the token endpoint answers a proxy's HTML error page (502)",
+	"huge-token-response":    "the token response is over 2 MiB",
+	"no-id-token":            "the token response has no id_token",
+	"spa-origin":             "the token endpoint refuses requests without an Origin header (Entra SPA clients)",
+	"userinfo-jwt":           "userinfo answers a signed JWT (application/jwt)",
+	"access-token-typ-jwt":   "JWT access tokens have typ JWT, not at+jwt (Hydra's JWT strategy)",
+	"expires-in-nanoseconds": "expires_in is in nanoseconds (mockoidc)",
 }
 
 // Set switches on one fault, NAME or NAME=VALUE.
@@ -83,6 +102,24 @@ func (f *Faults) Set(spec string) error {
 		f.TokenError = true
 	case "no-userinfo-sub":
 		f.NoUserinfoSub = true
+	case "lying-metadata":
+		f.LyingMetadata = true
+	case "no-token-endpoint":
+		f.NoTokenEndpoint = true
+	case "token-html":
+		f.TokenHTML = true
+	case "huge-token-response":
+		f.HugeTokenResponse = true
+	case "no-id-token":
+		f.NoIDToken = true
+	case "spa-origin":
+		f.SPAOrigin = true
+	case "userinfo-jwt":
+		f.UserinfoJWT = true
+	case "access-token-typ-jwt":
+		f.AccessTokenTypJWT = true
+	case "expires-in-nanoseconds":
+		f.ExpiresInNanos = true
 	default:
 		names := make([]string, 0, len(FaultNames))
 		for n := range FaultNames {
@@ -122,5 +159,14 @@ func (f Faults) Active() []string {
 	add(f.ExpiresInString, "expires-in-string")
 	add(f.TokenError, "token-error")
 	add(f.NoUserinfoSub, "no-userinfo-sub")
+	add(f.LyingMetadata, "lying-metadata")
+	add(f.NoTokenEndpoint, "no-token-endpoint")
+	add(f.TokenHTML, "token-html")
+	add(f.HugeTokenResponse, "huge-token-response")
+	add(f.NoIDToken, "no-id-token")
+	add(f.SPAOrigin, "spa-origin")
+	add(f.UserinfoJWT, "userinfo-jwt")
+	add(f.AccessTokenTypJWT, "access-token-typ-jwt")
+	add(f.ExpiresInNanos, "expires-in-nanoseconds")
 	return out
 }

@@ -96,7 +96,12 @@ func page(w http.ResponseWriter, status int, title, body string) {
 
 func (s *Server) discovery(w http.ResponseWriter) {
 	iss := s.issuer
-	writeJSON(w, http.StatusOK, map[string]any{
+	f := s.faults()
+	authMethods := []string{"none", "client_secret_basic", "client_secret_post"}
+	if len(s.cfg.TokenAuthMethods) > 0 {
+		authMethods = s.cfg.TokenAuthMethods
+	}
+	md := map[string]any{
 		"issuer":                                         iss,
 		"authorization_endpoint":                         iss + "/authorize",
 		"token_endpoint":                                 iss + "/token",
@@ -114,12 +119,19 @@ func (s *Server) discovery(w http.ResponseWriter) {
 		"request_uri_parameter_supported":                false,
 		"introspection_endpoint_auth_methods_supported":  []string{"client_secret_basic", "client_secret_post"},
 		"revocation_endpoint_auth_methods_supported":     []string{"none", "client_secret_basic", "client_secret_post"},
-		"token_endpoint_auth_methods_supported":          []string{"none", "client_secret_basic", "client_secret_post"},
+		"token_endpoint_auth_methods_supported":          authMethods,
 		"code_challenge_methods_supported":               []string{"S256"},
 		"scopes_supported":                               append([]string{"openid", "profile", "email", "groups", "offline_access"}, s.cfg.Scopes...),
 		"claims_supported":                               []string{"sub", "name", "preferred_username", "email", "email_verified", "groups", "auth_time", "sid", "nonce", "at_hash", "azp"},
 		"authorization_response_iss_parameter_supported": true,
-	})
+	}
+	if f.LyingMetadata {
+		md["issuer"] = "https://someone-else.example"
+	}
+	if f.NoTokenEndpoint {
+		delete(md, "token_endpoint")
+	}
+	writeJSON(w, http.StatusOK, md)
 }
 
 // authorize validates the request (errors before the redirect URI is known
@@ -296,16 +308,23 @@ func (s *Server) respond(w http.ResponseWriter, req *authRequest, params url.Val
 // client_secret_basic or client_secret_post.
 func (s *Server) authenticate(r *http.Request) (*Client, string) {
 	id, secret, basic := r.BasicAuth()
+	method := "client_secret_basic"
 	if basic {
 		id, _ = url.QueryUnescape(id)
 		secret, _ = url.QueryUnescape(secret)
 	} else {
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+		method = "client_secret_post"
+		if secret == "" {
+			method = "none"
+		}
 	}
 	c := s.client(id)
 	switch {
 	case c == nil:
 		return nil, "unknown client"
+	case c.AuthMethod != "" && c.AuthMethod != method:
+		return nil, "the client is registered for " + c.AuthMethod + ", not " + method
 	case c.Secret == "" && secret == "":
 		return c, ""
 	case c.Secret == "":
@@ -327,6 +346,16 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Method != http.MethodPost || r.ParseForm() != nil {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "POST an application/x-www-form-urlencoded body")
+		return
+	}
+	if f.TokenHTML {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		w.Write([]byte("<html><body>Bad Gateway</body></html>"))
+		return
+	}
+	if f.SPAOrigin && r.Header.Get("Origin") == "" {
+		oauthError(w, http.StatusBadRequest, "invalid_request", "AADSTS9002327: Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests.")
 		return
 	}
 	c, why := s.authenticate(r)
@@ -450,12 +479,19 @@ func (s *Server) issue(w http.ResponseWriter, g *grant) {
 		oauthError(w, http.StatusInternalServerError, "server_error", err.Error())
 		return
 	}
+	f := s.faults()
 	var expiresIn any = int(s.cfg.TokenTTL / time.Second)
-	if s.faults().ExpiresInString {
+	switch {
+	case f.ExpiresInString:
 		expiresIn = fmt.Sprint(expiresIn)
+	case f.ExpiresInNanos:
+		expiresIn = int64(s.cfg.TokenTTL)
 	}
 	resp := map[string]any{"access_token": at, "token_type": "Bearer", "expires_in": expiresIn, "scope": g.scope}
-	if g.user != nil && hasScope(g.scope, "openid") {
+	if f.HugeTokenResponse {
+		resp["padding"] = strings.Repeat("x", 2<<20)
+	}
+	if g.user != nil && hasScope(g.scope, "openid") && !f.NoIDToken {
 		idt, err := s.idToken(g, at)
 		if err != nil {
 			oauthError(w, http.StatusInternalServerError, "server_error", err.Error())
@@ -500,6 +536,19 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) {
 		claims["sub"] = "someone-else"
 	}
 	userClaims(g.user, g.scope, claims)
+	if s.faults().UserinfoJWT {
+		// OIDC Core 5.3.2: a signed response carries iss and aud.
+		claims["iss"], claims["aud"] = s.tokenIssuer(), g.client.ID
+		jwt, err := s.sign("JWT", claims, false)
+		if err != nil {
+			oauthError(w, http.StatusInternalServerError, "server_error", err.Error())
+			return
+		}
+		w.Header().Set("Content-Type", "application/jwt")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Write([]byte(jwt))
+		return
+	}
 	writeJSON(w, http.StatusOK, claims)
 }
 

@@ -24,6 +24,10 @@ type Client struct {
 	// port (RFC 8252 7.3).
 	RedirectURIs []string
 	SkipConsent  bool
+	// AuthMethod, when set, is the only client authentication the token
+	// endpoint accepts from this client (token_endpoint_auth_method), as
+	// Hydra and Keycloak enforce the registered one.
+	AuthMethod string
 }
 
 // User is someone who can log in.
@@ -49,6 +53,9 @@ type Config struct {
 	DeviceInterval time.Duration
 	// Scopes are advertised besides the standard ones.
 	Scopes []string
+	// TokenAuthMethods, when set, is what discovery advertises in
+	// token_endpoint_auth_methods_supported, in this order.
+	TokenAuthMethods []string
 }
 
 // Defaults: what `oidc serve` offers with no flags.

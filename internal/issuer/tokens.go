@@ -150,7 +150,11 @@ func (s *Server) accessToken(g *grant) (string, error) {
 	} else {
 		claims["sub"] = g.client.ID // client credentials: the client itself
 	}
-	return s.sign("at+jwt", claims, false)
+	typ := "at+jwt"
+	if s.faults().AccessTokenTypJWT {
+		typ = "JWT"
+	}
+	return s.sign(typ, claims, false)
 }
 
 // idToken issues the ID token of a grant (OIDC Core 2, 3.1.3.6).
