@@ -295,3 +295,28 @@ func splitURL(s string) (scheme, host, path string, ok bool) {
 	}
 	return scheme, host, path, true
 }
+
+// article is "a" or "an" for the word or name that follows it, by how it
+// is said: an Ory, an ID token, an HMAC key, a UUID, a Google token.
+func article(s string) string {
+	word, _, _ := strings.Cut(s, " ")
+	if word == "" {
+		return "a"
+	}
+	acronym := len(word) > 1
+	for i := 0; i < len(word) && i < 2; i++ {
+		if c := word[i]; !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			acronym = false
+		}
+	}
+	vowels := "aeiou"
+	if acronym {
+		vowels = "aefhilmnorsx" // spelled out: eff, aitch, ell, em...; but a UUID
+	} else if l := strings.ToLower(word); strings.HasPrefix(l, "us") || strings.HasPrefix(l, "uni") {
+		return "a" // a user, a unique
+	}
+	if strings.IndexByte(vowels, word[0]|0x20) >= 0 {
+		return "an"
+	}
+	return "a"
+}

@@ -92,6 +92,50 @@ type VerifyOptions struct {
 	ClockOffset *time.Duration
 	// DecryptionKey decrypts a JWE before verifying the token inside.
 	DecryptionKey any
+	// Flags maps an input's name to the flag that gives it in the calling
+	// command, so hints can name it: with {"nonce": "--nonce"} a hint
+	// reads "the nonce sent in the authorization request was not given
+	// (--nonce)"; an input not in the map (or a nil map) is named in words
+	// only, since the same checks run under commands with other flags.
+	// Inputs: issuer, client_id, audience, nonce, max_age, acr,
+	// access_token, code, type (shown with the profile after it: "--type
+	// access"), jwks, key, secret, decrypt_key, leeway, time, alg.
+	Flags map[string]string
+}
+
+// VerifyCommandFlags are the flags of `oidc verify`, for VerifyOptions.Flags.
+var VerifyCommandFlags = map[string]string{
+	"issuer": "--issuer", "client_id": "--client-id", "audience": "--audience", "nonce": "--nonce",
+	"max_age": "--max-age", "acr": "--acr", "access_token": "--access-token", "code": "--code",
+	"type": "--type", "jwks": "--jwks", "key": "--key", "secret": "--secret",
+	"decrypt_key": "--decrypt-key", "leeway": "--leeway", "time": "--time", "alg": "--alg",
+}
+
+// flagNote is " (--a, --b or --c)": the flags that give any of the inputs
+// in the calling command, or "" when it has none of them.
+func flagNote(flags map[string]string, inputs ...string) string {
+	var fs []string
+	for _, in := range inputs {
+		if f := flags[in]; f != "" {
+			fs = append(fs, f)
+		}
+	}
+	switch len(fs) {
+	case 0:
+		return ""
+	case 1:
+		return " (" + fs[0] + ")"
+	}
+	return " (" + strings.Join(fs[:len(fs)-1], ", ") + " or " + fs[len(fs)-1] + ")"
+}
+
+// profileNote is " (--type access)" when the command chooses profiles
+// with a flag.
+func profileNote(flags map[string]string, profile string) string {
+	if f := flags["type"]; f != "" {
+		return " (" + f + " " + profile + ")"
+	}
+	return ""
 }
 
 // Verify runs every check on a decoded token. Keys come from the caller:
@@ -110,7 +154,7 @@ func Verify(r *Result, keys *KeySet, opts VerifyOptions) *Verification {
 		}
 		v.Nested, target = inner, inner
 	}
-	v.profile(target, opts.Profile)
+	v.profile(target, opts)
 	c := &checker{v: v, r: target, opts: opts}
 	c.profileConflict()
 	c.structure()
@@ -151,7 +195,7 @@ func (v *Verification) Failed() []Check {
 func (v *Verification) decrypt(r *Result, opts VerifyOptions) (*Result, bool) {
 	if opts.DecryptionKey == nil {
 		v.add(Check{ID: "decrypt", Status: Fail, Message: "the token is encrypted (JWE) and no decryption key was given",
-			Hint: "pass --decrypt-key @FILE with the private key (or shared secret) it was encrypted to"})
+			Hint: "the private key (or shared secret) the token was encrypted to was not given" + flagNote(opts.Flags, "decrypt_key")})
 		return nil, false
 	}
 	plain, err := Decrypt(r, opts.DecryptionKey)
@@ -191,10 +235,13 @@ var allKeyAlgs = []jose.KeyAlgorithm{jose.RSA1_5, jose.RSA_OAEP, jose.RSA_OAEP_2
 var allContentEncs = []jose.ContentEncryption{jose.A128CBC_HS256, jose.A192CBC_HS384, jose.A256CBC_HS512, jose.A128GCM, jose.A192GCM, jose.A256GCM}
 
 // profile decides which rules apply.
-func (v *Verification) profile(r *Result, requested string) {
-	switch requested {
+func (v *Verification) profile(r *Result, opts VerifyOptions) {
+	switch opts.Profile {
 	case ProfileID, ProfileAccess, ProfileLogout:
-		v.Profile, v.ProfileReason = requested, "chosen with --type"
+		v.Profile, v.ProfileReason = opts.Profile, "chosen by the caller"
+		if f := opts.Flags["type"]; f != "" {
+			v.ProfileReason = "chosen with " + f
+		}
 		return
 	}
 	g := r.Guess
@@ -206,7 +253,10 @@ func (v *Verification) profile(r *Result, requested string) {
 	case g != nil && g.Type == TypeIDToken:
 		v.Profile = ProfileID
 	default:
-		v.Profile, v.ProfileReason = ProfileID, "nothing marks the token type; checked as an ID token (choose with --type)"
+		v.Profile, v.ProfileReason = ProfileID, "nothing marks the token type; checked as an ID token"
+		if f := opts.Flags["type"]; f != "" {
+			v.ProfileReason += " (choose with " + f + ")"
+		}
 		return
 	}
 	v.ProfileReason = "auto: " + strings.Join(g.Evidence, "; ")
@@ -231,7 +281,8 @@ func (c *checker) profileConflict() {
 	if len(asked) > 0 {
 		slices.Sort(asked)
 		c.add("profile", Fail, fmt.Sprintf("%s asks for ID token checks, but the token is a %s token (%s)", strings.Join(asked, ", "), c.v.Profile, c.v.ProfileReason),
-			hint("a token of another kind presented where an ID token is expected is token substitution; if you meant to verify it as what it is, use --type "+c.v.Profile+" and --audience"))
+			hint("a token of another kind presented where an ID token is expected is token substitution; if you meant to verify it as what it is, check it as "+article(c.v.Profile)+" "+c.v.Profile+" token"+
+				profileNote(c.opts.Flags, c.v.Profile)+" against its audience"+flagNote(c.opts.Flags, "audience")))
 	}
 }
 
@@ -342,7 +393,7 @@ func (c *checker) alg(keys *KeySet) string {
 		if !slices.Contains(allowed, alg) {
 			h := "the token claims an algorithm the keys cannot do: a forged token, or keys of another issuer"
 			if strings.HasPrefix(alg, "HS") {
-				h = "an HMAC token checked against public keys: the key confusion attack (RFC 8725 2.1); HMAC needs --secret"
+				h = "an HMAC token checked against public keys: the key confusion attack (RFC 8725 2.1); HMAC needs the shared secret" + flagNote(c.opts.Flags, "secret")
 			}
 			c.add("alg", Fail, fmt.Sprintf("alg %s is not one the keys allow", alg), found(alg), expected(strings.Join(allowed, ",")), hint(h))
 			return ""
@@ -404,7 +455,8 @@ func (c *checker) signature(keys *KeySet, alg string) {
 		return
 	}
 	if keys == nil || len(keys.Keys) == 0 {
-		c.add("key", Fail, "no verification key", hint("give --issuer, --jwks, --key or --secret"))
+		c.add("key", Fail, "no verification key",
+			hint("neither the issuer's keys nor a shared secret were given"+flagNote(c.opts.Flags, "issuer", "jwks", "key", "secret")))
 		c.add("signature", Fail, "not checked: no key")
 		return
 	}
@@ -547,7 +599,7 @@ func (c *checker) typ() {
 			c.add("typ", Pass, "typ "+typ, found(typ))
 		} else {
 			c.add("typ", Fail, "an RFC 9068 access token must have typ at+jwt", found(typ), expected("at+jwt"),
-				hint("without it an ID token could be replayed as an access token; if your issuer does not follow RFC 9068, verify with --type id"))
+				hint("without it an ID token could be replayed as an access token; if your issuer does not follow RFC 9068, check it as an ID token"+profileNote(c.opts.Flags, ProfileID)))
 		}
 	case ProfileLogout:
 		switch {
@@ -612,8 +664,8 @@ func (c *checker) claimsChecks(alg string) {
 	if c.v.Profile == ProfileID {
 		c.authTime()
 		c.acr()
-		c.hashClaim("at_hash", c.opts.AccessToken, alg, "--access-token")
-		c.hashClaim("c_hash", c.opts.Code, alg, "--code")
+		c.hashClaim("at_hash", c.opts.AccessToken, alg, "access_token", "access token")
+		c.hashClaim("c_hash", c.opts.Code, alg, "code", "authorization code")
 	}
 	c.required()
 }
@@ -625,12 +677,12 @@ func (c *checker) iss() {
 	case !ok:
 		c.add("iss", Fail, "no iss claim", expected(want))
 	case want == "":
-		c.add("iss", Skip, "no expected issuer", found(iss), hint("pass --issuer"))
+		c.add("iss", Skip, "no expected issuer", found(iss), hint("the issuer you trust was not given"+flagNote(c.opts.Flags, "issuer")))
 	case iss == want && !c.opts.IssuerPinned:
 		// Keys discovered from the token's own iss prove only that the
 		// token is intact, not that its issuer is one you trust.
 		c.add("iss", Fail, "iss "+iss+" was taken from the token itself, not pinned by you: the signature proves nothing about who issued it", found(iss),
-			hint("anyone can run an issuer and name it in their tokens: pass --issuer to say which one you trust"))
+			hint("anyone can run an issuer and name it in their tokens: the issuer you trust was not given"+flagNote(c.opts.Flags, "issuer")))
 	case iss == want:
 		c.add("iss", Pass, "iss is "+iss, found(iss))
 	case strings.TrimRight(iss, "/") == strings.TrimRight(want, "/"):
@@ -674,7 +726,8 @@ func (c *checker) aud() {
 	case aud == nil:
 		c.add("aud", Fail, "aud is neither a string nor an array of strings", found(string(lookup(c.r.Claims, "aud"))))
 	case len(want) == 0:
-		h := "pass --client-id (ID tokens) or --audience (access tokens)"
+		h := "the expected audience was not given: your client ID for an ID token" + flagNote(c.opts.Flags, "client_id") +
+			", the API's identifier for an access token" + flagNote(c.opts.Flags, "audience")
 		c.add("aud", Skip, "no expected audience", found(strings.Join(aud, ",")), hint(h))
 	default:
 		for _, w := range want {
@@ -751,14 +804,14 @@ func (c *checker) skewHint(off time.Duration) string {
 			if o < 0 {
 				dir = "behind"
 			}
-			return fmt.Sprintf("the issuer's clock is %s %s yours (its HTTP Date header): fix the clock, or widen --leeway", Ago(o), dir)
+			return fmt.Sprintf("the issuer's clock is %s %s yours (its HTTP Date header): fix the clock, or widen the leeway%s", Ago(o), dir, flagNote(c.opts.Flags, "leeway"))
 		}
 		if off.Abs() < 10*time.Minute {
 			return "your clock agrees with the issuer's (its HTTP Date header); the token itself is off"
 		}
 	}
 	if off.Abs() < 10*time.Minute {
-		return "a small margin: a clock is off somewhere; check yours, or widen --leeway"
+		return "a small margin: a clock is off somewhere; check yours, or widen the leeway" + flagNote(c.opts.Flags, "leeway")
 	}
 	return ""
 }
@@ -808,7 +861,7 @@ func (c *checker) nonce() {
 		}
 	case c.v.Profile == ProfileAccess:
 	case want == "" && has:
-		c.add("nonce", Skip, "nonce "+nonce+" not compared", found(nonce), hint("pass --nonce with the value sent in the authorization request"))
+		c.add("nonce", Skip, "nonce "+nonce+" not compared", found(nonce), hint("the nonce sent in the authorization request was not given"+flagNote(c.opts.Flags, "nonce")))
 	case want == "":
 		c.add("nonce", Skip, "no nonce claim and none expected")
 	case !has:
@@ -881,11 +934,13 @@ func HalfHash(alg, value string) (string, bool) {
 	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2]), true
 }
 
-func (c *checker) hashClaim(name, value, alg, flag string) {
+// hashClaim checks at_hash or c_hash against the value given as input,
+// which is what in words.
+func (c *checker) hashClaim(name, value, alg, input, what string) {
 	got, has := stringMember(c.r.Claims, name)
 	switch {
 	case value == "" && has:
-		c.add(name, Skip, name+" not compared", found(got), hint("pass "+flag))
+		c.add(name, Skip, name+" not compared", found(got), hint("the "+what+" issued with this ID token was not given"+flagNote(c.opts.Flags, input)))
 	case value == "":
 	case !has:
 		c.add(name, Skip, "no "+name+" claim (optional in the code flow)")
@@ -896,7 +951,7 @@ func (c *checker) hashClaim(name, value, alg, flag string) {
 			c.add(name, Fail, "cannot compute "+name+" for alg "+alg)
 		case subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1:
 			c.add(name, Fail, name+" does not match the given value", found(got), expected(want),
-				hint("the ID token was issued with another "+strings.TrimPrefix(flag, "--")+": mixed up tokens, or a substituted one"))
+				hint("the ID token was issued with another "+what+": mixed up tokens, or a substituted one"))
 		default:
 			c.add(name, Pass, name+" matches", found(got))
 		}
