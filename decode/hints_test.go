@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-jose/go-jose/v4"
 )
 
 type hintCase struct {
@@ -116,4 +118,67 @@ func TestHintsNameCommandFlags(t *testing.T) {
 	if s := strings.Join(texts(Verify(tc.r, tc.keys, tc.opts)), "\n"); !strings.Contains(s, "was not given (-n)") || strings.Contains(s, "--") {
 		t.Errorf("with only -n:\n%s", s)
 	}
+}
+
+func hintOf(v *Verification, id string) string {
+	for _, c := range v.Checks {
+		if c.ID == id {
+			return c.Hint
+		}
+	}
+	return ""
+}
+
+// TestHydraJWTAccessToken: an access token with typ JWT, as Ory Hydra's
+// JWT strategy issues, fails only typ under the access profile, and the
+// hint never advises checking it as an ID token.
+func TestHydraJWTAccessToken(t *testing.T) {
+	payload := []byte(`{"aud":["https://api.example.com"],"client_id":"oidc-cli","exp":1795604400,"ext":{},"iat":1795600800,"iss":"https://login.example.com","jti":"b7a3f5d2","nbf":1795600800,"scp":["openid","offline"],"sub":"alice"}`)
+	obj, err := sampleSigner(t, "sample-rsa-1", map[jose.HeaderKey]any{"typ": "JWT"}).Sign(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := obj.CompactSerialize()
+	for _, flags := range []map[string]string{nil, VerifyCommandFlags} {
+		opts := VerifyOptions{Issuer: "https://login.example.com", IssuerPinned: true, Audience: []string{"https://api.example.com"}, Now: at, Flags: flags}
+		v := Verify(Token(tok, Source{}, "", Options{Now: at}), sampleKeys(t), opts)
+		if v.Profile != ProfileAccess || failed(v) != "typ" {
+			t.Fatalf("profile %s, failed %q: %+v", v.Profile, failed(v), v.Checks)
+		}
+		h := hintOf(v, "typ")
+		for _, want := range []string{"access token in its issuer's own JWT format", "Hydra", "at+jwt", "other checks still ran"} {
+			if !strings.Contains(h, want) {
+				t.Errorf("typ hint lacks %q: %s", want, h)
+			}
+		}
+		if strings.Contains(h, "--type") || strings.Contains(h, "as an ID token") {
+			t.Errorf("typ hint advises another profile: %s", h)
+		}
+	}
+}
+
+// TestNoOtherProfileAdvised: a token is pointed to another profile only
+// when it says itself that it is of that kind.
+func TestNoOtherProfileAdvised(t *testing.T) {
+	cases := hintCases(t)
+	byName := map[string]hintCase{}
+	for _, tc := range cases {
+		tc.opts.Flags = VerifyCommandFlags
+		byName[tc.name] = tc
+	}
+	check := func(name, id, want string, advises bool) {
+		t.Helper()
+		tc := byName[name]
+		h := hintOf(Verify(tc.r, tc.keys, tc.opts), id)
+		if !strings.Contains(h, want) {
+			t.Errorf("%s: %s hint lacks %q: %s", name, id, want, h)
+		}
+		if got := strings.Contains(h, "--type"); got != advises {
+			t.Errorf("%s: %s hint advises a profile: %v, want %v: %s", name, id, got, advises, h)
+		}
+	}
+	check("access token as an ID token", "profile", "check it as one (--type access) against the API's audience (--audience)", true)
+	check("logout token as an ID token", "profile", "check it as one (--type logout)", true)
+	check("scope only, as an ID token", "profile", "make sure it is the ID token", false)
+	check("ID token as an access token", "typ", "nonce, at_hash, c_hash are claims of an ID token", false)
 }

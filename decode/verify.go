@@ -281,10 +281,45 @@ func (c *checker) profileConflict() {
 	if len(asked) > 0 {
 		slices.Sort(asked)
 		c.add("profile", Fail, fmt.Sprintf("%s asks for ID token checks, but the token is a %s token (%s)", strings.Join(asked, ", "), c.v.Profile, c.v.ProfileReason),
-			hint("a token of another kind presented where an ID token is expected is token substitution; if you meant to verify it as what it is, check it as "+article(c.v.Profile)+" "+c.v.Profile+" token"+
-				profileNote(c.opts.Flags, c.v.Profile)+" against its audience"+flagNote(c.opts.Flags, "audience")))
+			hint(c.substitutionHint()))
 	}
 }
+
+// substitutionHint advises checking the token under its own profile only
+// when the token says what it is: a guess from a claim or two is no
+// ground for rules it may not be meant for.
+func (c *checker) substitutionHint() string {
+	const lead = "a token of another kind presented where an ID token is expected is token substitution"
+	switch {
+	case !declares(c.r, c.v.Profile):
+		return lead + ": nothing but a few claims says what it is, so make sure it is the ID token (id_token in the token response), not the access token"
+	case c.v.Profile == ProfileAccess:
+		return lead + "; if you meant to verify it as the access token it is, check it as one" + profileNote(c.opts.Flags, ProfileAccess) +
+			" against the API's audience" + flagNote(c.opts.Flags, "audience")
+	}
+	return lead + "; if you meant to verify it as the " + c.v.Profile + " token it is, check it as one" + profileNote(c.opts.Flags, c.v.Profile)
+}
+
+// declares reports whether the token itself says it is of the profile:
+// by its typ, the response member it came in, Keycloak's typ claim, the
+// logout event, or RFC 9068's client_id and jti with no ID token marks.
+func declares(r *Result, profile string) bool {
+	typ, _ := stringMember(r.HeaderMembers, "typ")
+	typ = strings.TrimPrefix(strings.ToLower(typ), "application/")
+	kc, _ := stringMember(r.Claims, "typ")
+	switch profile {
+	case ProfileAccess:
+		return typ == "at+jwt" || r.Label == "access_token" || kc == "Bearer" ||
+			has(r.Claims, "client_id") && has(r.Claims, "jti") && len(idTokenMarks(r.Claims)) == 0
+	case ProfileLogout:
+		return typ == "logout+jwt" || r.Label == "logout_token" || kc == "Logout" ||
+			strings.Contains(string(lookup(r.Claims, "events")), backchannelLogoutEvent)
+	}
+	return false
+}
+
+// idTokenMarks are the claims only ID tokens carry.
+func idTokenMarks(c []Member) []string { return present(c, "nonce", "at_hash", "c_hash") }
 
 type checker struct {
 	v    *Verification
@@ -598,8 +633,7 @@ func (c *checker) typ() {
 		if norm == "at+jwt" {
 			c.add("typ", Pass, "typ "+typ, found(typ))
 		} else {
-			c.add("typ", Fail, "an RFC 9068 access token must have typ at+jwt", found(typ), expected("at+jwt"),
-				hint("without it an ID token could be replayed as an access token; if your issuer does not follow RFC 9068, check it as an ID token"+profileNote(c.opts.Flags, ProfileID)))
+			c.add("typ", Fail, "an RFC 9068 access token must have typ at+jwt", found(typ), expected("at+jwt"), hint(c.accessTypHint(typ, has, norm)))
 		}
 	case ProfileLogout:
 		switch {
@@ -621,6 +655,23 @@ func (c *checker) typ() {
 			c.add("typ", Warn, "unusual typ "+typ+" for an ID token", found(typ), expected("JWT or none"))
 		}
 	}
+}
+
+// accessTypHint explains a missing at+jwt by what the token looks like.
+// It never advises another profile: checked as an ID token, an access
+// token would pass as one.
+func (c *checker) accessTypHint(typ string, hasTyp bool, norm string) string {
+	switch {
+	case hasTyp && norm != "jwt":
+		return "typ " + typ + " marks another kind of token: presented as an access token, that is token confusion"
+	case len(idTokenMarks(c.r.Claims)) > 0:
+		return strings.Join(idTokenMarks(c.r.Claims), ", ") + " are claims of an ID token: an ID token presented as an access token is token substitution; send the API the access token instead"
+	case len(present(c.r.Claims, "client_id", "scope", "scp", "cid")) > 0 || claimString(c.r.Claims, "typ") == "Bearer":
+		return "it looks like an access token in its issuer's own JWT format (Ory Hydra's JWT strategy and many other issuers make these): " +
+			"RFC 9068 requires typ at+jwt, so that an ID token cannot pass as an access token, and an API that follows it refuses this token; " +
+			"the other checks still ran; have the issuer issue typ at+jwt if it can"
+	}
+	return "without typ at+jwt an ID token could be replayed as an access token (RFC 9068 4)"
 }
 
 func orDash(s string) string {
