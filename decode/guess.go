@@ -47,16 +47,28 @@ func guess(r *Result) *Guess {
 
 	switch r.Kind {
 	case KindOpaque:
+		kp := prefixOf(r.Raw)
+		withPrefix := func(t, name string) *Guess {
+			if kp != nil {
+				ev("prefix " + kp.prefix + " marks " + article(kp.what) + " " + kp.what)
+				set(t, name).Vendor = kp.vendor
+				return g
+			}
+			return set(t, name)
+		}
 		if r.Label == "code" {
 			ev("came in the code parameter")
-			return set(TypeCode, "authorization code")
+			return withPrefix(TypeCode, "authorization code")
 		}
 		if t, ok := labelTypes[r.Label]; ok {
 			ev("came in the " + r.Label + " member")
-			return set(t, strings.ReplaceAll(r.Label, "_", " ")+" (opaque)")
+			return withPrefix(t, strings.ReplaceAll(r.Label, "_", " ")+" (opaque)")
+		}
+		if kp != nil {
+			return withPrefix(kp.typ, kp.what)
 		}
 		if r.Opaque != nil && r.Opaque.Recognised != "" {
-			ev("prefix matches a " + r.Opaque.Recognised)
+			ev("looks like " + article(r.Opaque.Recognised) + " " + r.Opaque.Recognised)
 		} else {
 			ev("not a JWT: no dots separating base64url segments")
 		}
