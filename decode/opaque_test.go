@@ -70,3 +70,18 @@ func TestArticle(t *testing.T) {
 		}
 	}
 }
+
+// TestArticlesInMessages: names put after an article get the right one.
+func TestArticlesInMessages(t *testing.T) {
+	r := Token("2YotnFZFEjr1zCsicMWpAA2YotnFZFEjr1zCsicMWpAA", Source{}, "id_token", Options{Now: at})
+	if r.Error == nil || !strings.HasPrefix(r.Error.Message, "an id_token must be a JWT") {
+		t.Errorf("error: %+v", r.Error)
+	}
+	v := Verify(Token(sample(t, "access-token.jwt"), Source{}, "", Options{Now: at}), sampleKeys(t),
+		VerifyOptions{Issuer: "https://login.example.com", IssuerPinned: true, ClientID: "oidc-cli", Now: at})
+	for _, c := range v.Checks {
+		if c.ID == "profile" && !strings.Contains(c.Message, "the token is an access token") {
+			t.Errorf("profile: %s", c.Message)
+		}
+	}
+}

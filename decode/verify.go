@@ -210,7 +210,7 @@ func (v *Verification) decrypt(r *Result, opts VerifyOptions) (*Result, bool) {
 		v.add(Check{ID: "signature", Status: Fail, Message: "the decrypted plaintext is not a JWS, so nothing proves who made it"})
 		return nil, false
 	}
-	v.add(Check{ID: "decrypt", Status: Pass, Message: fmt.Sprintf("decrypted with the given key; inside is a %s", inner.Kind)})
+	v.add(Check{ID: "decrypt", Status: Pass, Message: fmt.Sprintf("decrypted with the given key; inside is %s %s", article(string(inner.Kind)), inner.Kind)})
 	return inner, true
 }
 
@@ -280,7 +280,7 @@ func (c *checker) profileConflict() {
 	}
 	if len(asked) > 0 {
 		slices.Sort(asked)
-		c.add("profile", Fail, fmt.Sprintf("%s asks for ID token checks, but the token is a %s token (%s)", strings.Join(asked, ", "), c.v.Profile, c.v.ProfileReason),
+		c.add("profile", Fail, fmt.Sprintf("%s asks for ID token checks, but the token is %s %s token (%s)", strings.Join(asked, ", "), article(c.v.Profile), c.v.Profile, c.v.ProfileReason),
 			hint(c.substitutionHint()))
 	}
 }
