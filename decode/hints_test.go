@@ -181,4 +181,11 @@ func TestNoOtherProfileAdvised(t *testing.T) {
 	check("logout token as an ID token", "profile", "check it as one (--type logout)", true)
 	check("scope only, as an ID token", "profile", "make sure it is the ID token", false)
 	check("ID token as an access token", "typ", "nonce, at_hash, c_hash are claims of an ID token", false)
+
+	// Keycloak says Bearer in its access tokens, nonce or not.
+	kc := Token(jwt(`{"alg":"RS256","kid":"sample-rsa-1","typ":"JWT"}`, `{"iss":"https://kc.example.com/realms/demo","typ":"Bearer","nonce":"n","azp":"app","sub":"a","aud":"account","exp":1795604400,"iat":1795600800}`, "c2ln"), Source{}, "", Options{Now: at})
+	v := Verify(kc, nil, VerifyOptions{Now: at, Flags: VerifyCommandFlags})
+	if h := hintOf(v, "typ"); v.Profile != ProfileAccess || !strings.Contains(h, "issuer's own JWT format") {
+		t.Errorf("Keycloak access token: profile %s, typ hint %s", v.Profile, h)
+	}
 }

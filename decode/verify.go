@@ -661,12 +661,14 @@ func (c *checker) typ() {
 // It never advises another profile: checked as an ID token, an access
 // token would pass as one.
 func (c *checker) accessTypHint(typ string, hasTyp bool, norm string) string {
+	// Keycloak's typ claim says Bearer even in access tokens with a nonce.
+	keycloak := claimString(c.r.Claims, "typ") == "Bearer"
 	switch {
 	case hasTyp && norm != "jwt":
 		return "typ " + typ + " marks another kind of token: presented as an access token, that is token confusion"
-	case len(idTokenMarks(c.r.Claims)) > 0:
+	case len(idTokenMarks(c.r.Claims)) > 0 && !keycloak:
 		return strings.Join(idTokenMarks(c.r.Claims), ", ") + " are claims of an ID token: an ID token presented as an access token is token substitution; send the API the access token instead"
-	case len(present(c.r.Claims, "client_id", "scope", "scp", "cid")) > 0 || claimString(c.r.Claims, "typ") == "Bearer":
+	case keycloak || len(present(c.r.Claims, "client_id", "scope", "scp", "cid")) > 0:
 		return "it looks like an access token in its issuer's own JWT format (Ory Hydra's JWT strategy and many other issuers make these): " +
 			"RFC 9068 requires typ at+jwt, so that an ID token cannot pass as an access token, and an API that follows it refuses this token; " +
 			"the other checks still ran; have the issuer issue typ at+jwt if it can"
