@@ -166,7 +166,8 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 		Endpoints: flow.Endpoints{Authorization: opts.AuthorizationEndpoint, Token: opts.TokenEndpoint, Userinfo: opts.Userinfo},
 		ClientID:  opts.Client.ClientID, ClientSecret: opts.Client.ClientSecret, AuthMethod: opts.Client.AuthMethod,
 		Leeway: opts.Checks.Leeway, MaxAge: maxAge, Audience: append(slices.Clone(opts.Resources), opts.Checks.Audience...),
-		Warn: func(msg string) { render.WarnLine(io.Err, errTheme, msg) },
+		Warn:  func(msg string) { render.WarnLine(io.Err, errTheme, msg) },
+		Flags: optionFlags,
 	}
 	if !opts.NoBrowser {
 		req.Open = func(u string) error { return flow.OpenBrowser(u, io.Getenv, io.Err) }

@@ -239,6 +239,19 @@ func (c *checkFlags) maxAge() (*time.Duration, error) {
 var optionFlags = map[string]string{
 	"issuer": "--issuer", "client_id": "--client-id", "client_secret": "--client-secret or $OIDC_CLIENT_SECRET",
 	"auth_method": "--auth-method", "ca_file": "--ca-file", "audience": "--audience", "max_age": "--max-age",
+	"leeway": "--leeway",
+}
+
+// withOptionFlags is optionFlags and a command's own.
+func withOptionFlags(own map[string]string) map[string]string {
+	m := make(map[string]string, len(optionFlags)+len(own))
+	for k, v := range optionFlags {
+		m[k] = v
+	}
+	for k, v := range own {
+		m[k] = v
+	}
+	return m
 }
 
 // withFlag adds the flag that gives an option to a hint.

@@ -107,6 +107,12 @@ directory, honouring Cache-Control within 1 minute and 1 day.`,
 	return c
 }
 
+// verifyOptionFlags name the flags that give each input of a verification.
+var verifyOptionFlags = withOptionFlags(map[string]string{
+	"nonce": "--nonce", "acr": "--acr", "access_token": "--access-token", "code": "--code", "type": "--type",
+	"jwks": "--jwks", "key": "--key", "secret": "--secret", "decrypt_key": "--decrypt-key", "time": "--time", "alg": "--alg",
+})
+
 // MaxVerifyToken bounds what verify parses: real tokens stay under a few
 // tens of KiB, and request headers under 8 KiB to 64 KiB.
 const MaxVerifyToken = 1 << 20
@@ -235,6 +241,7 @@ func newVerifyRun(ctx context.Context, opts *VerifyOptions, io *IO) (*verifyRun,
 		return nil, err
 	}
 	b := &run.base
+	b.Flags = verifyOptionFlags
 	b.Issuer, b.IssuerPinned, b.ClientID, b.Audience, b.Nonce = opts.Client.Issuer, opts.Client.Issuer != "", opts.Client.ClientID, opts.Checks.Audience, opts.Nonce
 	b.ACR, b.AccessToken, b.Code, b.Leeway, b.Algorithms, b.MaxAge = opts.ACR, opts.AccessToken, opts.Code, opts.Checks.Leeway, opts.Algs, maxAge
 	switch opts.Type {

@@ -47,16 +47,28 @@ func guess(r *Result) *Guess {
 
 	switch r.Kind {
 	case KindOpaque:
+		kp := prefixOf(r.Raw)
+		withPrefix := func(t, name string) *Guess {
+			if kp != nil {
+				ev("prefix " + kp.prefix + " marks " + article(kp.what) + " " + kp.what)
+				set(t, name).Vendor = kp.vendor
+				return g
+			}
+			return set(t, name)
+		}
 		if r.Label == "code" {
 			ev("came in the code parameter")
-			return set(TypeCode, "authorization code")
+			return withPrefix(TypeCode, "authorization code")
 		}
 		if t, ok := labelTypes[r.Label]; ok {
 			ev("came in the " + r.Label + " member")
-			return set(t, strings.ReplaceAll(r.Label, "_", " ")+" (opaque)")
+			return withPrefix(t, strings.ReplaceAll(r.Label, "_", " ")+" (opaque)")
+		}
+		if kp != nil {
+			return withPrefix(kp.typ, kp.what)
 		}
 		if r.Opaque != nil && r.Opaque.Recognised != "" {
-			ev("prefix matches a " + r.Opaque.Recognised)
+			ev("looks like " + article(r.Opaque.Recognised) + " " + r.Opaque.Recognised)
 		} else {
 			ev("not a JWT: no dots separating base64url segments")
 		}
@@ -294,4 +306,29 @@ func splitURL(s string) (scheme, host, path string, ok bool) {
 		}
 	}
 	return scheme, host, path, true
+}
+
+// article is "a" or "an" for the word or name that follows it, by how it
+// is said: an Ory, an ID token, an HMAC key, a UUID, a Google token.
+func article(s string) string {
+	word, _, _ := strings.Cut(s, " ")
+	if word == "" {
+		return "a"
+	}
+	acronym := len(word) > 1
+	for i := 0; i < len(word) && i < 2; i++ {
+		if c := word[i]; !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			acronym = false
+		}
+	}
+	vowels := "aeiou"
+	if acronym {
+		vowels = "aefhilmnorsx" // spelled out: eff, aitch, ell, em...; but a UUID
+	} else if l := strings.ToLower(word); strings.HasPrefix(l, "us") || strings.HasPrefix(l, "uni") {
+		return "a" // a user, a unique
+	}
+	if strings.IndexByte(vowels, word[0]|0x20) >= 0 {
+		return "an"
+	}
+	return "a"
 }

@@ -9,21 +9,31 @@ import (
 // token; shorter words are more likely typos than credentials.
 const MinOpaqueLength = 16
 
-var knownPrefixes = []struct{ prefix, what string }{
-	{"ya29.", "Google OAuth 2.0 access token"},
-	{"1//", "Google OAuth 2.0 refresh token"},
-	{"ory_at_", "Ory Hydra access token"},
-	{"ory_rt_", "Ory Hydra refresh token"},
-	{"ory_ac_", "Ory Hydra authorization code"},
-	{"gho_", "GitHub OAuth app access token"},
-	{"ghu_", "GitHub App user access token"},
-	{"ghr_", "GitHub App refresh token"},
-	{"ghs_", "GitHub App installation token"},
-	{"ghp_", "GitHub personal access token"},
-	{"github_pat_", "GitHub fine-grained personal access token"},
-	{"glpat-", "GitLab personal access token"},
-	{"xoxb-", "Slack bot token"},
-	{"xoxp-", "Slack user token"},
+// knownPrefix is a product's token format, told apart by its prefix.
+type knownPrefix struct {
+	prefix, what, vendor string
+	typ                  string // Guess.Type
+	hint                 string // when the type's own advice does not fit
+}
+
+const noIntrospection = " has no token introspection (RFC 7662) and its tokens are not OpenID Connect tokens: its own API says what the token may do; keep it secret, and revoke it if it leaked"
+
+var knownPrefixes = []knownPrefix{
+	{"ya29.", "Google OAuth 2.0 access token", "Google", TypeAccessToken,
+		"Google has no token introspection (RFC 7662): its tokeninfo endpoint (https://oauth2.googleapis.com/tokeninfo) says whom an access token is for and its scopes, and the userinfo endpoint takes it"},
+	{"1//", "Google OAuth 2.0 refresh token", "Google", TypeRefreshToken, ""},
+	{"ory_at_", "Ory Hydra access token", "Ory Hydra", TypeAccessToken, ""},
+	{"ory_rt_", "Ory Hydra refresh token", "Ory Hydra", TypeRefreshToken, ""},
+	{"ory_ac_", "Ory Hydra authorization code", "Ory Hydra", TypeCode, ""},
+	{"gho_", "GitHub OAuth app access token", "GitHub", TypeAccessToken, "GitHub" + noIntrospection},
+	{"ghu_", "GitHub App user access token", "GitHub", TypeAccessToken, "GitHub" + noIntrospection},
+	{"ghr_", "GitHub App refresh token", "GitHub", TypeRefreshToken, ""},
+	{"ghs_", "GitHub App installation token", "GitHub", TypeAccessToken, "GitHub" + noIntrospection},
+	{"ghp_", "GitHub personal access token", "GitHub", TypeAccessToken, "GitHub" + noIntrospection},
+	{"github_pat_", "GitHub fine-grained personal access token", "GitHub", TypeAccessToken, "GitHub" + noIntrospection},
+	{"glpat-", "GitLab personal access token", "GitLab", TypeAccessToken, "GitLab" + noIntrospection},
+	{"xoxb-", "Slack bot token", "Slack", TypeAccessToken, "Slack" + noIntrospection},
+	{"xoxp-", "Slack user token", "Slack", TypeAccessToken, "Slack" + noIntrospection},
 }
 
 // tokenChar reports whether c may appear in an OAuth token (RFC 6750's
@@ -67,32 +77,43 @@ func decodeOpaque(r *Result, text, label string) {
 	}
 	r.Kind = KindOpaque
 	info := &OpaqueInfo{Length: len(text), Alphabet: alphabet(text)}
-	info.Recognised = knownPrefix(text)
-	if info.Recognised == "" && info.Alphabet == "uuid" {
+	kp := prefixOf(text)
+	if kp != nil {
+		info.Recognised = kp.what
+	} else if info.Alphabet == "uuid" {
 		info.Recognised = "UUID (Keycloak, PingFederate and others use these as opaque handles)"
 	}
-	switch label {
-	case "code":
+	// The member it came in says what it is; else a known prefix does.
+	typ, labelled := labelTypes[label]
+	if !labelled && kp != nil {
+		typ = kp.typ
+	}
+	switch {
+	case kp != nil && kp.hint != "" && kp.typ == typ:
+		info.Hint = kp.hint
+	case typ == TypeCode:
 		info.Hint = "an authorization code: single use and short-lived (typically under a minute); exchange it at the token endpoint together with the PKCE code_verifier"
-	case "refresh_token":
+	case typ == TypeRefreshToken:
 		info.Hint = "refresh tokens are usually opaque: only the issuer can read it; exchange it with grant_type=refresh_token, and keep it secret"
+	case typ == TypeAccessToken:
+		info.Hint = "an opaque access token carries no readable claims: ask the issuer about it with token introspection (RFC 7662), or call the userinfo endpoint with it"
 	default:
 		info.Hint = "an opaque token carries no readable claims: ask the issuer about it with token introspection (RFC 7662), or call the userinfo endpoint with it if it is an access token"
 	}
 	r.Opaque = info
 }
 
-// knownPrefix names the product whose token format text has, or "".
-func knownPrefix(text string) string {
-	for _, p := range knownPrefixes {
-		if strings.HasPrefix(text, p.prefix) {
-			return p.what
+// prefixOf returns the product token format text has, or nil.
+func prefixOf(text string) *knownPrefix {
+	for i := range knownPrefixes {
+		if strings.HasPrefix(text, knownPrefixes[i].prefix) {
+			return &knownPrefixes[i]
 		}
 	}
-	return ""
+	return nil
 }
 
-func hasKnownPrefix(text string) bool { return knownPrefix(text) != "" }
+func hasKnownPrefix(text string) bool { return prefixOf(text) != nil }
 
 func alphabet(text string) string {
 	hex, alnum, url, std := true, true, true, true

@@ -52,7 +52,7 @@ func Token(text string, src Source, label string, opts Options) *Result {
 	}
 	if r.Kind == KindOpaque && mustBeJWT[label] {
 		r.Kind, r.Opaque = KindInvalid, nil
-		r.Error = &Error{Message: fmt.Sprintf("a %s must be a JWT; this is a %d-character opaque string", label, len(text))}
+		r.Error = &Error{Message: fmt.Sprintf("%s %s must be a JWT; this is a %d-character opaque string", article(label), label, len(text))}
 	}
 	analyze(r, opts.now())
 	return r

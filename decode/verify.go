@@ -95,6 +95,42 @@ type VerifyOptions struct {
 	ClockOffset *time.Duration
 	// DecryptionKey decrypts a JWE before verifying the token inside.
 	DecryptionKey any
+	// Flags maps an input's name to the flag that gives it in the calling
+	// command, so hints can name it: with {"nonce": "--nonce"} a hint
+	// reads "the nonce sent in the authorization request was not given
+	// (--nonce)"; an input not in the map (or a nil map) is named in words
+	// only, since the same checks run under commands with other flags.
+	// Inputs: issuer, client_id, audience, nonce, max_age, acr,
+	// access_token, code, type (shown with the profile after it: "--type
+	// access"), jwks, key, secret, decrypt_key, leeway, time, alg.
+	Flags map[string]string
+}
+
+// flagNote is " (--a, --b or --c)": the flags that give any of the inputs
+// in the calling command, or "" when it has none of them.
+func flagNote(flags map[string]string, inputs ...string) string {
+	var fs []string
+	for _, in := range inputs {
+		if f := flags[in]; f != "" {
+			fs = append(fs, f)
+		}
+	}
+	switch len(fs) {
+	case 0:
+		return ""
+	case 1:
+		return " (" + fs[0] + ")"
+	}
+	return " (" + strings.Join(fs[:len(fs)-1], ", ") + " or " + fs[len(fs)-1] + ")"
+}
+
+// profileNote is " (--type access)" when the command chooses profiles
+// with a flag.
+func profileNote(flags map[string]string, profile string) string {
+	if f := flags["type"]; f != "" {
+		return " (" + f + " " + profile + ")"
+	}
+	return ""
 }
 
 // Verify runs every check on a decoded token. Keys come from the caller:
@@ -113,7 +149,7 @@ func Verify(r *Result, keys *KeySet, opts VerifyOptions) *Verification {
 		}
 		v.Nested, target = inner, inner
 	}
-	v.profile(target, opts.Profile)
+	v.profile(target, opts)
 	c := &checker{v: v, r: target, opts: opts}
 	c.profileConflict()
 	c.structure()
@@ -154,7 +190,7 @@ func (v *Verification) Failed() []Check {
 func (v *Verification) decrypt(r *Result, opts VerifyOptions) (*Result, bool) {
 	if opts.DecryptionKey == nil {
 		v.add(Check{ID: "decrypt", Status: Fail, Message: "the token is encrypted (JWE) and no decryption key was given",
-			Hint: "pass --decrypt-key @FILE with the private key (or shared secret) it was encrypted to"})
+			Hint: "the private key (or shared secret) the token was encrypted to was not given" + flagNote(opts.Flags, "decrypt_key")})
 		return nil, false
 	}
 	plain, err := Decrypt(r, opts.DecryptionKey)
@@ -169,7 +205,7 @@ func (v *Verification) decrypt(r *Result, opts VerifyOptions) (*Result, bool) {
 		v.add(Check{ID: "signature", Status: Fail, Message: "the decrypted plaintext is not a JWS, so nothing proves who made it"})
 		return nil, false
 	}
-	v.add(Check{ID: "decrypt", Status: Pass, Message: fmt.Sprintf("decrypted with the given key; inside is a %s", inner.Kind)})
+	v.add(Check{ID: "decrypt", Status: Pass, Message: fmt.Sprintf("decrypted with the given key; inside is %s %s", article(string(inner.Kind)), inner.Kind)})
 	return inner, true
 }
 
@@ -194,10 +230,15 @@ var allKeyAlgs = []jose.KeyAlgorithm{jose.RSA1_5, jose.RSA_OAEP, jose.RSA_OAEP_2
 var allContentEncs = []jose.ContentEncryption{jose.A128CBC_HS256, jose.A192CBC_HS384, jose.A256CBC_HS512, jose.A128GCM, jose.A192GCM, jose.A256GCM}
 
 // profile decides which rules apply.
-func (v *Verification) profile(r *Result, requested string) {
-	switch requested {
+func (v *Verification) profile(r *Result, opts VerifyOptions) {
+	switch opts.Profile {
 	case ProfileID, ProfileAccess, ProfileLogout, ProfileUserinfo:
-		v.Profile, v.ProfileReason = requested, "chosen with --type"
+		v.Profile, v.ProfileReason = opts.Profile, "chosen by the caller"
+		if f := opts.Flags["type"]; f != "" {
+			v.ProfileReason = "chosen with " + f
+		} else if r.Label != "" {
+			v.ProfileReason = "the " + r.Label + " of the response"
+		}
 		return
 	}
 	g := r.Guess
@@ -209,7 +250,10 @@ func (v *Verification) profile(r *Result, requested string) {
 	case g != nil && g.Type == TypeIDToken:
 		v.Profile = ProfileID
 	default:
-		v.Profile, v.ProfileReason = ProfileID, "nothing marks the token type; checked as an ID token (choose with --type)"
+		v.Profile, v.ProfileReason = ProfileID, "nothing marks the token type; checked as an ID token"
+		if f := opts.Flags["type"]; f != "" {
+			v.ProfileReason += " (choose with " + f + ")"
+		}
 		return
 	}
 	v.ProfileReason = "auto: " + strings.Join(g.Evidence, "; ")
@@ -233,10 +277,46 @@ func (c *checker) profileConflict() {
 	}
 	if len(asked) > 0 {
 		slices.Sort(asked)
-		c.add("profile", Fail, fmt.Sprintf("%s asks for ID token checks, but the token is a %s token (%s)", strings.Join(asked, ", "), c.v.Profile, c.v.ProfileReason),
-			hint("a token of another kind presented where an ID token is expected is token substitution; if you meant to verify it as what it is, use --type "+c.v.Profile+" and --audience"))
+		c.add("profile", Fail, fmt.Sprintf("%s asks for ID token checks, but the token is %s %s token (%s)", strings.Join(asked, ", "), article(c.v.Profile), c.v.Profile, c.v.ProfileReason),
+			hint(c.substitutionHint()))
 	}
 }
+
+// substitutionHint advises checking the token under its own profile only
+// when the token says what it is: a guess from a claim or two is no
+// ground for rules it may not be meant for.
+func (c *checker) substitutionHint() string {
+	const lead = "a token of another kind presented where an ID token is expected is token substitution"
+	switch {
+	case !declares(c.r, c.v.Profile):
+		return lead + ": nothing but a few claims says what it is, so make sure it is the ID token (id_token in the token response), not the access token"
+	case c.v.Profile == ProfileAccess:
+		return lead + "; if you meant to verify it as the access token it is, check it as one" + profileNote(c.opts.Flags, ProfileAccess) +
+			" against the API's audience" + flagNote(c.opts.Flags, "audience")
+	}
+	return lead + "; if you meant to verify it as the " + c.v.Profile + " token it is, check it as one" + profileNote(c.opts.Flags, c.v.Profile)
+}
+
+// declares reports whether the token itself says it is of the profile:
+// by its typ, the response member it came in, Keycloak's typ claim, the
+// logout event, or RFC 9068's client_id and jti with no ID token marks.
+func declares(r *Result, profile string) bool {
+	typ, _ := stringMember(r.HeaderMembers, "typ")
+	typ = strings.TrimPrefix(strings.ToLower(typ), "application/")
+	kc, _ := stringMember(r.Claims, "typ")
+	switch profile {
+	case ProfileAccess:
+		return typ == "at+jwt" || r.Label == "access_token" || kc == "Bearer" ||
+			has(r.Claims, "client_id") && has(r.Claims, "jti") && len(idTokenMarks(r.Claims)) == 0
+	case ProfileLogout:
+		return typ == "logout+jwt" || r.Label == "logout_token" || kc == "Logout" ||
+			strings.Contains(string(lookup(r.Claims, "events")), backchannelLogoutEvent)
+	}
+	return false
+}
+
+// idTokenMarks are the claims only ID tokens carry.
+func idTokenMarks(c []Member) []string { return present(c, "nonce", "at_hash", "c_hash") }
 
 type checker struct {
 	v    *Verification
@@ -345,7 +425,7 @@ func (c *checker) alg(keys *KeySet) string {
 		if !slices.Contains(allowed, alg) {
 			h := "the token claims an algorithm the keys cannot do: a forged token, or keys of another issuer"
 			if strings.HasPrefix(alg, "HS") {
-				h = "an HMAC token checked against public keys: the key confusion attack (RFC 8725 2.1); HMAC needs --secret"
+				h = "an HMAC token checked against public keys: the key confusion attack (RFC 8725 2.1); HMAC needs the shared secret" + flagNote(c.opts.Flags, "secret")
 			}
 			c.add("alg", Fail, fmt.Sprintf("alg %s is not one the keys allow", alg), found(alg), expected(strings.Join(allowed, ",")), hint(h))
 			return ""
@@ -407,7 +487,8 @@ func (c *checker) signature(keys *KeySet, alg string) {
 		return
 	}
 	if keys == nil || len(keys.Keys) == 0 {
-		c.add("key", Fail, "no verification key", hint("give --issuer, --jwks, --key or --secret"))
+		c.add("key", Fail, "no verification key",
+			hint("neither the issuer's keys nor a shared secret were given"+flagNote(c.opts.Flags, "issuer", "jwks", "key", "secret")))
 		c.add("signature", Fail, "not checked: no key")
 		return
 	}
@@ -549,8 +630,7 @@ func (c *checker) typ() {
 		if norm == "at+jwt" {
 			c.add("typ", Pass, "typ "+typ, found(typ))
 		} else {
-			c.add("typ", Fail, "an RFC 9068 access token must have typ at+jwt", found(typ), expected("at+jwt"),
-				hint("without it an ID token could be replayed as an access token; if your issuer does not follow RFC 9068, verify with --type id"))
+			c.add("typ", Fail, "an RFC 9068 access token must have typ at+jwt", found(typ), expected("at+jwt"), hint(c.accessTypHint(typ, has, norm)))
 		}
 	case ProfileLogout:
 		switch {
@@ -572,6 +652,25 @@ func (c *checker) typ() {
 			c.add("typ", Warn, "unusual typ "+typ+" for an ID token", found(typ), expected("JWT or none"))
 		}
 	}
+}
+
+// accessTypHint explains a missing at+jwt by what the token looks like.
+// It never advises another profile: checked as an ID token, an access
+// token would pass as one.
+func (c *checker) accessTypHint(typ string, hasTyp bool, norm string) string {
+	// Keycloak's typ claim says Bearer even in access tokens with a nonce.
+	keycloak := claimString(c.r.Claims, "typ") == "Bearer"
+	switch {
+	case hasTyp && norm != "jwt":
+		return "typ " + typ + " marks another kind of token: presented as an access token, that is token confusion"
+	case len(idTokenMarks(c.r.Claims)) > 0 && !keycloak:
+		return strings.Join(idTokenMarks(c.r.Claims), ", ") + " are claims of an ID token: an ID token presented as an access token is token substitution; send the API the access token instead"
+	case keycloak || len(present(c.r.Claims, "client_id", "scope", "scp", "cid")) > 0:
+		return "it looks like an access token in its issuer's own JWT format (Ory Hydra's JWT strategy and many other issuers make these): " +
+			"RFC 9068 requires typ at+jwt, so that an ID token cannot pass as an access token, and an API that follows it refuses this token; " +
+			"the other checks still ran; have the issuer issue typ at+jwt if it can"
+	}
+	return "without typ at+jwt an ID token could be replayed as an access token (RFC 9068 4)"
 }
 
 func orDash(s string) string {
@@ -615,8 +714,8 @@ func (c *checker) claimsChecks(alg string) {
 	if c.v.Profile == ProfileID {
 		c.authTime()
 		c.acr()
-		c.hashClaim("at_hash", c.opts.AccessToken, alg, "--access-token")
-		c.hashClaim("c_hash", c.opts.Code, alg, "--code")
+		c.hashClaim("at_hash", c.opts.AccessToken, alg, "access_token", "access token")
+		c.hashClaim("c_hash", c.opts.Code, alg, "code", "authorization code")
 	}
 	c.required()
 }
@@ -628,12 +727,12 @@ func (c *checker) iss() {
 	case !ok:
 		c.add("iss", Fail, "no iss claim", expected(want))
 	case want == "":
-		c.add("iss", Skip, "no expected issuer", found(iss), hint("pass --issuer"))
+		c.add("iss", Skip, "no expected issuer", found(iss), hint("the issuer you trust was not given"+flagNote(c.opts.Flags, "issuer")))
 	case iss == want && !c.opts.IssuerPinned:
 		// Keys discovered from the token's own iss prove only that the
 		// token is intact, not that its issuer is one you trust.
 		c.add("iss", Fail, "iss "+iss+" was taken from the token itself, not pinned by you: the signature proves nothing about who issued it", found(iss),
-			hint("anyone can run an issuer and name it in their tokens: pass --issuer to say which one you trust"))
+			hint("anyone can run an issuer and name it in their tokens: the issuer you trust was not given"+flagNote(c.opts.Flags, "issuer")))
 	case iss == want:
 		c.add("iss", Pass, "iss is "+iss, found(iss))
 	case strings.TrimRight(iss, "/") == strings.TrimRight(want, "/"):
@@ -677,7 +776,8 @@ func (c *checker) aud() {
 	case aud == nil:
 		c.add("aud", Fail, "aud is neither a string nor an array of strings", found(string(lookup(c.r.Claims, "aud"))))
 	case len(want) == 0:
-		h := "pass --client-id (ID tokens) or --audience (access tokens)"
+		h := "the expected audience was not given: your client ID for an ID token" + flagNote(c.opts.Flags, "client_id") +
+			", the API's identifier for an access token" + flagNote(c.opts.Flags, "audience")
 		c.add("aud", Skip, "no expected audience", found(strings.Join(aud, ",")), hint(h))
 	default:
 		for _, w := range want {
@@ -754,14 +854,14 @@ func (c *checker) skewHint(off time.Duration) string {
 			if o < 0 {
 				dir = "behind"
 			}
-			return fmt.Sprintf("the issuer's clock is %s %s yours (its HTTP Date header): fix the clock, or widen --leeway", Ago(o), dir)
+			return fmt.Sprintf("the issuer's clock is %s %s yours (its HTTP Date header): fix the clock, or widen the leeway%s", Ago(o), dir, flagNote(c.opts.Flags, "leeway"))
 		}
 		if off.Abs() < 10*time.Minute {
 			return "your clock agrees with the issuer's (its HTTP Date header); the token itself is off"
 		}
 	}
 	if off.Abs() < 10*time.Minute {
-		return "a small margin: a clock is off somewhere; check yours, or widen --leeway"
+		return "a small margin: a clock is off somewhere; check yours, or widen the leeway" + flagNote(c.opts.Flags, "leeway")
 	}
 	return ""
 }
@@ -813,7 +913,7 @@ func (c *checker) nonce() {
 		}
 	case c.v.Profile == ProfileAccess, c.v.Profile == ProfileUserinfo:
 	case want == "" && has:
-		c.add("nonce", Skip, "nonce "+nonce+" not compared", found(nonce), hint("pass --nonce with the value sent in the authorization request"))
+		c.add("nonce", Skip, "nonce "+nonce+" not compared", found(nonce), hint("the nonce sent in the authorization request was not given"+flagNote(c.opts.Flags, "nonce")))
 	case want == "":
 		c.add("nonce", Skip, "no nonce claim and none expected")
 	case !has:
@@ -886,11 +986,13 @@ func HalfHash(alg, value string) (string, bool) {
 	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2]), true
 }
 
-func (c *checker) hashClaim(name, value, alg, flag string) {
+// hashClaim checks at_hash or c_hash against the value given as input,
+// which is what in words.
+func (c *checker) hashClaim(name, value, alg, input, what string) {
 	got, has := stringMember(c.r.Claims, name)
 	switch {
 	case value == "" && has:
-		c.add(name, Skip, name+" not compared", found(got), hint("pass "+flag))
+		c.add(name, Skip, name+" not compared", found(got), hint("the "+what+" issued with this ID token was not given"+flagNote(c.opts.Flags, input)))
 	case value == "":
 	case !has:
 		c.add(name, Skip, "no "+name+" claim (optional in the code flow)")
@@ -901,7 +1003,7 @@ func (c *checker) hashClaim(name, value, alg, flag string) {
 			c.add(name, Fail, "cannot compute "+name+" for alg "+alg)
 		case subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1:
 			c.add(name, Fail, name+" does not match the given value", found(got), expected(want),
-				hint("the ID token was issued with another "+strings.TrimPrefix(flag, "--")+": mixed up tokens, or a substituted one"))
+				hint("the ID token was issued with another "+what+": mixed up tokens, or a substituted one"))
 		default:
 			c.add(name, Pass, name+" matches", found(got))
 		}

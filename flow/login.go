@@ -237,6 +237,8 @@ type LoginRequest struct {
 	MaxAge                 *time.Duration
 	Audience               []string // what the access token must be for
 	Warn                   func(string)
+	// Flags name the command's flag for each input, for hints.
+	Flags map[string]string
 }
 
 // RunLogin discovers the issuer, runs the code flow and checks every token
@@ -276,7 +278,7 @@ func (c *Client) RunLogin(ctx context.Context, req LoginRequest) (*decode.FlowRe
 	keys := &KeySource{Client: c, Issuer: md.Issuer, Metadata: md, MetadataFetch: mdFetch}
 	err = c.CheckTokens(ctx, res.Token, TokenSetOptions{
 		Metadata: md, Keys: keys, ClientID: req.ClientID, Scopes: req.Scopes, Nonce: res.Nonce,
-		MaxAge: req.MaxAge, Leeway: req.Leeway, Audience: req.Audience, Userinfo: true,
+		MaxAge: req.MaxAge, Leeway: req.Leeway, Audience: req.Audience, Userinfo: true, Flags: req.Flags,
 	}, rep)
 	if err != nil {
 		return rep, err

@@ -31,6 +31,9 @@ type TokenSetOptions struct {
 	// Userinfo calls the userinfo endpoint with the access token.
 	Userinfo bool
 	Now      time.Time
+	// Flags name the calling command's flag for each input, for hints
+	// (decode.VerifyOptions.Flags).
+	Flags map[string]string
 }
 
 // CheckTokens verifies everything a token response brought, as every grant
@@ -50,7 +53,7 @@ func (c *Client) CheckTokens(ctx context.Context, tr *TokenResponse, o TokenSetO
 	md := o.Metadata
 	vopts := decode.VerifyOptions{
 		ClientID: o.ClientID, Nonce: o.Nonce, AccessToken: tr.AccessToken, MaxAge: o.MaxAge, Leeway: o.Leeway,
-		Profile: decode.ProfileID, Now: o.Now,
+		Profile: decode.ProfileID, Now: o.Now, Flags: o.Flags,
 	}
 	src := decode.Source{Form: "token_response"}
 	var idToken, accessToken *decode.Result

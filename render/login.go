@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -126,9 +127,10 @@ func millis(ms float64) string {
 }
 
 // tokenResponseLine is the token response on one line, with token values
-// cut unless asked for: they are credentials.
+// cut unless asked for: they are credentials. Values stay raw JSON, so
+// numbers show as the issuer sent them (600000000000, not 6e+11).
 func tokenResponseLine(raw json.RawMessage, showTokens bool) string {
-	var m map[string]any
+	var m map[string]json.RawMessage
 	if json.Unmarshal(raw, &m) != nil {
 		return string(raw)
 	}
@@ -138,11 +140,25 @@ func tokenResponseLine(raw json.RawMessage, showTokens bool) string {
 		if !ok {
 			continue
 		}
-		s := fmt.Sprint(v)
+		s := rawText(v)
 		if strings.HasSuffix(k, "_token") && !showTokens && len(s) > 12 {
 			s = s[:12] + "…"
 		}
 		parts = append(parts, k+"="+s)
 	}
 	return strings.Join(parts, " ")
+}
+
+// rawText is a JSON value as text: a string unquoted, anything else as
+// sent, on one line.
+func rawText(v json.RawMessage) string {
+	var s string
+	if v = bytes.TrimSpace(v); len(v) > 0 && v[0] == '"' && json.Unmarshal(v, &s) == nil {
+		return s
+	}
+	var b bytes.Buffer
+	if json.Compact(&b, v) == nil {
+		return b.String()
+	}
+	return string(v)
 }
