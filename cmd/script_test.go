@@ -51,6 +51,8 @@ func TestScripts(t *testing.T) {
 			"trap":   cmdTrap,
 			"mint":   cmdMint,
 			"tamper": cmdTamper,
+			"op":     cmdOp,
+			"exits":  cmdExits,
 		},
 	})
 }

@@ -1,0 +1,95 @@
+package cmd
+
+import (
+	"errors"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/oidcdev/oidc/internal/issuer"
+	"github.com/oidcdev/oidc/internal/issuer/issuertest"
+)
+
+// cmdOp starts internal/issuer, the issuer of `oidc serve`, for a script:
+//
+//	op [-tls] [-opaque] [-auth-methods a,b] [-client-auth METHOD] [-pages] [FAULT ...]
+//
+// It approves every login at once (unless -pages) and sets $ISSUER, and
+// $ISSUER_CA with -tls. -auth-methods sets what discovery advertises;
+// -client-auth holds the confidential client (oidc-cli-confidential,
+// secret oidc-cli-secret) to one method, as Hydra and Keycloak do.
+func cmdOp(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("op does not fail")
+	}
+	cfg := issuer.Config{AutoApprove: true}
+	useTLS := false
+	var faults []string
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; a {
+		case "-tls":
+			useTLS = true
+		case "-opaque":
+			cfg.AccessTokenFormat = "opaque"
+		case "-pages":
+			cfg.AutoApprove = false
+		case "-auth-methods":
+			i++
+			cfg.TokenAuthMethods = strings.Split(args[i], ",")
+		case "-client-auth":
+			i++
+			clients := append([]issuer.Client(nil), issuer.DefaultClients...)
+			for j := range clients {
+				if clients[j].Secret != "" {
+					clients[j].AuthMethod = args[i]
+				}
+			}
+			cfg.Clients = clients
+		default:
+			if strings.HasPrefix(a, "-") {
+				ts.Fatalf("op: unknown option %s", a)
+			}
+			faults = append(faults, a)
+		}
+	}
+	f, err := issuertest.Faults(faults...)
+	ts.Check(err)
+	cfg.Faults = f
+	cfg.DeviceInterval = time.Second
+	dir := ""
+	if useTLS {
+		dir = ts.MkAbs(".")
+	}
+	it, err := issuertest.Serve(cfg, dir)
+	ts.Check(err)
+	ts.Defer(it.Close)
+	ts.Setenv("ISSUER", it.URL)
+	if useTLS {
+		ts.Setenv("ISSUER_CA", it.CAFile)
+	}
+}
+
+// cmdExits runs a program and checks its exit code, the contract scripts
+// rely on: exits N PROG ARGS... (stdout and stderr are kept, as with exec).
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits N PROG [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		got = ee.ExitCode()
+	case err != nil:
+		ts.Fatalf("%s: %v", args[1], err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
+}
