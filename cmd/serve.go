@@ -69,7 +69,8 @@ once, so any HTTP client that follows redirects completes a login.
 
 The first line on stdout is OIDC_ISSUER=<issuer URL>, for eval and scripts.
 Each request is logged on stderr, one line, without secrets. Ctrl-C or
-SIGTERM stops it (exit 0).
+SIGTERM stops it (exit 0). It keeps serving when stdout or stderr is a pipe
+whose reader has gone (| head -1).
 
 Faults make it misbehave on purpose (--fault, repeatable):
 ` + faultHelp.String(),
@@ -176,23 +177,32 @@ func runServe(ctx context.Context, opts *ServeOptions, io *IO) error {
 		srv.SetIssuer(opts.PublicURL)
 	}
 
-	// The first line is the contract: scripts eval it.
-	fmt.Fprintf(io.Out, "OIDC_ISSUER=%s\n", srv.Issuer())
-	fmt.Fprintf(io.Out, "discovery  %s/.well-known/openid-configuration\n", srv.Issuer())
+	// A reader of stdout or stderr may go away while the server runs
+	// (| head -1): with SIGPIPE caught, such writes fail with EPIPE, which
+	// is ignored, instead of killing the server.
+	sigpipe := make(chan os.Signal, 1)
+	signal.Notify(sigpipe, syscall.SIGPIPE)
+	defer signal.Stop(sigpipe)
+
+	// The first line is the contract: scripts read it.
+	var banner strings.Builder
+	fmt.Fprintf(&banner, "OIDC_ISSUER=%s\n", srv.Issuer())
+	fmt.Fprintf(&banner, "discovery  %s/.well-known/openid-configuration\n", srv.Issuer())
 	for _, c := range srv.Config().Clients {
 		if c.Secret == "" {
-			fmt.Fprintf(io.Out, "client     %s (public, PKCE)\n", c.ID)
+			fmt.Fprintf(&banner, "client     %s (public, PKCE)\n", c.ID)
 		} else {
-			fmt.Fprintf(io.Out, "client     %s (secret %s)\n", c.ID, c.Secret)
+			fmt.Fprintf(&banner, "client     %s (secret %s)\n", c.ID, c.Secret)
 		}
 	}
 	for _, u := range srv.Config().Users {
-		fmt.Fprintf(io.Out, "user       %s (%s)\n", u.Sub, u.Email)
+		fmt.Fprintf(&banner, "user       %s (%s)\n", u.Sub, u.Email)
 	}
 	if active := cfg.Faults.Active(); len(active) > 0 {
-		fmt.Fprintf(io.Out, "faults     %s\n", strings.Join(active, ", "))
+		fmt.Fprintf(&banner, "faults     %s\n", strings.Join(active, ", "))
 	}
-	fmt.Fprintf(io.Out, "try        oidc login --issuer %s --client-id oidc-cli\n", srv.Issuer())
+	fmt.Fprintf(&banner, "try        oidc login --issuer %s --client-id oidc-cli\n", srv.Issuer())
+	_, _ = fmt.Fprint(io.Out, banner.String())
 	if f, ok := io.Out.(interface{ Sync() error }); ok {
 		_ = f.Sync()
 	}
