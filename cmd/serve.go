@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net"
 	"net/http"
@@ -38,8 +39,12 @@ type ServeOptions struct {
 	ConfigFile        string
 	DeviceInterval    time.Duration
 	PublicURL         string
+	Background        bool
+	LogFile           string
 	// changed says which flags were given: they win over --config.
 	changed func(name string) bool
+	// cmd is the parsed command, for the flags a --background child gets.
+	cmd *cobra.Command
 }
 
 // errStopped is a server stopped by a signal: the normal end, exit 0.
@@ -67,9 +72,18 @@ the secret oidc-cli-secret, and two users, alice and bob. The login page
 lists them: one click logs in. --auto-approve logs in the first user at
 once, so any HTTP client that follows redirects completes a login.
 
-The first line on stdout is OIDC_ISSUER=<issuer URL>, for eval and scripts.
-Each request is logged on stderr, one line, without secrets. Ctrl-C or
-SIGTERM stops it (exit 0).
+The first line on stdout is OIDC_ISSUER=<issuer URL>, for scripts. Each
+request is logged on stderr (or --log-file), one line, without secrets.
+Ctrl-C or SIGTERM stops it (exit 0). It keeps serving when stdout or stderr
+is a pipe whose reader has gone (| head -1).
+
+--background starts the server as a process of its own and returns once it
+is ready, printing lines for eval:
+  OIDC_ISSUER=<issuer URL>
+  OIDC_SERVE_PID=<process id>   (kill it to stop the server)
+  OIDC_SERVE_LOG=<log file>     (--log-file, else a new file in $TMPDIR)
+If the server cannot start, stdout is empty and the exit code says why
+(2 usage, 3 a port in use or no answer in 10s).
 
 Faults make it misbehave on purpose (--fault, repeatable):
 ` + faultHelp.String(),
@@ -77,14 +91,19 @@ Faults make it misbehave on purpose (--fault, repeatable):
   oidc serve --auto-approve &
   oidc login --issuer http://127.0.0.1:9400 --client-id oidc-cli
 
-  # in a script: a free port, the issuer from the first line
-  eval "$(oidc serve --port 0 --auto-approve | head -1)"
+  # in a script: a free port; OIDC_ISSUER, OIDC_SERVE_PID, OIDC_SERVE_LOG
+  eval "$(oidc serve --background --port 0 --auto-approve)"
+  trap 'kill "$OIDC_SERVE_PID"' EXIT
 
   # test how your app handles an expired ID token and a wrong nonce
   oidc serve --fault expired --fault nonce`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			opts.changed = c.Flags().Changed
+			opts.cmd = c
+			if opts.Background {
+				return runServeBackground(c.Context(), opts, io)
+			}
 			return runServe(c.Context(), opts, io)
 		},
 	}
@@ -101,6 +120,8 @@ Faults make it misbehave on purpose (--fault, repeatable):
 	f.DurationVar(&opts.DeviceInterval, "device-interval", 5*time.Second, "the polling interval the device flow asks for")
 	f.StringVar(&opts.ConfigFile, "config", "", "clients, users (with claims), token_ttl, access_token_format, signing_alg from a YAML or JSON `file`")
 	f.StringVar(&opts.KeysFile, "keys", "", "keep the signing keys in this `file` (created 0600) across restarts; SIGHUP rotates them")
+	f.BoolVar(&opts.Background, "background", false, "start in the background, print OIDC_ISSUER, OIDC_SERVE_PID and OIDC_SERVE_LOG for eval once ready, and return")
+	f.StringVar(&opts.LogFile, "log-file", "", "append the request log to this `file` instead of stderr")
 	return c
 }
 
@@ -156,6 +177,17 @@ func runServe(ctx context.Context, opts *ServeOptions, io *IO) error {
 			}
 		}
 	}
+	// After startup, the request log and later messages go to logw.
+	logw := io.Err
+	var logFile *os.File
+	if opts.LogFile != "" {
+		logFile, err = os.OpenFile(opts.LogFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return usageError("--log-file: %v", err)
+		}
+		defer logFile.Close()
+		logw = logFile
+	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(opts.Addr, strconv.Itoa(opts.Port)))
 	if err != nil {
 		return &ExitError{Code: ExitNetwork, Err: fmt.Errorf("cannot listen on %s: %v", net.JoinHostPort(opts.Addr, strconv.Itoa(opts.Port)), err)}
@@ -176,28 +208,57 @@ func runServe(ctx context.Context, opts *ServeOptions, io *IO) error {
 		srv.SetIssuer(opts.PublicURL)
 	}
 
-	// The first line is the contract: scripts eval it.
-	fmt.Fprintf(io.Out, "OIDC_ISSUER=%s\n", srv.Issuer())
-	fmt.Fprintf(io.Out, "discovery  %s/.well-known/openid-configuration\n", srv.Issuer())
+	// SIGTERM must stop the server, not kill it, from the moment its
+	// issuer (and, with --background, its pid) is out.
+	stop := ctx.Done()
+	// A reader of stdout or stderr may go away while the server runs
+	// (| head -1): with SIGPIPE caught, such writes fail with EPIPE, which
+	// is ignored, instead of killing the server.
+	sigpipe := make(chan os.Signal, 1)
+	signal.Notify(sigpipe, syscall.SIGPIPE)
+	defer signal.Stop(sigpipe)
+
+	// The first line is the contract: scripts read it.
+	var banner strings.Builder
+	fmt.Fprintf(&banner, "OIDC_ISSUER=%s\n", srv.Issuer())
+	fmt.Fprintf(&banner, "discovery  %s/.well-known/openid-configuration\n", srv.Issuer())
 	for _, c := range srv.Config().Clients {
 		if c.Secret == "" {
-			fmt.Fprintf(io.Out, "client     %s (public, PKCE)\n", c.ID)
+			fmt.Fprintf(&banner, "client     %s (public, PKCE)\n", c.ID)
 		} else {
-			fmt.Fprintf(io.Out, "client     %s (secret %s)\n", c.ID, c.Secret)
+			fmt.Fprintf(&banner, "client     %s (secret %s)\n", c.ID, c.Secret)
 		}
 	}
 	for _, u := range srv.Config().Users {
-		fmt.Fprintf(io.Out, "user       %s (%s)\n", u.Sub, u.Email)
+		fmt.Fprintf(&banner, "user       %s (%s)\n", u.Sub, u.Email)
 	}
 	if active := cfg.Faults.Active(); len(active) > 0 {
-		fmt.Fprintf(io.Out, "faults     %s\n", strings.Join(active, ", "))
+		fmt.Fprintf(&banner, "faults     %s\n", strings.Join(active, ", "))
 	}
-	fmt.Fprintf(io.Out, "try        oidc login --issuer %s --client-id oidc-cli\n", srv.Issuer())
+	fmt.Fprintf(&banner, "try        oidc login --issuer %s --client-id oidc-cli\n", srv.Issuer())
+	_, _ = fmt.Fprint(io.Out, banner.String())
 	if f, ok := io.Out.(interface{ Sync() error }); ok {
 		_ = f.Sync()
 	}
+	if logFile != nil {
+		// The log says which server wrote it.
+		_, _ = fmt.Fprint(logw, banner.String())
+	}
+	if logFile != nil && io.Getenv(detachedEnv) != "" {
+		// A --background child: its stdout and stderr are pipes its parent
+		// reads to the end. Pointing them at the log ends them, which
+		// tells the parent the server is ready, and keeps anything written
+		// later (a panic) where it can be read.
+		if err := redirectStdio(logFile); err != nil {
+			render.WarnLine(io.Err, errTheme, "--background: "+err.Error())
+		}
+	}
 
-	hs := &http.Server{Handler: logRequests(srv, io, errTheme), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+	logTheme := errTheme
+	if logFile != nil {
+		logTheme = render.NewTheme(logw, false)
+	}
+	hs := &http.Server{Handler: logRequests(srv, logw, logTheme), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	hup := make(chan os.Signal, 1)
@@ -211,16 +272,16 @@ func runServe(ctx context.Context, opts *ServeOptions, io *IO) error {
 			// Rotation: new signing keys; the old ones stay published for
 			// one more rotation.
 			if err := srv.Rotate(); err != nil {
-				render.ErrorLine(io.Err, errTheme, "rotating keys: "+err.Error())
+				render.ErrorLine(logw, logTheme, "rotating keys: "+err.Error())
 				continue
 			}
 			if opts.KeysFile != "" {
 				if err := srv.SaveKeys(opts.KeysFile); err != nil {
-					render.ErrorLine(io.Err, errTheme, "--keys: "+err.Error())
+					render.ErrorLine(logw, logTheme, "--keys: "+err.Error())
 				}
 			}
-			fmt.Fprintln(io.Err, errTheme.Dim.Render("oidc serve: ")+"keys rotated")
-		case <-ctx.Done():
+			fmt.Fprintln(logw, logTheme.Dim.Render("oidc serve: ")+"keys rotated")
+		case <-stop:
 			shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
 			_ = hs.Shutdown(shut)
@@ -231,7 +292,7 @@ func runServe(ctx context.Context, opts *ServeOptions, io *IO) error {
 
 // logRequests writes one line per request: method, path (never the query,
 // which carries codes and state), status, duration, client id.
-func logRequests(next http.Handler, io *IO, t *render.Theme) http.Handler {
+func logRequests(next http.Handler, out io.Writer, t *render.Theme) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: 200}
@@ -246,7 +307,7 @@ func logRequests(next http.Handler, io *IO, t *render.Theme) http.Handler {
 		if client != "" {
 			line += " client=" + client
 		}
-		fmt.Fprintln(io.Err, t.Dim.Render("oidc serve: ")+render.Sanitize(line))
+		fmt.Fprintln(out, t.Dim.Render("oidc serve: ")+render.Sanitize(line))
 	})
 }
 

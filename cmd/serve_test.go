@@ -10,10 +10,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/oidcdev/oidc/internal/testprovider"
 )
@@ -348,5 +351,57 @@ func TestServePublicURL(t *testing.T) {
 	<-done
 	if line != "OIDC_ISSUER=http://issuer.test:9400\n" {
 		t.Fatalf("first line %q", line)
+	}
+}
+
+// TestServeBackgroundChildArgs: the --background child gets every flag
+// given, with the same value, but --background and --log-file (its own
+// comes after); a flag added to serve and not forwarded fails here.
+func TestServeBackgroundChildArgs(t *testing.T) {
+	sample := map[string]string{"bool": "true", "int": "9999", "string": "x.yaml", "duration": "90s", "stringArray": "aud"}
+	build := func(args []string) (*ServeOptions, *cobra.Command) {
+		c := newServeCmd(&IO{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard, Getenv: func(string) string { return "" }}, &GlobalOptions{})
+		if err := c.ParseFlags(args); err != nil {
+			t.Fatal(err)
+		}
+		opts := &ServeOptions{cmd: c}
+		opts.Faults, _ = c.Flags().GetStringArray("fault")
+		return opts, c
+	}
+	_, probe := build(nil)
+	var args, names []string
+	for _, m := range regexp.MustCompile(`(?m)^\s+(?:-\w, )?--([a-z-]+)`).FindAllStringSubmatch(probe.Flags().FlagUsages(), -1) {
+		name := m[1]
+		if name == "help" {
+			continue
+		}
+		v, ok := sample[probe.Flags().Lookup(name).Value.Type()]
+		if !ok {
+			t.Fatalf("--%s: no sample value for type %s", name, probe.Flags().Lookup(name).Value.Type())
+		}
+		names = append(names, name)
+		args = append(args, "--"+name+"="+v)
+	}
+	args = append(args, "--fault=nonce")
+	opts, given := build(args)
+	childArgs := serveChildArgs(opts)
+	if childArgs[0] != "serve" {
+		t.Fatalf("child args %q", childArgs)
+	}
+	_, child := build(childArgs[1:])
+	for _, name := range names {
+		want := given.Flags().Lookup(name).Value.String()
+		if name == "background" || name == "log-file" {
+			if child.Flags().Changed(name) {
+				t.Errorf("--%s is passed to the child", name)
+			}
+			continue
+		}
+		if got := child.Flags().Lookup(name).Value.String(); !child.Flags().Changed(name) || got != want {
+			t.Errorf("--%s: the child gets %q, want %q", name, got, want)
+		}
+	}
+	if len(names) < 13 {
+		t.Errorf("found only %v in the usage", names)
 	}
 }
