@@ -3,7 +3,6 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -74,17 +73,8 @@ func (n *networkFlags) client(io *IO, g *GlobalOptions, offline, cached bool) (*
 	if n.HTTPTimeout <= 0 {
 		return nil, usageError("--http-timeout must be positive")
 	}
-	o := flow.Options{Timeout: n.HTTPTimeout, CAFile: filePath(n.CAFile), Insecure: n.Insecure, AllowHTTP: n.AllowHTTP, ShowSecrets: n.TraceSecrets, Offline: offline}
-	for _, h := range n.Headers {
-		k, v, ok := strings.Cut(h, ":")
-		if !ok || strings.TrimSpace(k) == "" {
-			return nil, usageError("--header %q: use 'Name: value'", h)
-		}
-		if o.Headers == nil {
-			o.Headers = http.Header{}
-		}
-		o.Headers.Add(strings.TrimSpace(k), strings.TrimSpace(v))
-	}
+	o := flow.Options{Timeout: n.HTTPTimeout, CAFile: filePath(n.CAFile), Insecure: n.Insecure, AllowHTTP: n.AllowHTTP,
+		Headers: n.Headers, ShowSecrets: n.TraceSecrets, Offline: offline}
 	s := &session{io: io, g: g, file: n.TraceFile}
 	if n.Trace {
 		o.Trace = io.Err
@@ -238,7 +228,7 @@ func (c *checkFlags) maxAge() (*time.Duration, error) {
 // these names from its groups.
 var optionFlags = map[string]string{
 	"issuer": "--issuer", "client_id": "--client-id", "client_secret": "--client-secret or $OIDC_CLIENT_SECRET",
-	"auth_method": "--auth-method", "ca_file": "--ca-file", "audience": "--audience", "max_age": "--max-age",
+	"auth_method": "--auth-method", "ca_file": "--ca-file", "header": "--header", "audience": "--audience", "max_age": "--max-age",
 	"leeway": "--leeway",
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/oidcdev/oidc/internal/cache"
@@ -21,9 +22,10 @@ type Options struct {
 	CAFile    string        // PEM certificates trusted besides the system's
 	Insecure  bool          // skip TLS verification (the caller warns loudly)
 	AllowHTTP bool          // plain http:// to non-loopback hosts
-	// Headers go on every request (Entra single-page-app clients need
-	// Origin on the token request; gateways want their own).
-	Headers  http.Header
+	// Headers go on every request, each "Name: value" (Entra
+	// single-page-app clients need Origin on the token request; gateways
+	// want their own).
+	Headers  []string
 	MaxBytes int64 // response bodies; 0 is MaxDocument
 
 	// Tracing: each is off when nil. Secrets (the table in secrets.go)
@@ -64,12 +66,23 @@ func New(o Options) (*Client, error) {
 		}
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool, InsecureSkipVerify: o.Insecure} // #nosec G402: --insecure is explicit and warned about
 	}
+	var extra http.Header
+	for _, h := range o.Headers {
+		k, v, ok := strings.Cut(h, ":")
+		if !ok || strings.TrimSpace(k) == "" || strings.ContainsAny(k, " \t") {
+			return nil, &OptionError{Option: "header", Err: fmt.Errorf("%q: use 'Name: value'", h)}
+		}
+		if extra == nil {
+			extra = http.Header{}
+		}
+		extra.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
 	var rt http.RoundTripper = tr
 	if o.Trace != nil || o.Curl != nil || o.HAR != nil {
 		rt = &traceTransport{next: rt, out: o.Trace, curl: o.Curl, har: o.HAR, showSecrets: o.ShowSecrets, max: o.MaxBytes}
 	}
-	if len(o.Headers) > 0 {
-		rt = &headerTransport{next: rt, headers: o.Headers}
+	if len(extra) > 0 {
+		rt = &headerTransport{next: rt, headers: extra}
 	}
 	rt = &limitTransport{next: rt, max: o.MaxBytes}
 	c := &Client{MaxBytes: o.MaxBytes, AllowHTTP: o.AllowHTTP, Cache: o.Cache, Offline: o.Offline, Now: time.Now}

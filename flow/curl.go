@@ -16,7 +16,7 @@ func curlCommand(req *http.Request, body []byte, showSecrets bool) string {
 	if req.Method != http.MethodGet {
 		b.WriteString(" -X " + req.Method)
 	}
-	b.WriteString(" " + shellQuote(req.URL.String()))
+	b.WriteString(" " + curlURL(req.URL, showSecrets))
 	names := make([]string, 0, len(req.Header))
 	for k := range req.Header {
 		names = append(names, k)
@@ -66,6 +66,38 @@ func curlCommand(req *http.Request, body []byte, showSecrets bool) string {
 		}
 	}
 	return b.String() + "\n"
+}
+
+// curlURL is the URL for the shell, secrets in its query as variables.
+func curlURL(u *url.URL, showSecrets bool) string {
+	q := u.Query()
+	secret := false
+	for k := range q {
+		secret = secret || secretParams[k]
+	}
+	if showSecrets || !secret {
+		return shellQuote(u.String())
+	}
+	// Double quotes, so the variables expand; nothing else may.
+	esc := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "$", `\$`, "`", "\\`")
+	c := *u
+	c.RawQuery = ""
+	var parts []string
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, v := range q[k] {
+			if secretParams[k] {
+				parts = append(parts, esc.Replace(url.QueryEscape(k))+"="+shellVar(k))
+			} else {
+				parts = append(parts, esc.Replace(url.QueryEscape(k)+"="+url.QueryEscape(v)))
+			}
+		}
+	}
+	return `"` + esc.Replace(c.String()) + "?" + strings.Join(parts, "&") + `"`
 }
 
 // shellQuote quotes s for a POSIX shell.
