@@ -16,8 +16,7 @@ import (
 type DecodeOptions struct {
 	Global *GlobalOptions
 	Inputs []string
-	JSON   bool
-	JQ     string
+	Output outputFlags
 	Time   string
 }
 
@@ -63,9 +62,8 @@ input, error. See README.md for the schema.`,
 		},
 	}
 	f := c.Flags()
-	f.BoolVar(&opts.JSON, "json", false, "print one JSON document per token (JSON Lines)")
-	f.StringVar(&opts.JQ, "jq", "", "filter the JSON with a jq `expression`; strings print raw")
-	f.StringVar(&opts.Time, "time", "", "compute relative times as of this `instant` (RFC 3339 or Unix seconds)")
+	opts.Output.add(f, false)
+	f.StringVar(&opts.Time, "time", "", timeHelp)
 	return c
 }
 
@@ -78,12 +76,9 @@ func runDecode(ctx context.Context, opts *DecodeOptions, io *IO) error {
 		}
 		dopts.Now = t
 	}
-	var jq *render.JQ
-	if opts.JQ != "" {
-		var err error
-		if jq, err = render.CompileJQ(opts.JQ); err != nil {
-			return &ExitError{Code: ExitUsage, Err: err}
-		}
+	jq, err := opts.Output.jq()
+	if err != nil {
+		return err
 	}
 	// Units stream: stdin lines are decoded and printed as they come, so
 	// memory stays flat however long the input is.
@@ -93,7 +88,7 @@ func runDecode(ctx context.Context, opts *DecodeOptions, io *IO) error {
 	}
 	var jw *render.JSONWriter
 	var p *render.Printer
-	if opts.JSON || jq != nil {
+	if opts.Output.structured() {
 		jw = render.NewJSONWriter(io.Out, jq, io.OutTTY)
 	} else {
 		p = render.NewPrinter(io.Out, io.OutTheme(opts.Global), io.Width)

@@ -75,7 +75,7 @@ waiting; an RFC 9207 iss that is not the issuer ends it.`,
 	opts.Client.add(f, true)
 	f.StringVar(&opts.Scope, "scope", "openid profile email", "scopes to request")
 	f.StringVar(&opts.RedirectURI, "redirect-uri", "", "exact redirect URI to use (loopback host only; the listener binds what it names)")
-	f.IntVar(&opts.Port, "port", 0, "callback port (default: a free one)")
+	f.IntVar(&opts.Port, "port", 0, portHelp)
 	f.StringVar(&opts.ResponseMode, "response-mode", "", "query or form_post")
 	f.StringVar(&opts.Prompt, "prompt", "", "prompt: none, login, consent, select_account")
 	f.StringVar(&opts.LoginHint, "login-hint", "", "login_hint")
@@ -90,7 +90,7 @@ waiting; an RFC 9207 iss that is not the issuer ends it.`,
 	f.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "how long to wait for you to finish in the browser")
 	opts.Checks.add(f)
 	opts.Net.add(f)
-	opts.Output.add(f, "print JSON: one document with everything (schema in README)", true)
+	opts.Output.add(f, true)
 	f.BoolVar(&opts.ShowTokens, "show-tokens", false, "print raw tokens in full")
 	return c
 }

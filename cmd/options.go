@@ -172,13 +172,21 @@ type outputFlags struct {
 	Quiet bool
 }
 
-func (o *outputFlags) add(f *pflag.FlagSet, jsonHelp string, quiet bool) {
+func (o *outputFlags) add(f *pflag.FlagSet, quiet bool) {
 	f.BoolVar(&o.JSON, "json", false, jsonHelp)
 	f.StringVar(&o.JQ, "jq", "", "filter the JSON with a jq `expression`; strings print raw")
 	if quiet {
 		f.BoolVarP(&o.Quiet, "quiet", "q", false, "print only the verdict")
 	}
 }
+
+// Help texts of flags that are not in a group but appear in several
+// commands: one text each.
+const (
+	jsonHelp = "print JSON instead of text, for scripts (schema in README)"
+	timeHelp = "times are as of this `instant`, not now (RFC 3339 or Unix seconds)"
+	portHelp = "the local `port` to listen on (0: a free one)"
+)
 
 // jq compiles the --jq filter, nil when none.
 func (o *outputFlags) jq() (*render.JQ, error) {

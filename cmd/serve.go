@@ -108,7 +108,7 @@ Faults make it misbehave on purpose (--fault, repeatable):
 		},
 	}
 	f := c.Flags()
-	f.IntVar(&opts.Port, "port", 9400, "port to listen on (0: a free one)")
+	f.IntVar(&opts.Port, "port", 9400, portHelp)
 	f.StringVar(&opts.Addr, "addr", "127.0.0.1", "address to listen on; other than loopback needs --allow-remote")
 	f.StringVar(&opts.PublicURL, "public-url", "", "the issuer `URL` other machines reach it at (with --allow-remote); default http://ADDR:PORT")
 	f.BoolVar(&opts.AllowRemote, "allow-remote", false, "allow a non-loopback --addr (this is a test issuer: anyone can log in)")

@@ -95,7 +95,7 @@ directory, honouring Cache-Control within 1 minute and 1 day.`,
 	f.StringVar(&opts.AccessToken, "access-token", "", "the access token issued with the ID token, to check at_hash")
 	f.StringVar(&opts.Code, "code", "", "the authorization code, to check c_hash")
 	f.StringVar(&opts.Type, "type", "auto", "profile: id, access, logout, userinfo or auto")
-	f.StringVar(&opts.Time, "time", "", "check times as of this `instant` (RFC 3339 or Unix seconds)")
+	f.StringVar(&opts.Time, "time", "", timeHelp)
 	f.StringSliceVar(&opts.Algs, "alg", nil, "acceptable algorithms (default: what the key allows)")
 	f.BoolVar(&opts.Offline, "offline", false, "use only cached discovery documents and key sets")
 	opts.Net.add(f)
@@ -103,7 +103,7 @@ directory, honouring Cache-Control within 1 minute and 1 day.`,
 	// long to wait for the user. Kept working, with a pointer.
 	f.DurationVar(&opts.Net.HTTPTimeout, "timeout", flow.DefaultTimeout, "timeout of each request to the issuer")
 	deprecatedAlias(c, io, g, "timeout", "http-timeout")
-	opts.Output.add(f, "print JSON: one document per token (JSON Lines; schema in README)", true)
+	opts.Output.add(f, true)
 	return c
 }
 

@@ -30,6 +30,6 @@ func newVersionCmd(io *IO) *cobra.Command {
 			return err
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	c.Flags().BoolVar(&asJSON, "json", false, jsonHelp)
 	return c
 }
