@@ -86,6 +86,7 @@ func errorMessage(err error) string {
 	var oe *flow.OptionError
 	var ue *flow.UnpinnedIssuerError
 	var te *flow.TokenError
+	var re *flow.RefusedError
 	switch {
 	case errors.Is(err, flow.ErrNoKeySource):
 		return err.Error() + ": pass --issuer, --jwks, --key or --secret"
@@ -97,6 +98,10 @@ func errorMessage(err error) string {
 		}
 	case errors.As(err, &te) && te.HintOption != "":
 		if f, ok := optionFlags[te.HintOption]; ok {
+			return err.Error() + " (" + f + ")"
+		}
+	case errors.As(err, &re) && re.Option != "":
+		if f, ok := optionFlags[re.Option]; ok {
 			return err.Error() + " (" + f + ")"
 		}
 	}

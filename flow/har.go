@@ -111,7 +111,7 @@ func (h *HAR) add(t *traceTransport, req *http.Request, reqBody []byte, resp *ht
 	e.Response = harResponse{Cookies: []harNV{}, Headers: []harNV{}}
 	if resp != nil {
 		e.Response = harResponse{Status: resp.StatusCode, StatusText: strings.TrimSpace(strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode))),
-			HTTPVersion: resp.Proto, Cookies: []harNV{}, Headers: nvs(t.headerList(resp.Header)), RedirectURL: resp.Header.Get("Location"),
+			HTTPVersion: resp.Proto, Cookies: []harNV{}, Headers: nvs(t.headerList(resp.Header)), RedirectURL: t.redactLocation(resp.Header.Get("Location")),
 			HeadersSize: -1, BodySize: len(respBody),
 			Content: harContent{Size: len(respBody), MimeType: resp.Header.Get("Content-Type"), Text: t.redactBody(respBody, resp.Header.Get("Content-Type"))}}
 	}

@@ -105,6 +105,11 @@ func (c *Client) Login(ctx context.Context, cfg LoginConfig) (*LoginResult, erro
 	authURL.RawQuery = q.Encode()
 	res.AuthURL = authURL.String()
 
+	if !q.Has("request_uri") { // a pushed request is single-use: not tried twice
+		if err := c.preflight(ctx, res.AuthURL, res.RedirectURI, cfg.Auth.ID()); err != nil {
+			return res, err
+		}
+	}
 	ln.serve(&callbackCheck{state: state, issuer: md.Issuer, issuerReq: md.AuthorizationResponseIssParameterSupported})
 	start := time.Now()
 	cfg.Progress("open this URL to log in (waiting up to %s):\n%s", cfg.Timeout, res.AuthURL)

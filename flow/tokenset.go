@@ -373,5 +373,6 @@ func IsIssuerError(err error) bool {
 	var te *TokenError
 	var ae *AuthError
 	var le *ListenError
-	return errors.As(err, &fe) || errors.As(err, &te) || errors.As(err, &ae) || errors.As(err, &le) || errors.Is(err, ErrTimeout)
+	var re *RefusedError
+	return errors.As(err, &fe) || errors.As(err, &te) || errors.As(err, &ae) || errors.As(err, &le) || errors.As(err, &re) || errors.Is(err, ErrTimeout)
 }

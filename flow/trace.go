@@ -90,8 +90,14 @@ func (t *traceTransport) headerList(h http.Header) [][2]string {
 	var out [][2]string
 	for _, k := range names {
 		for _, v := range h[k] {
-			if isSecretHeader(k) && !t.showSecrets {
+			switch {
+			case t.showSecrets:
+			case isSecretHeader(k):
 				v = redactHeader(v)
+			case http.CanonicalHeaderKey(k) == "Location":
+				// An authorization response is a redirect: its code and
+				// tokens ride in the Location.
+				v = t.redactLocation(v)
 			}
 			out = append(out, [2]string{k, v})
 		}
@@ -100,11 +106,16 @@ func (t *traceTransport) headerList(h http.Header) [][2]string {
 }
 
 func (t *traceTransport) redactURL(u *url.URL) string {
-	if t.showSecrets || u.RawQuery == "" {
+	if t.showSecrets || u.RawQuery == "" && u.Fragment == "" {
 		return u.String()
 	}
 	c := *u
-	c.RawQuery = RedactForm(u.Query()).Encode()
+	if u.RawQuery != "" {
+		c.RawQuery = RedactForm(u.Query()).Encode()
+	}
+	if f, err := url.ParseQuery(u.Fragment); err == nil && u.Fragment != "" {
+		c.Fragment, c.RawFragment = RedactForm(f).Encode(), ""
+	}
 	return c.String()
 }
 
@@ -129,4 +140,12 @@ func (t *traceTransport) redactBody(body []byte, contentType string) string {
 		return string(out)
 	}
 	return string(body)
+}
+
+// redactLocation is a Location header's URL with its secrets redacted.
+func (t *traceTransport) redactLocation(v string) string {
+	if u, err := url.Parse(v); err == nil && v != "" {
+		return t.redactURL(u)
+	}
+	return v
 }

@@ -121,7 +121,7 @@ func (s *Server) discovery(w http.ResponseWriter) {
 		"revocation_endpoint_auth_methods_supported":     []string{"none", "client_secret_basic", "client_secret_post"},
 		"token_endpoint_auth_methods_supported":          authMethods,
 		"code_challenge_methods_supported":               []string{"S256"},
-		"scopes_supported":                               append([]string{"openid", "profile", "email", "groups", "offline_access"}, s.cfg.Scopes...),
+		"scopes_supported":                               s.scopes(),
 		"claims_supported":                               []string{"sub", "name", "preferred_username", "email", "email_verified", "groups", "auth_time", "sid", "nonce", "at_hash", "azp"},
 		"authorization_response_iss_parameter_supported": true,
 	}
@@ -174,6 +174,8 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		fail("invalid_request", "code_challenge_method must be S256")
 	case req.challenge != "" && !pkceValue(req.challenge):
 		fail("invalid_request", "code_challenge must be 43 to 128 unreserved characters (RFC 7636 4.2)")
+	case s.unknownScope(req.scope) != "":
+		fail("invalid_scope", "scope "+s.unknownScope(req.scope)+" is not one this issuer knows (scopes_supported)")
 	case q.Get("prompt") == "none" && !s.cfg.AutoApprove:
 		fail("login_required", "prompt=none, and no one is logged in")
 	default:

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,6 +82,25 @@ func (s *Server) times(ttl time.Duration) (iat, exp int64) {
 func (s *Server) halfHash(v string) string {
 	h, _ := decode.HalfHash(s.signingKey().Algorithm, v)
 	return h
+}
+
+// scopes are the scopes the issuer knows: the standard ones and the
+// configured ones.
+func (s *Server) scopes() []string {
+	return append([]string{"openid", "profile", "email", "groups", "offline_access"}, s.cfg.Scopes...)
+}
+
+// unknownScope is the first scope of a request the issuer does not know,
+// "" when it knows them all: real issuers refuse the request
+// (invalid_scope, RFC 6749 4.1.2.1).
+func (s *Server) unknownScope(scope string) string {
+	known := s.scopes()
+	for _, sc := range strings.Fields(scope) {
+		if !slices.Contains(known, sc) {
+			return sc
+		}
+	}
+	return ""
 }
 
 func hasScope(scope, s string) bool {
