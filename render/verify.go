@@ -38,7 +38,7 @@ func (p *Printer) checks(v *decode.Verification) {
 	}
 	p.paragraph("", p.t.Dim, Sanitize(profile))
 	if v.Issuer.URL != "" {
-		pin := "pinned with --issuer"
+		pin := "pinned: the issuer you gave"
 		if !v.Issuer.Pinned {
 			pin = "NOT pinned: taken from the token's own iss"
 		}
