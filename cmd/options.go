@@ -130,8 +130,9 @@ func (c *clientFlags) add(f *pflag.FlagSet, withSecret bool) {
 // resolve fills what the flags left empty from the environment and reads
 // a secret given as @FILE.
 func (c *clientFlags) resolve(ctx context.Context, io *IO) error {
+	from := "--issuer"
 	if c.Issuer == "" {
-		c.Issuer = io.Getenv("OIDC_ISSUER")
+		c.Issuer, from = io.Getenv("OIDC_ISSUER"), "$OIDC_ISSUER"
 	}
 	if c.ClientID == "" {
 		c.ClientID = io.Getenv("OIDC_CLIENT_ID")
@@ -139,7 +140,7 @@ func (c *clientFlags) resolve(ctx context.Context, io *IO) error {
 	if c.Issuer != "" {
 		iss, err := issuerURL(c.Issuer)
 		if err != nil {
-			return usageError("--issuer: %v", err)
+			return usageError("%s: %v", from, err)
 		}
 		c.Issuer = iss
 	}

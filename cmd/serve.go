@@ -126,6 +126,8 @@ Faults make it misbehave on purpose (--fault, repeatable):
 }
 
 func runServe(ctx context.Context, opts *ServeOptions, io *IO) error {
+	// File flags take a path, with or without @ (the one rule of args.go).
+	opts.ConfigFile, opts.KeysFile, opts.LogFile = filePath(opts.ConfigFile), filePath(opts.KeysFile), filePath(opts.LogFile)
 	cfg := issuer.Config{AutoApprove: opts.AutoApprove, SigningAlg: opts.SigningAlg, AccessTokenFormat: opts.AccessTokenFormat,
 		TokenTTL: opts.TokenTTL, DeviceInterval: opts.DeviceInterval}
 	if opts.AccessTokenFormat != "jwt" && opts.AccessTokenFormat != "opaque" {
