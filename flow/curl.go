@@ -2,9 +2,10 @@ package flow
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -17,12 +18,7 @@ func curlCommand(req *http.Request, body []byte, showSecrets bool) string {
 		b.WriteString(" -X " + req.Method)
 	}
 	b.WriteString(" " + curlURL(req.URL, showSecrets))
-	names := make([]string, 0, len(req.Header))
-	for k := range req.Header {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for _, k := range names {
+	for _, k := range slices.Sorted(maps.Keys(req.Header)) {
 		for _, v := range req.Header[k] {
 			if strings.EqualFold(k, "Authorization") && !showSecrets {
 				switch scheme, _, _ := strings.Cut(v, " "); strings.ToLower(scheme) {
@@ -47,12 +43,7 @@ func curlCommand(req *http.Request, body []byte, showSecrets bool) string {
 	}
 	if len(body) > 0 {
 		if form, err := url.ParseQuery(string(body)); err == nil && strings.HasPrefix(req.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-			keys := make([]string, 0, len(form))
-			for k := range form {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
+			for _, k := range slices.Sorted(maps.Keys(form)) {
 				for _, v := range form[k] {
 					if secretParams[k] && !showSecrets {
 						fmt.Fprintf(&b, ` --data-urlencode "%s=%s"`, k, shellVar(k))
@@ -83,12 +74,7 @@ func curlURL(u *url.URL, showSecrets bool) string {
 	c := *u
 	c.RawQuery = ""
 	var parts []string
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(q)) {
 		for _, v := range q[k] {
 			if secretParams[k] {
 				parts = append(parts, esc.Replace(url.QueryEscape(k))+"="+shellVar(k))
