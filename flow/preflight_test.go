@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -13,8 +14,14 @@ import (
 // TestPreflight: what fails a login before the browser opens, and what
 // never does.
 func TestPreflight(t *testing.T) {
+	var mu sync.Mutex
 	var handler http.HandlerFunc
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler(w, r) }))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		h := handler
+		mu.Unlock()
+		h(w, r)
+	}))
 	defer srv.Close()
 	redirect := func(q string) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
@@ -58,7 +65,9 @@ func TestPreflight(t *testing.T) {
 	}
 	c, _ := New(Options{Timeout: time.Second})
 	for _, tc := range tests {
+		mu.Lock()
 		handler = tc.h
+		mu.Unlock()
 		err := c.preflight(context.Background(), srv.URL+"/authorize?client_id=cli", "http://127.0.0.1:5000/callback", "cli")
 		switch {
 		case tc.want == "" && err != nil:

@@ -30,8 +30,15 @@ func Serve(cfg issuer.Config, caDir string) (*Issuer, error) {
 		return nil, err
 	}
 	it := &Issuer{Server: srv}
+	// The issuer is set before the server starts: handlers read it.
+	it.HTTP = httptest.NewUnstartedServer(srv)
+	scheme := "http://"
 	if caDir != "" {
-		it.HTTP = httptest.NewTLSServer(srv)
+		scheme = "https://"
+	}
+	srv.SetIssuer(scheme + it.HTTP.Listener.Addr().String())
+	if caDir != "" {
+		it.HTTP.StartTLS()
 		it.CAFile = filepath.Join(caDir, "issuer-ca.pem")
 		cert := it.HTTP.Certificate()
 		if err := os.WriteFile(it.CAFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o644); err != nil {
@@ -39,9 +46,8 @@ func Serve(cfg issuer.Config, caDir string) (*Issuer, error) {
 			return nil, err
 		}
 	} else {
-		it.HTTP = httptest.NewServer(srv)
+		it.HTTP.Start()
 	}
-	srv.SetIssuer(it.HTTP.URL)
 	it.URL = srv.Issuer()
 	return it, nil
 }
