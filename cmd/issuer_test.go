@@ -16,125 +16,70 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/oidcdev/oidc/internal/issuer"
+	"github.com/oidcdev/oidc/internal/issuer/issuertest"
 )
-
-// testIssuer is a small issuer for scripts: discovery and a JWKS, with
-// faults a real provider will not produce on request. Real providers are
-// exercised by the end-to-end tests.
-type testIssuer struct {
-	srv *httptest.Server
-
-	mu        sync.Mutex
-	jwks      []byte
-	nameSlash bool          // metadata issuer gets a trailing slash
-	dateSkew  time.Duration // Date header offset
-	maxAge    string        // Cache-Control
-	hits      map[string]int
-	huge      bool
-	slow      time.Duration
-}
-
-func (ti *testIssuer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ti.mu.Lock()
-	slow := ti.slow
-	ti.mu.Unlock()
-	if slow > 0 {
-		select {
-		case <-time.After(slow):
-		case <-r.Context().Done():
-			return
-		}
-	}
-	ti.mu.Lock()
-	defer ti.mu.Unlock()
-	ti.hits[r.URL.Path]++
-	w.Header().Set("Date", time.Now().Add(ti.dateSkew).UTC().Format(http.TimeFormat))
-	if ti.maxAge != "" {
-		w.Header().Set("Cache-Control", "max-age="+ti.maxAge)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	switch r.URL.Path {
-	case "/.well-known/openid-configuration":
-		iss := ti.srv.URL
-		if ti.nameSlash {
-			iss += "/"
-		}
-		json.NewEncoder(w).Encode(map[string]any{
-			"issuer": iss, "jwks_uri": ti.srv.URL + "/jwks",
-			"authorization_endpoint":                ti.srv.URL + "/authorize",
-			"token_endpoint":                        ti.srv.URL + "/token",
-			"id_token_signing_alg_values_supported": []string{"RS256", "ES256"},
-		})
-	case "/jwks":
-		if ti.huge {
-			w.Write([]byte(`{"keys":[],"pad":"` + strings.Repeat("x", 2<<20) + `"}`))
-			return
-		}
-		w.Write(ti.jwks)
-	default:
-		http.NotFound(w, r)
-	}
-}
 
 // scriptState is what the custom commands of one script share.
 type scriptState struct {
-	issuer   *testIssuer
+	issuer   *issuertest.Issuer
 	trapHits func() int
 }
 
-// cmdIssuer: issuer start [-slash] [-skew D] [-max-age N] [-huge]; issuer
-// jwks FILE; issuer hits PATH N.
+// cmdIssuer: the issuer of oidc serve publishing the sample keys, for
+// scripts that sign tokens with them (mint):
+//
+//	issuer start [-slash] [-skew D] [-max-age SECONDS] [-huge] [-slow D]
+//	issuer jwks FILE      publish another key set (a rotation)
+//	issuer hits PATH N    PATH was requested N times
 func cmdIssuer(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
 		ts.Fatalf("usage: issuer start|jwks|hits ...")
 	}
 	st := ts.Value("state").(*scriptState)
-	ti := st.issuer
 	switch args[0] {
 	case "start":
-		ti = &testIssuer{hits: map[string]int{}}
+		jwks, err := os.ReadFile(filepath.Join(ts.Getenv("SAMPLES"), "jwks.json"))
+		ts.Check(err)
+		cfg := issuer.Config{AutoApprove: true, JWKS: jwks}
+		dur := func(i int) time.Duration {
+			d, err := time.ParseDuration(args[i])
+			ts.Check(err)
+			return d
+		}
 		for i := 1; i < len(args); i++ {
 			switch args[i] {
 			case "-slash":
-				ti.nameSlash = true
+				cfg.Faults.DiscoveryIssuerSlash = true
 			case "-huge":
-				ti.huge = true
+				cfg.Faults.HugeJWKS = true
 			case "-skew":
 				i++
-				d, err := time.ParseDuration(args[i])
-				ts.Check(err)
-				ti.dateSkew = d
+				cfg.Faults.DateSkew = dur(i)
 			case "-slow":
 				i++
-				d, err := time.ParseDuration(args[i])
-				ts.Check(err)
-				ti.slow = d
+				cfg.Faults.SlowDiscovery = dur(i)
 			case "-max-age":
 				i++
-				ti.maxAge = args[i]
+				n, err := strconv.Atoi(args[i])
+				ts.Check(err)
+				cfg.CacheMaxAge = time.Duration(n) * time.Second
 			default:
 				ts.Fatalf("issuer start: unknown option %s", args[i])
 			}
 		}
-		jwks, err := os.ReadFile(filepath.Join(ts.Getenv("SAMPLES"), "jwks.json"))
+		it, err := issuertest.Serve(cfg, "")
 		ts.Check(err)
-		ti.jwks = jwks
-		ti.srv = httptest.NewUnstartedServer(ti)
-		ti.srv.Start() // after ti.srv is set: handlers read its URL
-		ts.Defer(ti.srv.Close)
-		ts.Setenv("ISSUER", ti.srv.URL)
-		st.issuer = ti
+		ts.Defer(it.Close)
+		ts.Setenv("ISSUER", it.URL)
+		st.issuer = it
 	case "jwks":
 		data, err := os.ReadFile(ts.MkAbs(args[1]))
 		ts.Check(err)
-		ti.mu.Lock()
-		ti.jwks = data
-		ti.mu.Unlock()
+		st.issuer.SetJWKS(data)
 	case "hits":
-		ti.mu.Lock()
-		got := ti.hits[args[1]]
-		ti.mu.Unlock()
-		if strconv.Itoa(got) != args[2] {
+		if got := st.issuer.Hits(args[1]); strconv.Itoa(got) != args[2] {
 			ts.Fatalf("%s was requested %d times, want %s", args[1], got, args[2])
 		}
 	default:

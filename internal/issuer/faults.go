@@ -33,32 +33,41 @@ type Faults struct {
 	UserinfoJWT       bool // userinfo answers a signed JWT (application/jwt)
 	AccessTokenTypJWT bool // JWT access tokens have typ JWT, not at+jwt (Hydra's JWT strategy)
 	ExpiresInNanos    bool // expires_in in nanoseconds (mockoidc)
+	// What relying parties must cope with when they fetch metadata and keys.
+	DiscoveryIssuerSlash bool          // discovery names the issuer with a trailing slash
+	DateSkew             time.Duration // the Date header is off by this much (the issuer's clock)
+	HugeJWKS             bool          // the JWKS is over 2 MiB
+	SlowDiscovery        time.Duration // discovery and the JWKS answer after this long
 }
 
 // FaultNames documents each fault, for --help and errors.
 var FaultNames = map[string]string{
-	"skew=DURATION":          "iat, nbf and exp shifted (e.g. skew=10m, skew=-10m)",
-	"aud":                    "the ID token's aud is another client",
-	"iss-trailing-slash":     "tokens name the issuer with a trailing slash",
-	"nonce":                  "the ID token's nonce is not the one sent",
-	"at-hash":                "at_hash does not match the access token",
-	"kid":                    "tokens are signed with a key the JWKS does not have",
-	"expired":                "tokens are expired when issued",
-	"alg-none":               "the ID token is unsigned (alg none)",
-	"hs256-confusion":        "the ID token is HS256, keyed with the RSA public key",
-	"expires-in-string":      `expires_in is a string ("3600")`,
-	"slow=DURATION":          "the token endpoint answers after this long",
-	"token-error":            "the token endpoint answers invalid_grant",
-	"no-userinfo-sub":        "userinfo's sub is another user's",
-	"lying-metadata":         "discovery names another issuer",
-	"no-token-endpoint":      "discovery has no token_endpoint",
-	"token-html":             "the token endpoint answers a proxy's HTML error page (502)",
-	"huge-token-response":    "the token response is over 2 MiB",
-	"no-id-token":            "the token response has no id_token",
-	"spa-origin":             "the token endpoint refuses requests without an Origin header (Entra SPA clients)",
-	"userinfo-jwt":           "userinfo answers a signed JWT (application/jwt)",
-	"access-token-typ-jwt":   "JWT access tokens have typ JWT, not at+jwt (Hydra's JWT strategy)",
-	"expires-in-nanoseconds": "expires_in is in nanoseconds (mockoidc)",
+	"skew=DURATION":                "iat, nbf and exp shifted (e.g. skew=10m, skew=-10m)",
+	"aud":                          "the ID token's aud is another client",
+	"iss-trailing-slash":           "tokens name the issuer with a trailing slash",
+	"nonce":                        "the ID token's nonce is not the one sent",
+	"at-hash":                      "at_hash does not match the access token",
+	"kid":                          "tokens are signed with a key the JWKS does not have",
+	"expired":                      "tokens are expired when issued",
+	"alg-none":                     "the ID token is unsigned (alg none)",
+	"hs256-confusion":              "the ID token is HS256, keyed with the RSA public key",
+	"expires-in-string":            `expires_in is a string ("3600")`,
+	"slow=DURATION":                "the token endpoint answers after this long",
+	"token-error":                  "the token endpoint answers invalid_grant",
+	"no-userinfo-sub":              "userinfo's sub is another user's",
+	"lying-metadata":               "discovery names another issuer",
+	"no-token-endpoint":            "discovery has no token_endpoint",
+	"token-html":                   "the token endpoint answers a proxy's HTML error page (502)",
+	"huge-token-response":          "the token response is over 2 MiB",
+	"no-id-token":                  "the token response has no id_token",
+	"spa-origin":                   "the token endpoint refuses requests without an Origin header (Entra SPA clients)",
+	"userinfo-jwt":                 "userinfo answers a signed JWT (application/jwt)",
+	"access-token-typ-jwt":         "JWT access tokens have typ JWT, not at+jwt (Hydra's JWT strategy)",
+	"expires-in-nanoseconds":       "expires_in is in nanoseconds (mockoidc)",
+	"discovery-iss-trailing-slash": "discovery names the issuer with a trailing slash",
+	"date-skew=DURATION":           "the Date header is off by this much: the issuer's clock (e.g. date-skew=10m)",
+	"huge-jwks":                    "the JWKS is over 2 MiB",
+	"slow-discovery=DURATION":      "discovery and the JWKS answer after this long",
 }
 
 // Set switches on one fault, NAME or NAME=VALUE.
@@ -80,6 +89,14 @@ func (f *Faults) Set(spec string) error {
 		f.Skew, err = dur()
 	case "slow":
 		f.Slow, err = dur()
+	case "date-skew":
+		f.DateSkew, err = dur()
+	case "slow-discovery":
+		f.SlowDiscovery, err = dur()
+	case "discovery-iss-trailing-slash":
+		f.DiscoveryIssuerSlash = true
+	case "huge-jwks":
+		f.HugeJWKS = true
 	case "aud":
 		f.Aud = true
 	case "iss-trailing-slash":
@@ -128,7 +145,7 @@ func (f *Faults) Set(spec string) error {
 		sort.Strings(names)
 		return fmt.Errorf("unknown fault %q: use one of %s", spec, strings.Join(names, ", "))
 	}
-	if err == nil && hasValue && name != "skew" && name != "slow" {
+	if err == nil && hasValue && name != "skew" && name != "slow" && name != "date-skew" && name != "slow-discovery" {
 		err = fmt.Errorf("fault %s takes no value", name)
 	}
 	return err
@@ -147,6 +164,12 @@ func (f Faults) Active() []string {
 	}
 	if f.Slow != 0 {
 		out = append(out, "slow="+f.Slow.String())
+	}
+	if f.DateSkew != 0 {
+		out = append(out, "date-skew="+f.DateSkew.String())
+	}
+	if f.SlowDiscovery != 0 {
+		out = append(out, "slow-discovery="+f.SlowDiscovery.String())
 	}
 	add(f.Aud, "aud")
 	add(f.IssTrailingSlash, "iss-trailing-slash")
@@ -168,5 +191,7 @@ func (f Faults) Active() []string {
 	add(f.UserinfoJWT, "userinfo-jwt")
 	add(f.AccessTokenTypJWT, "access-token-typ-jwt")
 	add(f.ExpiresInNanos, "expires-in-nanoseconds")
+	add(f.DiscoveryIssuerSlash, "discovery-iss-trailing-slash")
+	add(f.HugeJWKS, "huge-jwks")
 	return out
 }

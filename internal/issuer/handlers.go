@@ -1,6 +1,8 @@
 package issuer
 
 import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -15,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
+
 	"github.com/oidcdev/oidc/internal/webpage"
 )
 
@@ -26,12 +30,34 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	}
 	s.sweep()
+	s.hitsMu.Lock()
+	if s.hits == nil {
+		s.hits = map[string]int{}
+	}
+	s.hits[r.URL.Path]++
+	s.hitsMu.Unlock()
+	f := s.faults()
+	if f.DateSkew != 0 {
+		w.Header().Set("Date", s.cfg.Now().Add(f.DateSkew).UTC().Format(http.TimeFormat))
+	}
+	switch r.URL.Path {
+	case "/.well-known/openid-configuration", "/.well-known/oauth-authorization-server", "/jwks":
+		if f.SlowDiscovery > 0 {
+			select {
+			case <-time.After(f.SlowDiscovery):
+			case <-r.Context().Done():
+				return
+			}
+		}
+	}
 	switch r.URL.Path {
 	case "/.well-known/openid-configuration", "/.well-known/oauth-authorization-server":
+		if s.cfg.CacheMaxAge > 0 {
+			w.Header().Set("Cache-Control", fmt.Sprintf("max-age=%d", int(s.cfg.CacheMaxAge/time.Second)))
+		}
 		s.discovery(w)
 	case "/jwks":
-		w.Header().Set("Cache-Control", "max-age=300")
-		writeJSON(w, http.StatusOK, s.publicKeys())
+		s.jwks(w, f)
 	case "/authorize":
 		s.authorize(w, r)
 	case "/interaction":
@@ -57,6 +83,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.NotFound(w, r)
 	}
+}
+
+// jwks publishes the keys: the issuer's own, or Config.JWKS.
+func (s *Server) jwks(w http.ResponseWriter, f Faults) {
+	age := 300 * time.Second
+	if s.cfg.CacheMaxAge > 0 {
+		age = s.cfg.CacheMaxAge
+	}
+	w.Header().Set("Cache-Control", fmt.Sprintf("max-age=%d", int(age/time.Second)))
+	if f.HugeJWKS {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"keys":[],"pad":"` + strings.Repeat("x", 2<<20) + `"}`))
+		return
+	}
+	if doc := s.publishedJWKS(); doc != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(doc)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.publicKeys())
 }
 
 // clientError is invalid_client, with the challenge of the scheme the
@@ -129,6 +175,12 @@ func (s *Server) discovery(w http.ResponseWriter) {
 	}
 	if f.LyingMetadata {
 		md["issuer"] = "https://someone-else.example"
+	}
+	if f.DiscoveryIssuerSlash {
+		md["issuer"] = iss + "/"
+	}
+	if s.jwksAlgs != nil {
+		md["id_token_signing_alg_values_supported"] = s.jwksAlgs
 	}
 	if f.NoTokenEndpoint {
 		delete(md, "token_endpoint")
@@ -873,6 +925,31 @@ func (s *Server) newUserCode() string {
 
 // algs lists the signing algorithm first; OIDC Discovery 3 requires RS256
 // in the list.
+// publishedAlgs are the algorithms of a key set published in place of the
+// issuer's own.
+func publishedAlgs(doc []byte) []string {
+	var set jose.JSONWebKeySet
+	_ = json.Unmarshal(doc, &set)
+	var out []string
+	for _, k := range set.Keys {
+		alg := k.Algorithm
+		if alg == "" {
+			switch k.Key.(type) {
+			case *ecdsa.PublicKey:
+				alg = "ES256"
+			case ed25519.PublicKey:
+				alg = "EdDSA"
+			default:
+				alg = "RS256"
+			}
+		}
+		if !slices.Contains(out, alg) {
+			out = append(out, alg)
+		}
+	}
+	return out
+}
+
 func algs(signing string) []string {
 	if signing == "RS256" {
 		return []string{"RS256"}

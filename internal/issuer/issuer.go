@@ -56,6 +56,13 @@ type Config struct {
 	// TokenAuthMethods, when set, is what discovery advertises in
 	// token_endpoint_auth_methods_supported, in this order.
 	TokenAuthMethods []string
+	// CacheMaxAge, when set, lets relying parties cache discovery and the
+	// JWKS this long (default: discovery no-store, the JWKS 300 s).
+	CacheMaxAge time.Duration
+	// JWKS, when set, is published instead of the issuer's own keys: a key
+	// set managed elsewhere (tests that sign with keys of their own).
+	// SetJWKS replaces it while serving.
+	JWKS []byte
 }
 
 // Defaults: what `oidc serve` offers with no flags.
@@ -84,6 +91,11 @@ type Server struct {
 	prev  []jose.JSONWebKey // the keys before the last rotation, still published
 
 	faultMu sync.RWMutex // cfg.Faults changes while serving (/admin/faults)
+
+	jwksMu   sync.RWMutex // cfg.JWKS changes while serving
+	jwksAlgs []string     // of the first published key set: metadata stays put over a rotation
+	hitsMu   sync.Mutex
+	hits     map[string]int // requests by path
 
 	mu      sync.Mutex
 	pending map[string]*authRequest // interaction id -> request
@@ -183,6 +195,9 @@ func New(cfg Config) (*Server, error) {
 	if err := s.generate(); err != nil {
 		return nil, err
 	}
+	if cfg.JWKS != nil {
+		s.jwksAlgs = publishedAlgs(cfg.JWKS)
+	}
 	return s, nil
 }
 
@@ -198,6 +213,26 @@ func (s *Server) SetFaults(f Faults) {
 	s.faultMu.Lock()
 	s.cfg.Faults = f
 	s.faultMu.Unlock()
+}
+
+// SetJWKS replaces the published key set (Config.JWKS).
+func (s *Server) SetJWKS(doc []byte) {
+	s.jwksMu.Lock()
+	s.cfg.JWKS = doc
+	s.jwksMu.Unlock()
+}
+
+func (s *Server) publishedJWKS() []byte {
+	s.jwksMu.RLock()
+	defer s.jwksMu.RUnlock()
+	return s.cfg.JWKS
+}
+
+// Hits is how many requests a path got: tests count fetches and cache hits.
+func (s *Server) Hits(path string) int {
+	s.hitsMu.Lock()
+	defer s.hitsMu.Unlock()
+	return s.hits[path]
 }
 
 // SetIssuer sets the issuer identifier: the URL the server is reached at.
