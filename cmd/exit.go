@@ -87,6 +87,7 @@ func errorMessage(err error) string {
 	var ue *flow.UnpinnedIssuerError
 	var te *flow.TokenError
 	var re *flow.RefusedError
+	var fe *flow.Error
 	switch {
 	case errors.Is(err, flow.ErrNoKeySource):
 		return err.Error() + ": pass --issuer, --jwks, --key or --secret"
@@ -102,6 +103,10 @@ func errorMessage(err error) string {
 		}
 	case errors.As(err, &re) && re.Option != "":
 		if f, ok := optionFlags[re.Option]; ok {
+			return err.Error() + " (" + f + ")"
+		}
+	case errors.As(err, &fe) && fe.Option != "":
+		if f, ok := optionFlags[fe.Option]; ok {
 			return err.Error() + " (" + f + ")"
 		}
 	}

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/oidcdev/oidc/decode"
 	"github.com/oidcdev/oidc/flow"
 	"github.com/oidcdev/oidc/render"
 )
@@ -22,15 +22,15 @@ type LoginOptions struct {
 	Net     networkFlags
 	Checks  checkFlags
 	Output  outputFlags
-	Scope   string
+	Grant   grantFlags
 	Timeout time.Duration
 
-	RedirectURI, ResponseMode                      string
-	Port                                           int
-	Prompt, LoginHint, ACRValues, UILocales        string
-	Resources, Params                              []string
-	AuthorizationEndpoint, TokenEndpoint, Userinfo string
-	NoBrowser, ShowTokens                          bool
+	RedirectURI, ResponseMode               string
+	Port                                    int
+	Prompt, LoginHint, ACRValues, UILocales string
+	Params                                  []string
+	AuthorizationEndpoint, Userinfo         string
+	NoBrowser, ShowTokens, Device           bool
 }
 
 func newLoginCmd(io *IO, g *GlobalOptions) *cobra.Command {
@@ -65,7 +65,10 @@ waiting; an RFC 9207 iss that is not the issuer ends it.`,
   OIDC_ISSUER=http://127.0.0.1:9400 OIDC_CLIENT_ID=oidc-cli oidc login
 
   # on a remote machine: open the URL elsewhere, paste the redirect back
-  oidc login --no-browser --issuer "$ISS" --client-id cli`,
+  oidc login --no-browser --issuer "$ISS" --client-id cli
+
+  # no browser here at all: the device flow, a code to enter elsewhere
+  oidc login --device --issuer "$ISS" --client-id cli`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runLogin(c.Context(), opts, io)
@@ -73,7 +76,8 @@ waiting; an RFC 9207 iss that is not the issuer ends it.`,
 	}
 	f := c.Flags()
 	opts.Client.add(f, true)
-	f.StringVar(&opts.Scope, "scope", "openid profile email", "scopes to request")
+	opts.Grant.add(f, "openid profile email")
+	f.BoolVar(&opts.Device, "device", false, "log in with the device flow (RFC 8628): a code to enter on any device; no browser or callback here")
 	f.StringVar(&opts.RedirectURI, "redirect-uri", "", "exact redirect URI to use (loopback host only; the listener binds what it names)")
 	f.IntVar(&opts.Port, "port", 0, portHelp)
 	f.StringVar(&opts.ResponseMode, "response-mode", "", "query or form_post")
@@ -81,13 +85,11 @@ waiting; an RFC 9207 iss that is not the issuer ends it.`,
 	f.StringVar(&opts.LoginHint, "login-hint", "", "login_hint")
 	f.StringVar(&opts.ACRValues, "acr-values", "", "acr_values")
 	f.StringVar(&opts.UILocales, "ui-locales", "", "ui_locales")
-	f.StringArrayVar(&opts.Resources, "resource", nil, "resource indicator (RFC 8707); repeatable; the access token must be for it")
 	f.StringArrayVar(&opts.Params, "param", nil, "extra authorization parameter `key=value`; repeatable")
 	f.StringVar(&opts.AuthorizationEndpoint, "authorization-endpoint", "", "override the discovered authorization endpoint")
-	f.StringVar(&opts.TokenEndpoint, "token-endpoint", "", "override the discovered token endpoint")
 	f.StringVar(&opts.Userinfo, "userinfo-endpoint", "", "override the discovered userinfo endpoint")
 	f.BoolVar(&opts.NoBrowser, "no-browser", false, "do not open a browser: print the URL, and read a pasted redirect URL on stdin")
-	f.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "how long to wait for you to finish in the browser")
+	f.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "how long to wait for you to log in")
 	opts.Checks.add(f)
 	opts.Net.add(f)
 	opts.Output.add(f, true)
@@ -108,8 +110,7 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 	if opts.Client.Issuer == "" || opts.Client.ClientID == "" {
 		return usageError("--issuer and --client-id are required (or $OIDC_ISSUER and $OIDC_CLIENT_ID)")
 	}
-	jq, err := opts.Output.jq()
-	if err != nil {
+	if _, err := opts.Output.jq(); err != nil {
 		return err
 	}
 	switch opts.ResponseMode {
@@ -133,7 +134,7 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 	if maxAge != nil {
 		params.Set("max_age", fmt.Sprint(int64(*maxAge/time.Second)))
 	}
-	for _, r := range opts.Resources {
+	for _, r := range opts.Grant.Resources {
 		params.Add("resource", r)
 	}
 	for _, kv := range opts.Params {
@@ -157,54 +158,65 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 	}
 	defer sess.close()
 
-	req := flow.LoginRequest{
-		LoginConfig: flow.LoginConfig{
-			Scopes: strings.Fields(opts.Scope), RedirectURI: opts.RedirectURI, Port: opts.Port,
+	fr := flowRequest(io, opts.Global, &opts.Client, &opts.Grant, &opts.Checks, maxAge)
+	fr.Endpoints.Authorization, fr.Endpoints.Userinfo = opts.AuthorizationEndpoint, opts.Userinfo
+	var report *decode.FlowReport
+	if opts.Device {
+		wait, cancel := context.WithTimeout(ctx, opts.Timeout)
+		defer cancel()
+		report, err = sess.client.RunDevice(wait, flow.DeviceRequest{FlowRequest: fr,
+			Show: func(d *flow.DeviceAuthorization) { showDeviceCode(io, opts.Global, d) },
+			Tick: deviceTicker(progress)})
+		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+			err = fmt.Errorf("%w (--timeout %s)", flow.ErrTimeout, opts.Timeout)
+		}
+	} else {
+		req := flow.LoginRequest{FlowRequest: fr, LoginConfig: flow.LoginConfig{
+			Scopes: fr.Scopes, RedirectURI: opts.RedirectURI, Port: opts.Port,
 			ResponseMode: opts.ResponseMode, Params: params, Timeout: opts.Timeout, Progress: progress,
-		},
-		Issuer:    opts.Client.Issuer,
-		Endpoints: flow.Endpoints{Authorization: opts.AuthorizationEndpoint, Token: opts.TokenEndpoint, Userinfo: opts.Userinfo},
-		ClientID:  opts.Client.ClientID, ClientSecret: opts.Client.ClientSecret, AuthMethod: opts.Client.AuthMethod,
-		Leeway: opts.Checks.Leeway, MaxAge: maxAge, Audience: append(slices.Clone(opts.Resources), opts.Checks.Audience...),
-		Warn:  func(msg string) { render.WarnLine(io.Err, errTheme, msg) },
-		Flags: optionFlags,
-	}
-	if !opts.NoBrowser {
-		req.Open = func(u string) error { return flow.OpenBrowser(u, io.Getenv, io.Err) }
-	}
-	if opts.NoBrowser || io.InTTY {
-		req.Paste = io.In
-	}
-	report, err := sess.client.RunLogin(ctx, req)
-	if err != nil {
+		}}
+		if !opts.NoBrowser {
+			req.Open = func(u string) error { return flow.OpenBrowser(u, io.Getenv, io.Err) }
+		}
+		if opts.NoBrowser || io.InTTY {
+			req.Paste = io.In
+		}
+		report, err = sess.client.RunLogin(ctx, req)
 		if errors.Is(err, flow.ErrTimeout) {
 			err = fmt.Errorf("%w (--timeout %s)", err, opts.Timeout)
 		}
+	}
+	if err != nil {
 		return err
 	}
-	if opts.Output.structured() {
-		jw := render.NewJSONWriter(io.Out, jq, io.OutTTY)
-		if err := jw.Write(ctx, report); err != nil {
-			return &ExitError{Code: ExitUsage, Err: err}
+	return writeFlowReport(ctx, io, opts.Global, &opts.Output, report, opts.ShowTokens)
+}
+
+// showDeviceCode tells the user where to go and what to enter, on stderr:
+// the code large on a terminal, and always as plain text.
+func showDeviceCode(io *IO, g *GlobalOptions, d *flow.DeviceAuthorization) {
+	p := render.NewPrinter(io.Err, io.ErrTheme(g), io.Width)
+	p.DeviceCode(d.UserCode, d.VerificationURI, d.VerificationURIComplete, d.ExpiresIn)
+	_ = p.Flush()
+}
+
+// deviceTicker reports the polling: once at the start, and whenever the
+// issuer asks to slow down.
+func deviceTicker(progress func(string, ...any)) func(left, interval time.Duration) {
+	var last time.Duration
+	return func(left, interval time.Duration) {
+		switch {
+		case last == 0:
+			msg := fmt.Sprintf("waiting for you to approve (polling every %s", interval)
+			if left > 0 {
+				msg += fmt.Sprintf("; the code expires in %s", left.Round(time.Second))
+			}
+			progress("%s)", msg)
+		case interval > last:
+			progress("the issuer asked to slow down: polling every %s", interval)
 		}
-		if err := jw.Flush(); err != nil {
-			return outputError(err)
-		}
-	} else {
-		p := render.NewPrinter(io.Out, io.OutTheme(opts.Global), io.Width)
-		if opts.Output.Quiet {
-			p.LoginVerdict(report)
-		} else {
-			p.Login(report, opts.ShowTokens)
-		}
-		if err := p.Flush(); err != nil {
-			return outputError(err)
-		}
+		last = interval
 	}
-	if !report.Valid {
-		return &ExitError{Code: ExitCheckFailed, Silent: true, Err: errors.New("login checks failed")}
-	}
-	return nil
 }
 
 // reservedParams are the authorization parameters that --param must not

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/oidcdev/oidc/decode"
 	"github.com/oidcdev/oidc/flow"
 	"github.com/oidcdev/oidc/internal/cache"
 	"github.com/oidcdev/oidc/internal/version"
@@ -165,6 +167,64 @@ func (c *clientFlags) resolve(ctx context.Context, io *IO) error {
 	return nil
 }
 
+// grantFlags are what every grant asks the token endpoint for.
+type grantFlags struct {
+	Scope         string
+	Resources     []string
+	TokenEndpoint string
+}
+
+func (gf *grantFlags) add(f *pflag.FlagSet, defaultScope string) {
+	f.StringVar(&gf.Scope, "scope", defaultScope, "scopes to request, space-separated")
+	f.StringArrayVar(&gf.Resources, "resource", nil, "resource indicator (RFC 8707); repeatable; the access token must be for it")
+	f.StringVar(&gf.TokenEndpoint, "token-endpoint", "", "override the discovered token endpoint")
+}
+
+// flowRequest is what every grant command hands to flow: the client, the
+// grant's request and the checks, from the groups.
+func flowRequest(io *IO, g *GlobalOptions, c *clientFlags, gf *grantFlags, checks *checkFlags, maxAge *time.Duration) flow.FlowRequest {
+	return flow.FlowRequest{
+		GrantRequest: flow.GrantRequest{Scopes: strings.Fields(gf.Scope), Audience: checks.Audience, Resource: gf.Resources},
+		Issuer:       c.Issuer, Endpoints: flow.Endpoints{Token: gf.TokenEndpoint},
+		ClientID: c.ClientID, ClientSecret: c.ClientSecret, AuthMethod: c.AuthMethod,
+		Leeway: checks.Leeway, MaxAge: maxAge,
+		Warn:  func(msg string) { render.WarnLine(io.Err, io.ErrTheme(g), msg) },
+		Flags: optionFlags,
+	}
+}
+
+// writeFlowReport prints a grant's report: JSON, only the verdict, or all
+// of it; and says by the exit code whether every check passed.
+func writeFlowReport(ctx context.Context, io *IO, g *GlobalOptions, out *outputFlags, rep *decode.FlowReport, showTokens bool) error {
+	jq, err := out.jq()
+	if err != nil {
+		return err
+	}
+	if out.structured() {
+		jw := render.NewJSONWriter(io.Out, jq, io.OutTTY)
+		if err := jw.Write(ctx, rep); err != nil {
+			return &ExitError{Code: ExitUsage, Err: err}
+		}
+		if err := jw.Flush(); err != nil {
+			return outputError(err)
+		}
+	} else {
+		p := render.NewPrinter(io.Out, io.OutTheme(g), io.Width)
+		if out.Quiet {
+			p.LoginVerdict(rep)
+		} else {
+			p.Login(rep, showTokens)
+		}
+		if err := p.Flush(); err != nil {
+			return outputError(err)
+		}
+	}
+	if !rep.Valid {
+		return &ExitError{Code: ExitCheckFailed, Silent: true, Err: errors.New("checks failed")}
+	}
+	return nil
+}
+
 // outputFlags choose the output: for people, JSON, a jq filter, or only
 // the verdict.
 type outputFlags struct {
@@ -239,6 +299,7 @@ var optionFlags = map[string]string{
 	"issuer": "--issuer", "client_id": "--client-id", "client_secret": "--client-secret or $OIDC_CLIENT_SECRET",
 	"auth_method": "--auth-method", "ca_file": "--ca-file", "header": "--header", "audience": "--audience", "max_age": "--max-age",
 	"leeway": "--leeway", "redirect_uri": "--redirect-uri or --port", "scope": "--scope",
+	"token_endpoint": "--token-endpoint", "authorization_endpoint": "--authorization-endpoint",
 }
 
 // withOptionFlags is optionFlags and a command's own.

@@ -132,11 +132,13 @@ func commandPath(root *cobra.Command, args []string) string {
 // all of them, with their flags, is a fifth of a short command's process
 // time, so Run builds only the one the arguments name.
 var subcommands = map[string]func(*IO, *GlobalOptions) *cobra.Command{
-	"decode":  newDecodeCmd,
-	"verify":  newVerifyCmd,
-	"login":   newLoginCmd,
-	"serve":   newServeCmd,
-	"version": func(io *IO, _ *GlobalOptions) *cobra.Command { return newVersionCmd(io) },
+	"decode":             newDecodeCmd,
+	"verify":             newVerifyCmd,
+	"login":              newLoginCmd,
+	"serve":              newServeCmd,
+	"client-credentials": newClientCredentialsCmd,
+	"cc":                 newClientCredentialsCmd,
+	"version":            func(io *IO, _ *GlobalOptions) *cobra.Command { return newVersionCmd(io) },
 }
 
 // subcommandOf returns the subcommand the arguments name when it is one of
@@ -186,7 +188,7 @@ JSON document per token for scripts, --jq filters it.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 	root.SetUsageTemplate(strings.TrimRight(root.UsageTemplate(), "\n") + "\n\n" + exitCodesHelp)
 
-	names := []string{"decode", "verify", "login", "serve", "version"}
+	names := []string{"decode", "verify", "login", "client-credentials", "serve", "version"}
 	if only != "" {
 		names = []string{only}
 		// cobra would build its completion commands on every run.

@@ -13,6 +13,8 @@ type Step struct {
 // userinfo. Every grant fills one and render prints it; its JSON form is
 // the documented `oidc login --json` schema.
 type FlowReport struct {
+	// Grant is authorization_code, client_credentials or device_code.
+	Grant         string          `json:"grant"`
 	Issuer        string          `json:"issuer"`
 	ClientID      string          `json:"client_id"`
 	Scopes        []string        `json:"scopes"`

@@ -34,6 +34,7 @@ type Client struct {
 	Cache     *cache.Cache // nil: no disk cache
 	Offline   bool         // only the cache
 	Now       func() time.Time
+	wait      func(context.Context, time.Duration) error // tests: no real waits
 }
 
 // checkRedirect holds every hop to the rules of the first URL, and follows
@@ -57,6 +58,9 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 type Error struct {
 	URL string
 	Err error
+	// Option names the input that would fix it, when one would
+	// ("token_endpoint"); each command knows its flag.
+	Option string
 }
 
 func (e *Error) Error() string { return e.Err.Error() }

@@ -233,61 +233,33 @@ func (c *Client) Discovered(ctx context.Context, issuer string, ov Endpoints, wa
 
 // LoginRequest is a whole login, from discovery to verified tokens.
 type LoginRequest struct {
+	FlowRequest
 	LoginConfig
-	Issuer                 string
-	Endpoints              Endpoints
-	ClientID, ClientSecret string
-	AuthMethod             string // "" chooses (ChooseAuth)
-	Leeway                 time.Duration
-	MaxAge                 *time.Duration
-	Audience               []string // what the access token must be for
-	Warn                   func(string)
-	// Flags name the command's flag for each input, for hints.
-	Flags map[string]string
 }
 
 // RunLogin discovers the issuer, runs the code flow and checks every token
 // that came back. The report is filled as far as the login got, also when
 // it fails; the error says why it stopped.
 func (c *Client) RunLogin(ctx context.Context, req LoginRequest) (*decode.FlowReport, error) {
-	rep := &decode.FlowReport{Issuer: req.Issuer, ClientID: req.ClientID, Scopes: req.Scopes, Checks: []decode.Check{}, Hints: []string{}}
-	start := time.Now()
-	md, mdFetch, err := c.Discovered(ctx, req.Issuer, req.Endpoints, req.Warn)
-	if err != nil {
-		return rep, err
-	}
-	rep.Step("discovery", Millis(time.Since(start)))
-	for _, e := range []string{md.AuthorizationEndpoint, md.TokenEndpoint} {
-		if e == "" {
-			return rep, &Error{URL: md.Source, Err: errors.New("the metadata of " + req.Issuer + " has no authorization or token endpoint: give both endpoints yourself")}
+	req.FlowRequest.Scopes = req.LoginConfig.Scopes
+	return c.runFlow(ctx, req.FlowRequest, GrantAuthorizationCode, func(md *Metadata, auth ClientAuth, rep *decode.FlowReport) (*TokenResponse, string, time.Time, error) {
+		if md.AuthorizationEndpoint == "" {
+			return nil, "", time.Time{}, &Error{URL: md.Source, Option: "authorization_endpoint", Err: errors.New("the metadata of " + req.Issuer + " has no authorization endpoint: give it yourself")}
 		}
-		if _, err := c.CheckURL(e); err != nil {
-			return rep, &Error{URL: e, Err: err}
+		if _, err := c.CheckURL(md.AuthorizationEndpoint); err != nil {
+			return nil, "", time.Time{}, &Error{URL: md.AuthorizationEndpoint, Err: err}
 		}
-	}
-	if len(md.CodeChallengeMethods) > 0 && !slices.Contains(md.CodeChallengeMethods, "S256") {
-		req.Warn("the issuer does not list S256 in code_challenge_methods_supported; PKCE S256 is sent anyway")
-	}
-	cfg := req.LoginConfig
-	cfg.Metadata = md
-	cfg.Auth = ChooseAuth(md, req.ClientID, req.ClientSecret, req.AuthMethod)
-	rep.AuthMethod = cfg.Auth.Method()
-	res, err := c.Login(ctx, cfg)
-	if res != nil {
+		if len(md.CodeChallengeMethods) > 0 && !slices.Contains(md.CodeChallengeMethods, "S256") {
+			req.Warn("the issuer does not list S256 in code_challenge_methods_supported; PKCE S256 is sent anyway")
+		}
+		cfg := req.LoginConfig
+		cfg.Metadata, cfg.Auth = md, auth
+		res, err := c.Login(ctx, cfg)
+		if res == nil {
+			return nil, "", time.Time{}, err
+		}
 		rep.RedirectURI = res.RedirectURI
 		rep.Timeline = append(rep.Timeline, res.Timeline...)
-	}
-	if err != nil {
-		return rep, err
-	}
-	keys := &KeySource{Client: c, Issuer: md.Issuer, Metadata: md, MetadataFetch: mdFetch}
-	err = c.CheckTokens(ctx, res.Token, TokenSetOptions{
-		Metadata: md, Keys: keys, ClientID: req.ClientID, Scopes: req.Scopes, Nonce: res.Nonce,
-		MaxAge: req.MaxAge, Leeway: req.Leeway, Audience: req.Audience, Userinfo: true, Flags: req.Flags,
-	}, rep)
-	if err != nil {
-		return rep, err
-	}
-	rep.Step("oidc after the callback", Millis(time.Since(res.CallbackAt)))
-	return rep, nil
+		return res.Token, res.Nonce, res.CallbackAt, err
+	})
 }

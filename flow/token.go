@@ -167,6 +167,7 @@ func formAsJSON(body []byte) []byte {
 // or any other answer that is not 200.
 type TokenError struct {
 	URL                    string
+	Endpoint               string // what answered, in words; "" is the token endpoint
 	Code, Description, URI string
 	Status                 string // "401 Unauthorized"
 	StatusCode             int
@@ -182,8 +183,12 @@ type TokenError struct {
 
 func (e *TokenError) Error() string {
 	var msg string
+	who := e.Endpoint
+	if who == "" {
+		who = "the token endpoint"
+	}
 	if e.Code == "" {
-		msg = fmt.Sprintf("the token endpoint answered %s", e.Status)
+		msg = fmt.Sprintf("%s answered %s", who, e.Status)
 		if b := strings.TrimSpace(string(e.Body)); b != "" {
 			if len(b) > 300 {
 				b = b[:300] + "…"
@@ -191,7 +196,7 @@ func (e *TokenError) Error() string {
 			msg += ": " + b
 		}
 	} else {
-		msg = oauthError("the token endpoint answered", e.Code, e.Description, e.URI)
+		msg = oauthError(who+" answered", e.Code, e.Description, e.URI)
 	}
 	if e.Hint != "" {
 		msg += "; " + e.Hint

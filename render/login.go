@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/oidcdev/oidc/decode"
 )
@@ -32,6 +33,9 @@ func (p *Printer) Login(rep *decode.FlowReport, showTokens bool) {
 		p.Verification(rep.AccessToken, false)
 		p.line()
 	}
+	if rep.Grant == "client_credentials" { // a machine's token: no user, no userinfo
+		goto summary
+	}
 	p.sections = 0
 	p.line(p.t.Title.Render("━━ USERINFO"))
 	switch {
@@ -50,6 +54,7 @@ func (p *Printer) Login(rep *decode.FlowReport, showTokens bool) {
 	}
 	p.line()
 
+summary:
 	if len(rep.Claims) > 0 {
 		p.sections = 0
 		p.section("WHICH TOKEN CARRIES WHAT")
@@ -77,10 +82,14 @@ func (p *Printer) Login(rep *decode.FlowReport, showTokens bool) {
 
 // LoginVerdict is the last line of a login, alone with --quiet.
 func (p *Printer) LoginVerdict(rep *decode.FlowReport) {
-	verdict := "LOGIN VALID"
+	what := "LOGIN"
+	if rep.Grant == "client_credentials" {
+		what = "TOKEN"
+	}
+	verdict := what + " VALID"
 	st := p.t.Good
 	if !rep.Valid {
-		verdict, st = "LOGIN INVALID: a check failed", p.t.Bad
+		verdict, st = what+" INVALID: a check failed", p.t.Bad
 	}
 	p.line(st.Render(verdict), p.t.Dim.Render(Sanitize("  "+rep.ClientID+" at "+rep.Issuer)))
 }
@@ -117,6 +126,36 @@ func (p *Printer) claimMatrix(rep *decode.FlowReport) {
 // audienceOf is a token's aud as one string.
 func audienceOf(r *decode.Result) string {
 	return strings.Join(r.StringsClaim("aud"), " ")
+}
+
+// DeviceCode shows the device flow's user code and where to enter it: the
+// code in large letters on a terminal, and always as plain text to copy.
+func (p *Printer) DeviceCode(userCode, uri, complete string, expires time.Duration) {
+	p.line(p.t.Dim.Render("oidc: ") + "on any device, open " + Sanitize(uri))
+	p.line(p.t.Dim.Render("oidc: ") + "and enter the code:")
+	p.line()
+	p.line("    " + p.t.Title.Render(letterSpaced(Sanitize(userCode))))
+	p.line()
+	p.line(p.t.Dim.Render("oidc: ") + "code " + Sanitize(userCode))
+	if complete != "" {
+		p.line(p.t.Dim.Render("oidc: ") + "or open " + Sanitize(complete) + " (the code filled in)")
+	}
+	if expires > 0 {
+		p.line(p.t.Dim.Render("oidc: ") + "the code expires in " + expires.Round(time.Second).String())
+	}
+}
+
+// letterSpaced puts a space between the characters of a user code, so
+// that each one reads clearly from across a room.
+func letterSpaced(code string) string {
+	var b strings.Builder
+	for i, r := range code {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func millis(ms float64) string {

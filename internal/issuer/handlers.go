@@ -778,6 +778,9 @@ func (s *Server) deviceAuthorization(w http.ResponseWriter, r *http.Request) {
 	userCode := s.newUserCode()
 	deviceCode := random(32)
 	d := &deviceRequest{client: c, userCode: userCode, scope: r.PostForm.Get("scope"), expires: s.cfg.Now().Add(10 * time.Minute), interval: s.cfg.DeviceInterval}
+	if s.cfg.AutoApprove { // as the code flow: the first user, at once
+		d.user, d.approved = &s.cfg.Users[0], s.cfg.Now()
+	}
 	s.mu.Lock()
 	s.devices[deviceCode] = d
 	s.mu.Unlock()

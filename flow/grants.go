@@ -1,0 +1,276 @@
+package flow
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/oidcdev/oidc/decode"
+)
+
+// Grant types, as the report names them.
+const (
+	GrantAuthorizationCode = "authorization_code"
+	GrantClientCredentials = "client_credentials"
+	GrantDevice            = "device_code"
+)
+
+// FlowRequest is what every grant shares: the issuer, the client, what to
+// ask for and what the tokens must match.
+type FlowRequest struct {
+	GrantRequest
+	Issuer                 string
+	Endpoints              Endpoints
+	ClientID, ClientSecret string
+	AuthMethod             string // "" chooses (ChooseAuth)
+	Leeway                 time.Duration
+	MaxAge                 *time.Duration
+	// Expect is what the access token must be for, besides Resource and
+	// Audience.
+	Expect []string
+	Warn   func(string)
+	// Flags name the command's flag for each input, for hints.
+	Flags map[string]string
+}
+
+// runFlow is every grant's frame: discovery, client authentication, the
+// grant's own exchange (get), then every check of what came back. The
+// report is filled as far as the flow got, also when it fails.
+func (c *Client) runFlow(ctx context.Context, req FlowRequest, grant string,
+	get func(md *Metadata, auth ClientAuth, rep *decode.FlowReport) (tr *TokenResponse, nonce string, since time.Time, err error)) (*decode.FlowReport, error) {
+	rep := &decode.FlowReport{Grant: grant, Issuer: req.Issuer, ClientID: req.ClientID, Scopes: req.Scopes, Checks: []decode.Check{}, Hints: []string{}}
+	if rep.Scopes == nil {
+		rep.Scopes = []string{}
+	}
+	start := time.Now()
+	md, mdFetch, err := c.Discovered(ctx, req.Issuer, req.Endpoints, req.Warn)
+	if err != nil {
+		return rep, err
+	}
+	rep.Step("discovery", Millis(time.Since(start)))
+	if md.TokenEndpoint == "" {
+		return rep, &Error{URL: md.Source, Option: "token_endpoint", Err: errors.New("the metadata of " + req.Issuer + " has no token endpoint: give it yourself")}
+	}
+	if _, err := c.CheckURL(md.TokenEndpoint); err != nil {
+		return rep, &Error{URL: md.TokenEndpoint, Err: err}
+	}
+	auth := ChooseAuth(md, req.ClientID, req.ClientSecret, req.AuthMethod)
+	rep.AuthMethod = auth.Method()
+	tr, nonce, since, err := get(md, auth, rep)
+	if err != nil {
+		return rep, err
+	}
+	keys := &KeySource{Client: c, Issuer: md.Issuer, Metadata: md, MetadataFetch: mdFetch}
+	expect := append(append(append([]string(nil), req.Resource...), req.Audience...), req.Expect...)
+	err = c.CheckTokens(ctx, tr, TokenSetOptions{
+		Metadata: md, Keys: keys, ClientID: req.ClientID, Scopes: req.Scopes, Nonce: nonce,
+		MaxAge: req.MaxAge, Leeway: req.Leeway, Audience: expect, Userinfo: grant != GrantClientCredentials, Flags: req.Flags,
+	}, rep)
+	if err != nil {
+		return rep, err
+	}
+	if !since.IsZero() {
+		rep.Step("oidc after the callback", Millis(time.Since(since)))
+	}
+	return rep, nil
+}
+
+// RunClientCredentials gets and checks a token for a machine client.
+func (c *Client) RunClientCredentials(ctx context.Context, req FlowRequest) (*decode.FlowReport, error) {
+	return c.runFlow(ctx, req, GrantClientCredentials, func(md *Metadata, auth ClientAuth, rep *decode.FlowReport) (*TokenResponse, string, time.Time, error) {
+		start := time.Now()
+		tr, err := c.ClientCredentials(ctx, md, auth, req.GrantRequest)
+		rep.Step("token request", Millis(time.Since(start)))
+		return tr, "", time.Time{}, err
+	})
+}
+
+// DeviceRequest is a device flow: show tells the user the code and where
+// to enter it; tick is called before each poll.
+type DeviceRequest struct {
+	FlowRequest
+	Show func(*DeviceAuthorization)
+	Tick func(left, interval time.Duration)
+}
+
+// RunDevice runs the device authorization grant (RFC 8628) and checks what
+// it brought.
+func (c *Client) RunDevice(ctx context.Context, req DeviceRequest) (*decode.FlowReport, error) {
+	return c.runFlow(ctx, req.FlowRequest, GrantDevice, func(md *Metadata, auth ClientAuth, rep *decode.FlowReport) (*TokenResponse, string, time.Time, error) {
+		start := time.Now()
+		d, err := c.StartDevice(ctx, md, auth, req.GrantRequest)
+		if err != nil {
+			return nil, "", time.Time{}, err
+		}
+		rep.Step("device authorization", Millis(time.Since(start)))
+		if req.Show != nil {
+			req.Show(d)
+		}
+		start = time.Now()
+		tr, err := c.PollDevice(ctx, md, auth, d, req.Tick)
+		rep.Step("waiting for the user", Millis(time.Since(start)))
+		return tr, "", time.Now(), err
+	})
+}
+
+// GrantRequest is what every grant asks for besides its own parameters.
+type GrantRequest struct {
+	Scopes   []string
+	Audience []string // the audience parameter (Auth0 and others)
+	Resource []string // RFC 8707
+}
+
+func (g GrantRequest) form(grantType string) url.Values {
+	form := url.Values{"grant_type": {grantType}}
+	if len(g.Scopes) > 0 {
+		form.Set("scope", strings.Join(g.Scopes, " "))
+	}
+	for _, a := range g.Audience {
+		form.Add("audience", a)
+	}
+	for _, r := range g.Resource {
+		form.Add("resource", r)
+	}
+	return form
+}
+
+// ClientCredentials gets a token for the client itself (RFC 6749 4.4).
+func (c *Client) ClientCredentials(ctx context.Context, md *Metadata, auth ClientAuth, g GrantRequest) (*TokenResponse, error) {
+	if auth.Method() == AuthNone {
+		return nil, &Error{URL: md.TokenEndpoint, Err: errors.New("the client credentials grant needs client authentication: a public client has no credentials of its own")}
+	}
+	return c.Exchange(ctx, md, g.form("client_credentials"), auth)
+}
+
+// DeviceGrantType is the grant type of RFC 8628 3.4.
+const DeviceGrantType = "urn:ietf:params:oauth:grant-type:device_code"
+
+// DeviceAuthorization is the answer of the device authorization endpoint
+// (RFC 8628 3.2).
+type DeviceAuthorization struct {
+	DeviceCode              string
+	UserCode                string
+	VerificationURI         string
+	VerificationURIComplete string
+	ExpiresIn               time.Duration
+	Interval                time.Duration
+	Raw                     json.RawMessage
+}
+
+// StartDevice asks the device authorization endpoint for a user code.
+func (c *Client) StartDevice(ctx context.Context, md *Metadata, auth ClientAuth, g GrantRequest) (*DeviceAuthorization, error) {
+	endpoint := md.DeviceAuthorizationEndpoint
+	if endpoint == "" {
+		return nil, &Error{URL: md.Source, Err: fmt.Errorf("the metadata of %s has no device_authorization_endpoint: the issuer does not offer the device flow, or give the endpoint yourself", md.Issuer)}
+	}
+	form := g.form("")
+	form.Del("grant_type")
+	resp, err := c.PostForm(ctx, endpoint, form, auth)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	isJSON := json.Unmarshal(resp.Body, &m) == nil
+	if resp.Status != http.StatusOK || !isJSON || m["error"] != nil {
+		te := &TokenError{URL: endpoint, Endpoint: "the device authorization endpoint", Status: fmt.Sprintf("%d %s", resp.Status, http.StatusText(resp.Status)), StatusCode: resp.Status, Body: resp.Body, AuthMethod: auth.Method()}
+		if m != nil {
+			te.Code, te.Description, te.URI = jsonString(m["error"]), jsonString(m["error_description"]), jsonString(m["error_uri"])
+		}
+		explainClientAuth(te, md, auth.Method() != AuthNone)
+		return nil, &DeviceError{TokenError: te, Step: "device authorization"}
+	}
+	d := &DeviceAuthorization{Raw: resp.Body, DeviceCode: jsonString(m["device_code"]), UserCode: jsonString(m["user_code"]),
+		VerificationURI: jsonString(m["verification_uri"]), VerificationURIComplete: jsonString(m["verification_uri_complete"])}
+	if d.VerificationURI == "" {
+		d.VerificationURI = jsonString(m["verification_url"]) // Google's older name
+	}
+	if d.DeviceCode == "" || d.UserCode == "" || d.VerificationURI == "" {
+		return nil, &Error{URL: endpoint, Err: fmt.Errorf("POST %s: the answer lacks device_code, user_code or verification_uri (RFC 8628 3.2)%s", endpoint, bodySnippet(resp.Body))}
+	}
+	d.ExpiresIn = seconds(m["expires_in"], 0)
+	// RFC 8628 3.2: 5 seconds when the issuer says nothing.
+	d.Interval = seconds(m["interval"], 5*time.Second)
+	return d, nil
+}
+
+// seconds reads a number (or a numeric string) of seconds.
+func seconds(raw json.RawMessage, def time.Duration) time.Duration {
+	s := strings.Trim(string(raw), `"`)
+	if n, err := strconv.ParseFloat(s, 64); err == nil && n > 0 && n < 1e7 {
+		return time.Duration(n * float64(time.Second))
+	}
+	return def
+}
+
+// DeviceError is a device flow that ended without tokens, with what the
+// issuer's answer means for the user.
+type DeviceError struct {
+	*TokenError
+	Step string
+}
+
+func (e *DeviceError) Unwrap() error { return e.TokenError }
+
+// PollDevice polls the token endpoint until the user has decided, the code
+// expires, or ctx ends, honouring the interval and widening it by 5 s on
+// each slow_down (RFC 8628 3.5). tick is told of every wait, for a
+// countdown.
+func (c *Client) PollDevice(ctx context.Context, md *Metadata, auth ClientAuth, d *DeviceAuthorization, tick func(left time.Duration, interval time.Duration)) (*TokenResponse, error) {
+	interval := d.Interval
+	var deadline time.Time
+	if d.ExpiresIn > 0 {
+		deadline = c.Now().Add(d.ExpiresIn)
+	}
+	form := url.Values{"grant_type": {DeviceGrantType}, "device_code": {d.DeviceCode}}
+	for {
+		if tick != nil {
+			left := time.Duration(0)
+			if !deadline.IsZero() {
+				left = deadline.Sub(c.Now())
+			}
+			tick(left, interval)
+		}
+		if err := c.sleep(ctx, interval); err != nil {
+			return nil, err
+		}
+		tr, err := c.Exchange(ctx, md, form, auth)
+		var te *TokenError
+		if !errors.As(err, &te) {
+			return tr, err
+		}
+		switch te.Code {
+		case "authorization_pending":
+			continue
+		case "slow_down":
+			interval += 5 * time.Second
+			continue
+		case "access_denied":
+			te.Hint = "the user declined on the verification page"
+		case "expired_token":
+			te.Hint = "the user code expired before anyone approved it: start again, and enter the code sooner"
+		}
+		return nil, &DeviceError{TokenError: te, Step: "polling"}
+	}
+}
+
+// sleep waits d or until ctx ends: every wait of a flow goes through it, so
+// Ctrl-C ends a poll at once and tests need not wait.
+func (c *Client) sleep(ctx context.Context, d time.Duration) error {
+	if c.wait != nil {
+		return c.wait(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
