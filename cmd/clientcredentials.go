@@ -59,8 +59,8 @@ func runClientCredentials(ctx context.Context, opts *ClientCredentialsOptions, i
 	if opts.Client.Issuer == "" || opts.Client.ClientID == "" {
 		return usageError("--issuer and --client-id are required (or $OIDC_ISSUER and $OIDC_CLIENT_ID)")
 	}
-	if opts.Client.ClientSecret == "" {
-		return usageError("the client credentials grant needs the client's secret: --client-secret, @FILE or $OIDC_CLIENT_SECRET")
+	if opts.Client.ClientSecret == "" && opts.Client.ClientKey == "" {
+		return usageError("the client credentials grant needs the client's credentials: --client-secret (@FILE, $OIDC_CLIENT_SECRET) or --client-key")
 	}
 	if _, err := opts.Output.jq(); err != nil {
 		return err

@@ -1,12 +1,14 @@
 package cmd
 
 import (
+	"encoding/json"
 	"errors"
 	"os/exec"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/oidcdev/oidc/internal/issuer"
@@ -15,7 +17,7 @@ import (
 
 // cmdOp starts internal/issuer, the issuer of `oidc serve`, for a script:
 //
-//	op [-tls] [-opaque] [-auth-methods a,b] [-client-auth METHOD] [-pages] [FAULT ...]
+//	op [-tls] [-opaque] [-auth-methods a,b] [-client-auth METHOD] [-jwt-client JWKS] [-assertion-aud A] [-pages] [FAULT ...]
 //
 // It approves every login at once (unless -pages) and sets $ISSUER, and
 // $ISSUER_CA with -tls. -auth-methods sets what discovery advertises;
@@ -39,9 +41,36 @@ func cmdOp(ts *testscript.TestScript, neg bool, args []string) {
 		case "-auth-methods":
 			i++
 			cfg.TokenAuthMethods = strings.Split(args[i], ",")
+		case "-jwt-client": // a client with registered public keys, for private_key_jwt
+			i++
+			var set jose.JSONWebKeySet
+			ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[i])), &set))
+			if cfg.Clients == nil {
+				cfg.Clients = append([]issuer.Client(nil), issuer.DefaultClients...)
+			}
+			cfg.Clients = append(cfg.Clients, issuer.Client{ID: "jwt-client", JWKS: &set, AuthMethod: "private_key_jwt", SkipConsent: true,
+				RedirectURIs: []string{"http://127.0.0.1/callback"}})
+		case "-assertion-aud":
+			i++
+			for j := range cfg.Clients {
+				cfg.Clients[j].AssertionAudience = args[i]
+			}
+		case "-secret": // the confidential client's secret
+			i++
+			if cfg.Clients == nil {
+				cfg.Clients = append([]issuer.Client(nil), issuer.DefaultClients...)
+			}
+			for j := range cfg.Clients {
+				if cfg.Clients[j].Secret != "" {
+					cfg.Clients[j].Secret = args[i]
+				}
+			}
 		case "-client-auth":
 			i++
-			clients := append([]issuer.Client(nil), issuer.DefaultClients...)
+			clients := cfg.Clients
+			if clients == nil {
+				clients = append([]issuer.Client(nil), issuer.DefaultClients...)
+			}
 			for j := range clients {
 				if clients[j].Secret != "" {
 					clients[j].AuthMethod = args[i]

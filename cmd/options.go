@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -118,6 +120,9 @@ type clientFlags struct {
 	ClientID     string
 	ClientSecret string
 	AuthMethod   string
+	ClientKey    string
+	AssertionAud string
+	key          *jose.JSONWebKey // ClientKey, read
 }
 
 func (c *clientFlags) add(f *pflag.FlagSet, withSecret bool) {
@@ -125,7 +130,9 @@ func (c *clientFlags) add(f *pflag.FlagSet, withSecret bool) {
 	f.StringVar(&c.ClientID, "client-id", "", "your client `id`: the ID token's expected aud and azp (default $OIDC_CLIENT_ID)")
 	if withSecret {
 		f.StringVar(&c.ClientSecret, "client-secret", "", "client secret, or @FILE (default $OIDC_CLIENT_SECRET); none for a public client")
-		f.StringVar(&c.AuthMethod, "auth-method", "", "client authentication: "+orList(flow.AuthMethods)+" (default: client_secret_basic when a secret is given and the issuer lists it)")
+		f.StringVar(&c.AuthMethod, "auth-method", "", "client authentication: "+orList(flow.AuthMethods)+" (default: private_key_jwt with --client-key; client_secret_basic with a secret, when the issuer lists it)")
+		f.StringVar(&c.ClientKey, "client-key", "", "the client's private key `file` (JWK, JWKS or PEM), for private_key_jwt; oidc keygen makes one")
+		f.StringVar(&c.AssertionAud, "assertion-aud", flow.AudienceTokenEndpoint, "the aud of a client assertion: token-endpoint (RFC 7523) or issuer (what some issuers want)")
 	}
 }
 
@@ -156,13 +163,34 @@ func (c *clientFlags) resolve(ctx context.Context, io *IO) error {
 		}
 		c.ClientSecret = s
 	}
-	switch c.AuthMethod {
-	case "", flow.AuthNone, flow.AuthSecretBasic, flow.AuthSecretPost:
-	default:
+	if !slices.Contains(flow.AuthMethods, c.AuthMethod) && c.AuthMethod != "" {
 		return usageError("--auth-method %q: use %s", c.AuthMethod, orList(flow.AuthMethods))
 	}
-	if c.AuthMethod != "" && c.AuthMethod != flow.AuthNone && c.ClientSecret == "" {
-		return usageError("--auth-method %s needs --client-secret or $OIDC_CLIENT_SECRET", c.AuthMethod)
+	switch c.AssertionAud {
+	case "", flow.AudienceTokenEndpoint, flow.AudienceIssuer:
+	default:
+		return usageError("--assertion-aud %q: use token-endpoint or issuer", c.AssertionAud)
+	}
+	if c.ClientKey != "" {
+		data, err := readFileFlag(ctx, "--client-key", c.ClientKey)
+		if err != nil {
+			return err
+		}
+		k, err := decode.SigningKey(data)
+		if err != nil {
+			return usageError("--client-key %s: %v", filePath(c.ClientKey), err)
+		}
+		c.key = &k
+	}
+	switch c.AuthMethod {
+	case flow.AuthSecretBasic, flow.AuthSecretPost, flow.AuthClientSecretJWT:
+		if c.ClientSecret == "" {
+			return usageError("--auth-method %s needs --client-secret or $OIDC_CLIENT_SECRET", c.AuthMethod)
+		}
+	case flow.AuthPrivateKeyJWT:
+		if c.key == nil {
+			return usageError("--auth-method private_key_jwt needs --client-key")
+		}
 	}
 	return nil
 }
@@ -187,6 +215,7 @@ func flowRequest(io *IO, g *GlobalOptions, c *clientFlags, gf *grantFlags, check
 		GrantRequest: flow.GrantRequest{Scopes: strings.Fields(gf.Scope), Audience: checks.Audience, Resource: gf.Resources},
 		Issuer:       c.Issuer, Endpoints: flow.Endpoints{Token: gf.TokenEndpoint},
 		ClientID: c.ClientID, ClientSecret: c.ClientSecret, AuthMethod: c.AuthMethod,
+		ClientKey: c.key, AssertionAudience: c.AssertionAud,
 		Leeway: checks.Leeway, MaxAge: maxAge,
 		Warn:  func(msg string) { render.WarnLine(io.Err, io.ErrTheme(g), msg) },
 		Flags: optionFlags,
@@ -298,6 +327,7 @@ func (c *checkFlags) maxAge() (*time.Duration, error) {
 var optionFlags = map[string]string{
 	"issuer": "--issuer", "client_id": "--client-id", "client_secret": "--client-secret or $OIDC_CLIENT_SECRET",
 	"auth_method": "--auth-method", "ca_file": "--ca-file", "header": "--header", "audience": "--audience", "max_age": "--max-age",
+	"client_key": "--client-key", "assertion_aud": "--assertion-aud",
 	"leeway": "--leeway", "redirect_uri": "--redirect-uri or --port", "scope": "--scope",
 	"token_endpoint": "--token-endpoint", "authorization_endpoint": "--authorization-endpoint",
 }

@@ -138,6 +138,7 @@ var subcommands = map[string]func(*IO, *GlobalOptions) *cobra.Command{
 	"serve":              newServeCmd,
 	"client-credentials": newClientCredentialsCmd,
 	"cc":                 newClientCredentialsCmd,
+	"keygen":             newKeygenCmd,
 	"version":            func(io *IO, _ *GlobalOptions) *cobra.Command { return newVersionCmd(io) },
 }
 
@@ -188,7 +189,7 @@ JSON document per token for scripts, --jq filters it.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 	root.SetUsageTemplate(strings.TrimRight(root.UsageTemplate(), "\n") + "\n\n" + exitCodesHelp)
 
-	names := []string{"decode", "verify", "login", "client-credentials", "serve", "version"}
+	names := []string{"decode", "verify", "login", "client-credentials", "keygen", "serve", "version"}
 	if only != "" {
 		names = []string{only}
 		// cobra would build its completion commands on every run.

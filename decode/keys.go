@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
@@ -301,4 +302,77 @@ func Thumbprint(k jose.JSONWebKey) string {
 		return ""
 	}
 	return base64.RawURLEncoding.EncodeToString(tp)
+}
+
+// SigningKey reads a private key to sign with (a client assertion, a
+// request object): a JWK, the first key of a JWKS, or a PEM private key.
+// Its kid is kept; a key without one gets its RFC 7638 thumbprint, which
+// is what registering its public JWKS makes findable.
+func SigningKey(data []byte) (jose.JSONWebKey, error) {
+	k, err := DecryptionKey(data)
+	if err != nil {
+		return jose.JSONWebKey{}, err
+	}
+	var jwk jose.JSONWebKey
+	if bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
+		if jwk.UnmarshalJSON(bytes.TrimSpace(data)) != nil {
+			var set jose.JSONWebKeySet
+			_ = json.Unmarshal(bytes.TrimSpace(data), &set)
+			if len(set.Keys) > 0 {
+				jwk = set.Keys[0]
+			}
+		}
+	} else {
+		jwk = jose.JSONWebKey{Key: k}
+	}
+	switch k.(type) {
+	case *rsa.PrivateKey, *ecdsa.PrivateKey, ed25519.PrivateKey:
+	case []byte:
+		return jose.JSONWebKey{}, errors.New("not a private key: a JWK, a JWKS or a PEM private key (a shared secret signs with client_secret_jwt instead)")
+	case *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey:
+		return jose.JSONWebKey{}, errors.New("a public key cannot sign: give the private key (the file oidc keygen --out wrote)")
+	default:
+		return jose.JSONWebKey{}, fmt.Errorf("a %T cannot sign: give a private RSA, EC or Ed25519 key", k)
+	}
+	if rk, ok := k.(*rsa.PrivateKey); ok && rk.N.BitLen() < 2048 {
+		return jose.JSONWebKey{}, fmt.Errorf("an RSA key of %d bits: RFC 7518 3.3 wants 2048 or more", rk.N.BitLen())
+	}
+	if jwk.KeyID == "" {
+		pub := jwk.Public()
+		tp, err := pub.Thumbprint(crypto.SHA256)
+		if err != nil {
+			return jose.JSONWebKey{}, err
+		}
+		jwk.KeyID = base64.RawURLEncoding.EncodeToString(tp)
+	}
+	return jwk, nil
+}
+
+// NewSigningKey generates a client key pair for alg (ES256, RS256, PS256
+// or EdDSA), its kid the RFC 7638 thumbprint and its use sig, to register
+// the public half with an issuer.
+func NewSigningKey(alg string) (jose.JSONWebKey, error) {
+	var priv any
+	var err error
+	switch alg {
+	case "ES256":
+		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case "RS256", "PS256":
+		priv, err = rsa.GenerateKey(rand.Reader, 3072)
+	case "EdDSA":
+		_, priv, err = ed25519.GenerateKey(rand.Reader)
+	default:
+		return jose.JSONWebKey{}, fmt.Errorf("alg %q: use ES256, RS256, PS256 or EdDSA", alg)
+	}
+	if err != nil {
+		return jose.JSONWebKey{}, err
+	}
+	k := jose.JSONWebKey{Key: priv, Algorithm: alg, Use: "sig"}
+	pub := k.Public()
+	tp, err := pub.Thumbprint(crypto.SHA256)
+	if err != nil {
+		return jose.JSONWebKey{}, err
+	}
+	k.KeyID = base64.RawURLEncoding.EncodeToString(tp)
+	return k, nil
 }

@@ -2,9 +2,12 @@ package flow
 
 import (
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
+
+	"github.com/go-jose/go-jose/v4"
 )
 
 // Client authentication methods (RFC 6749 2.3, OIDC Core 9, RFC 8414 2).
@@ -65,22 +68,39 @@ func (a SecretPost) Apply(_ *http.Request, form url.Values) error {
 }
 
 // AuthMethods are the methods oidc implements, for usage messages.
-var AuthMethods = []string{AuthNone, AuthSecretBasic, AuthSecretPost}
+var AuthMethods = []string{AuthNone, AuthSecretBasic, AuthSecretPost, AuthPrivateKeyJWT, AuthClientSecretJWT}
+
+// ClientCredentials are what a client authenticates with.
+type ClientCredentials struct {
+	ID, Secret string
+	Method     string           // "" chooses
+	Key        *jose.JSONWebKey // a private key, for private_key_jwt
+	// AssertionAudience is AudienceTokenEndpoint (default) or
+	// AudienceIssuer, for the JWT methods.
+	AssertionAudience string
+}
 
 // ChooseAuth picks the client authentication. An explicit method wins.
-// Without a secret the client is public. With one, client_secret_basic
-// when the issuer lists it or lists nothing (RFC 6749 2.3.1: servers MUST
-// support it; RFC 8414 2 makes it the default), else client_secret_post
-// when listed. The order of the issuer's list is not a preference: Hydra
-// lists post first while its clients default to basic.
-func ChooseAuth(md *Metadata, clientID, secret, method string) ClientAuth {
+// With a private key, private_key_jwt. Without a secret the client is
+// public. With one, client_secret_basic when the issuer lists it or lists
+// nothing (RFC 6749 2.3.1: servers MUST support it; RFC 8414 2 makes it
+// the default), else client_secret_post when listed. The order of the
+// issuer's list is not a preference: Hydra lists post first while its
+// clients default to basic.
+func ChooseAuth(md *Metadata, c ClientCredentials) (ClientAuth, error) {
+	method := c.Method
 	if method == "" {
+		listed := func(m string) bool {
+			return md == nil || len(md.TokenEndpointAuthMethods) == 0 || slices.Contains(md.TokenEndpointAuthMethods, m)
+		}
 		switch {
-		case secret == "":
+		case c.Key != nil:
+			method = AuthPrivateKeyJWT
+		case c.Secret == "":
 			method = AuthNone
-		case md == nil || len(md.TokenEndpointAuthMethods) == 0 || slices.Contains(md.TokenEndpointAuthMethods, AuthSecretBasic):
+		case listed(AuthSecretBasic):
 			method = AuthSecretBasic
-		case slices.Contains(md.TokenEndpointAuthMethods, AuthSecretPost):
+		case listed(AuthSecretPost):
 			method = AuthSecretPost
 		default:
 			method = AuthSecretBasic
@@ -88,9 +108,24 @@ func ChooseAuth(md *Metadata, clientID, secret, method string) ClientAuth {
 	}
 	switch method {
 	case AuthSecretBasic:
-		return SecretBasic{ClientID: clientID, Secret: secret}
+		return SecretBasic{ClientID: c.ID, Secret: c.Secret}, nil
 	case AuthSecretPost:
-		return SecretPost{ClientID: clientID, Secret: secret}
+		return SecretPost{ClientID: c.ID, Secret: c.Secret}, nil
+	case AuthPrivateKeyJWT, AuthClientSecretJWT:
+		if md == nil {
+			md = &Metadata{}
+		}
+		if method == AuthPrivateKeyJWT && c.Key == nil {
+			return nil, &OptionError{Option: "client_key", Err: errors.New("private_key_jwt needs the client's private key")}
+		}
+		if method == AuthClientSecretJWT && c.Secret == "" {
+			return nil, &OptionError{Option: "client_secret", Err: errors.New("client_secret_jwt needs the client secret")}
+		}
+		key := c.Key
+		if method == AuthClientSecretJWT {
+			key = nil
+		}
+		return newJWTAuth(md, c.ID, c.Secret, AssertionOptions{Key: key, Audience: c.AssertionAudience})
 	}
-	return PublicClient{ClientID: clientID}
+	return PublicClient{ClientID: c.ID}, nil
 }

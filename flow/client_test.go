@@ -37,8 +37,8 @@ func TestChooseAuth(t *testing.T) {
 		{nil, "s", AuthNone, AuthNone},
 	}
 	for _, tc := range tests {
-		got := ChooseAuth(tc.md, "id", tc.secret, tc.method)
-		if got.Method() != tc.want || got.ID() != "id" {
+		got, err := ChooseAuth(tc.md, ClientCredentials{ID: "id", Secret: tc.secret, Method: tc.method})
+		if err != nil || got.Method() != tc.want || got.ID() != "id" {
 			t.Errorf("%v secret %q method %q: %s, want %s", tc.md, tc.secret, tc.method, got.Method(), tc.want)
 		}
 	}

@@ -26,6 +26,7 @@ type Metadata struct {
 	IDTokenSigningAlgs                         []string `json:"id_token_signing_alg_values_supported"`
 	CodeChallengeMethods                       []string `json:"code_challenge_methods_supported"`
 	TokenEndpointAuthMethods                   []string `json:"token_endpoint_auth_methods_supported"`
+	TokenEndpointAuthSigningAlgs               []string `json:"token_endpoint_auth_signing_alg_values_supported"`
 	ScopesSupported                            []string `json:"scopes_supported"`
 	AuthorizationResponseIssParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
 

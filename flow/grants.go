@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
+
 	"github.com/oidcdev/oidc/decode"
 )
 
@@ -29,6 +31,8 @@ type FlowRequest struct {
 	Endpoints              Endpoints
 	ClientID, ClientSecret string
 	AuthMethod             string // "" chooses (ChooseAuth)
+	ClientKey              *jose.JSONWebKey
+	AssertionAudience      string
 	Leeway                 time.Duration
 	MaxAge                 *time.Duration
 	// Expect is what the access token must be for, besides Resource and
@@ -60,7 +64,11 @@ func (c *Client) runFlow(ctx context.Context, req FlowRequest, grant string,
 	if _, err := c.CheckURL(md.TokenEndpoint); err != nil {
 		return rep, &Error{URL: md.TokenEndpoint, Err: err}
 	}
-	auth := ChooseAuth(md, req.ClientID, req.ClientSecret, req.AuthMethod)
+	auth, err := ChooseAuth(md, ClientCredentials{ID: req.ClientID, Secret: req.ClientSecret, Method: req.AuthMethod,
+		Key: req.ClientKey, AssertionAudience: req.AssertionAudience})
+	if err != nil {
+		return rep, err
+	}
 	rep.AuthMethod = auth.Method()
 	tr, nonce, since, err := get(md, auth, rep)
 	if err != nil {
@@ -182,7 +190,7 @@ func (c *Client) StartDevice(ctx context.Context, md *Metadata, auth ClientAuth,
 		if m != nil {
 			te.Code, te.Description, te.URI = jsonString(m["error"]), jsonString(m["error_description"]), jsonString(m["error_uri"])
 		}
-		explainClientAuth(te, md, auth.Method() != AuthNone)
+		explainClientAuth(te, md, auth)
 		return nil, &DeviceError{TokenError: te, Step: "device authorization"}
 	}
 	d := &DeviceAuthorization{Raw: resp.Body, DeviceCode: jsonString(m["device_code"]), UserCode: jsonString(m["user_code"]),

@@ -161,7 +161,7 @@ func (c *Client) Exchange(ctx context.Context, md *Metadata, form url.Values, au
 	tr, err := c.Token(ctx, md.TokenEndpoint, form, auth)
 	var te *TokenError
 	if errors.As(err, &te) {
-		explainClientAuth(te, md, auth.Method() != AuthNone)
+		explainClientAuth(te, md, auth)
 	}
 	return tr, err
 }

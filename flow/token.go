@@ -208,7 +208,8 @@ func (e *TokenError) Error() string {
 // which method was used, which the issuer lists, and how to choose
 // another; or that a public client looks confidential, or a secret was
 // refused.
-func explainClientAuth(e *TokenError, md *Metadata, secretGiven bool) {
+func explainClientAuth(e *TokenError, md *Metadata, auth ClientAuth) {
+	secretGiven := auth.Method() != AuthNone
 	if e.Code != "invalid_client" && e.StatusCode != http.StatusUnauthorized && e.Code != "unauthorized_client" {
 		return
 	}
@@ -216,10 +217,31 @@ func explainClientAuth(e *TokenError, md *Metadata, secretGiven bool) {
 	if md != nil && len(md.TokenEndpointAuthMethods) > 0 {
 		listed = "lists " + strings.Join(md.TokenEndpointAuthMethods, ", ")
 	}
+	if ja, ok := auth.(*JWTAuth); ok && e.Code == "invalid_client" {
+		other, kind := AudienceIssuer, "the issuer identifier"
+		if ja.AudienceKind == AudienceIssuer {
+			other, kind = AudienceTokenEndpoint, "the token endpoint URL"
+		}
+		what := "the client assertion (" + ja.Method() + ", aud " + ja.Audience
+		if ja.Secret == "" {
+			what += ", kid " + ja.Key.KeyID + ", " + string(ja.Alg)
+		}
+		e.Hint = what + ") was refused: check that the client is registered for " + ja.Method() +
+			keyNote(ja) + "; or the issuer wants " + kind + " as the audience (" + other + ")"
+		e.HintOption = "assertion_aud"
+		return
+	}
 	switch {
 	case !secretGiven && e.Code != "unauthorized_client":
 		e.Hint, e.HintOption = "no client secret was given and the token endpoint wants client authentication: the client looks confidential, so give its secret", "client_secret"
 	case secretGiven && e.Code == "invalid_client":
 		e.Hint, e.HintOption = "the client secret was sent with "+e.AuthMethod+" and refused: check the secret, or choose another client authentication method (the issuer "+listed+"; the client may be registered for one of them)", "auth_method"
 	}
+}
+
+func keyNote(ja *JWTAuth) string {
+	if ja.Secret != "" {
+		return " with this secret"
+	}
+	return " with this key's public JWKS"
 }

@@ -2,6 +2,7 @@ package issuer
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -20,6 +22,8 @@ type File struct {
 		RedirectURIs []string `yaml:"redirect_uris"`
 		SkipConsent  bool     `yaml:"skip_consent"`
 		AuthMethod   string   `yaml:"token_endpoint_auth_method"`
+		JWKS         any      `yaml:"jwks"` // the client's public keys, for private_key_jwt
+		AssertionAud string   `yaml:"assertion_audience"`
 	} `yaml:"clients"`
 	Users []struct {
 		Sub    string         `yaml:"sub"`
@@ -63,11 +67,33 @@ func LoadConfig(path string, cfg *Config) error {
 			}
 		}
 		switch c.AuthMethod {
-		case "", "none", "client_secret_basic", "client_secret_post":
+		case "", "none", "client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt":
 		default:
-			return fmt.Errorf("%s (%s): token_endpoint_auth_method: %q is not none, client_secret_basic or client_secret_post", where, c.ID, c.AuthMethod)
+			return fmt.Errorf("%s (%s): token_endpoint_auth_method: %q is not none, client_secret_basic, client_secret_post, private_key_jwt or client_secret_jwt", where, c.ID, c.AuthMethod)
 		}
-		cfg.Clients = append(cfg.Clients, Client{ID: c.ID, Secret: c.Secret, RedirectURIs: c.RedirectURIs, SkipConsent: c.SkipConsent, AuthMethod: c.AuthMethod})
+		switch c.AssertionAud {
+		case "", "issuer", "token-endpoint":
+		default:
+			return fmt.Errorf("%s (%s): assertion_audience: %q is not issuer or token-endpoint", where, c.ID, c.AssertionAud)
+		}
+		client := Client{ID: c.ID, Secret: c.Secret, RedirectURIs: c.RedirectURIs, SkipConsent: c.SkipConsent, AuthMethod: c.AuthMethod, AssertionAudience: c.AssertionAud}
+		if c.JWKS != nil {
+			raw, err := json.Marshal(jsonable(c.JWKS))
+			var set jose.JSONWebKeySet
+			if err == nil {
+				err = json.Unmarshal(raw, &set)
+			}
+			if err != nil || len(set.Keys) == 0 {
+				return fmt.Errorf("%s (%s): jwks: not a JWKS with keys (%v)", where, c.ID, err)
+			}
+			for _, k := range set.Keys {
+				if !k.IsPublic() {
+					return fmt.Errorf("%s (%s): jwks: key %q is private: register the public JWKS only", where, c.ID, k.KeyID)
+				}
+			}
+			client.JWKS = &set
+		}
+		cfg.Clients = append(cfg.Clients, client)
 	}
 	for i, u := range f.Users {
 		if u.Sub == "" {

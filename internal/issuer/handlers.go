@@ -145,33 +145,34 @@ func page(w http.ResponseWriter, status int, title, body string) {
 func (s *Server) discovery(w http.ResponseWriter) {
 	iss := s.issuer
 	f := s.faults()
-	authMethods := []string{"none", "client_secret_basic", "client_secret_post"}
+	authMethods := []string{"none", "client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt"}
 	if len(s.cfg.TokenAuthMethods) > 0 {
 		authMethods = s.cfg.TokenAuthMethods
 	}
 	md := map[string]any{
-		"issuer":                                         iss,
-		"authorization_endpoint":                         iss + "/authorize",
-		"token_endpoint":                                 iss + "/token",
-		"userinfo_endpoint":                              iss + "/userinfo",
-		"jwks_uri":                                       iss + "/jwks",
-		"introspection_endpoint":                         iss + "/introspect",
-		"revocation_endpoint":                            iss + "/revoke",
-		"end_session_endpoint":                           iss + "/end_session",
-		"device_authorization_endpoint":                  iss + "/device_authorization",
-		"response_types_supported":                       []string{"code"},
-		"response_modes_supported":                       []string{"query", "form_post"},
-		"grant_types_supported":                          []string{"authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"},
-		"subject_types_supported":                        []string{"public"},
-		"id_token_signing_alg_values_supported":          algs(s.signingKey().Algorithm),
-		"request_uri_parameter_supported":                false,
-		"introspection_endpoint_auth_methods_supported":  []string{"client_secret_basic", "client_secret_post"},
-		"revocation_endpoint_auth_methods_supported":     []string{"none", "client_secret_basic", "client_secret_post"},
-		"token_endpoint_auth_methods_supported":          authMethods,
-		"code_challenge_methods_supported":               []string{"S256"},
-		"scopes_supported":                               s.scopes(),
-		"claims_supported":                               []string{"sub", "name", "preferred_username", "email", "email_verified", "groups", "auth_time", "sid", "nonce", "at_hash", "azp"},
-		"authorization_response_iss_parameter_supported": true,
+		"issuer":                                           iss,
+		"authorization_endpoint":                           iss + "/authorize",
+		"token_endpoint":                                   iss + "/token",
+		"userinfo_endpoint":                                iss + "/userinfo",
+		"jwks_uri":                                         iss + "/jwks",
+		"introspection_endpoint":                           iss + "/introspect",
+		"revocation_endpoint":                              iss + "/revoke",
+		"end_session_endpoint":                             iss + "/end_session",
+		"device_authorization_endpoint":                    iss + "/device_authorization",
+		"response_types_supported":                         []string{"code"},
+		"response_modes_supported":                         []string{"query", "form_post"},
+		"grant_types_supported":                            []string{"authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"},
+		"subject_types_supported":                          []string{"public"},
+		"id_token_signing_alg_values_supported":            algs(s.signingKey().Algorithm),
+		"request_uri_parameter_supported":                  false,
+		"introspection_endpoint_auth_methods_supported":    []string{"client_secret_basic", "client_secret_post"},
+		"revocation_endpoint_auth_methods_supported":       []string{"none", "client_secret_basic", "client_secret_post"},
+		"token_endpoint_auth_methods_supported":            authMethods,
+		"token_endpoint_auth_signing_alg_values_supported": assertionAlgNames,
+		"code_challenge_methods_supported":                 []string{"S256"},
+		"scopes_supported":                                 s.scopes(),
+		"claims_supported":                                 []string{"sub", "name", "preferred_username", "email", "email_verified", "groups", "auth_time", "sid", "nonce", "at_hash", "azp"},
+		"authorization_response_iss_parameter_supported":   true,
 	}
 	if f.LyingMetadata {
 		md["issuer"] = "https://someone-else.example"
@@ -222,7 +223,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		fail("invalid_request", "response_mode must be query or form_post")
 	case q.Get("response_type") != "code":
 		fail("unsupported_response_type", "only the code flow: response_type=code")
-	case req.challenge == "" && c.Secret == "":
+	case req.challenge == "" && !c.confidential():
 		fail("invalid_request", "PKCE is required for public clients: send code_challenge with code_challenge_method=S256")
 	case req.challenge != "" && q.Get("code_challenge_method") != "S256":
 		fail("invalid_request", "code_challenge_method must be S256")
@@ -363,6 +364,9 @@ func (s *Server) respond(w http.ResponseWriter, req *authRequest, params url.Val
 // authenticate identifies the client of a back-channel request: none,
 // client_secret_basic or client_secret_post.
 func (s *Server) authenticate(r *http.Request) (*Client, string) {
+	if r.PostForm.Has("client_assertion_type") || r.PostForm.Has("client_assertion") {
+		return s.authenticateAssertion(r)
+	}
 	id, secret, basic := r.BasicAuth()
 	method := "client_secret_basic"
 	if basic {
@@ -381,6 +385,8 @@ func (s *Server) authenticate(r *http.Request) (*Client, string) {
 		return nil, "unknown client"
 	case c.AuthMethod != "" && c.AuthMethod != method:
 		return nil, "the client is registered for " + c.AuthMethod + ", not " + method
+	case c.JWKS != nil:
+		return nil, "the client authenticates with private_key_jwt"
 	case c.Secret == "" && secret == "":
 		return c, ""
 	case c.Secret == "":
@@ -492,7 +498,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case "client_credentials":
-		if c.Secret == "" {
+		if !c.confidential() {
 			oauthError(w, http.StatusBadRequest, "unauthorized_client", "client_credentials needs a confidential client")
 			return
 		}
@@ -616,7 +622,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c, why := s.authenticate(r)
-	if c == nil || c.Secret == "" {
+	if c == nil || !c.confidential() {
 		if c != nil {
 			why = "introspection needs a confidential client (RFC 7662 2.1)"
 		}

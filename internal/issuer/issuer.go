@@ -28,6 +28,11 @@ type Client struct {
 	// endpoint accepts from this client (token_endpoint_auth_method), as
 	// Hydra and Keycloak enforce the registered one.
 	AuthMethod string
+	// JWKS is the client's public keys, for private_key_jwt.
+	JWKS *jose.JSONWebKeySet
+	// AssertionAudience, when set, is the one aud a client assertion may
+	// have: "issuer" or "token-endpoint" (by default either).
+	AssertionAudience string
 }
 
 // User is someone who can log in.
@@ -113,6 +118,7 @@ type Server struct {
 	spent         map[string]spentToken
 	accessSid     map[string]spentToken     // JWT access token jti -> sid
 	devices       map[string]*deviceRequest // device_code -> request
+	assertionIDs  map[string]time.Time      // jti of client assertions seen, until they expire
 }
 
 // spentToken remembers which login a used code or refresh token, or an
@@ -191,7 +197,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, pending: map[string]*authRequest{}, codes: map[string]*grant{}, refresh: map[string]*grant{},
 		opaque: map[string]*grant{}, revoked: map[string]time.Time{}, devices: map[string]*deviceRequest{},
-		familyRevoked: map[string]time.Time{}, spent: map[string]spentToken{}, accessSid: map[string]spentToken{}}
+		familyRevoked: map[string]time.Time{}, spent: map[string]spentToken{}, accessSid: map[string]spentToken{},
+		assertionIDs: map[string]time.Time{}}
 	if err := s.generate(); err != nil {
 		return nil, err
 	}
@@ -300,6 +307,10 @@ func (s *Server) user(sub string) *User {
 	return nil
 }
 
+// confidential: the client has credentials of its own (a secret, or keys
+// for private_key_jwt).
+func (c *Client) confidential() bool { return c.Secret != "" || c.JWKS != nil }
+
 // redirectAllowed: exact match, or a loopback http URI with another port
 // (RFC 8252 7.3).
 func (c *Client) redirectAllowed(uri string) bool {
@@ -360,7 +371,7 @@ func (s *Server) sweep() {
 			delete(s.devices, k)
 		}
 	}
-	for _, m := range []map[string]time.Time{s.revoked, s.familyRevoked} {
+	for _, m := range []map[string]time.Time{s.revoked, s.familyRevoked, s.assertionIDs} {
 		for k, exp := range m {
 			if now.After(exp) {
 				delete(m, k)
