@@ -3,6 +3,7 @@
 // system picks. It prints the issuer URL on stdout when it is ready, and
 // stops on SIGTERM or when stdin closes (so a killed test leaves no server).
 import http from 'node:http';
+import { readFileSync } from 'node:fs';
 import Provider from 'oidc-provider';
 
 const server = http.createServer();
@@ -14,14 +15,20 @@ const loopback = ['http://127.0.0.1/callback', 'http://localhost/callback', 'htt
 const native = {
   application_type: 'native',
   redirect_uris: loopback,
-  grant_types: ['authorization_code', 'refresh_token', 'implicit'],
+  grant_types: ['authorization_code', 'refresh_token', 'implicit', 'urn:ietf:params:oauth:grant-type:device_code'],
   response_types: ['code', 'code id_token', 'code id_token token'],
 };
+const machine = { ...native, grant_types: [...native.grant_types, 'client_credentials'] };
+// The public half of client-key.json (a test key, committed on purpose),
+// for private_key_jwt.
+const clientJWKS = JSON.parse(readFileSync(new URL('./client-jwks.json', import.meta.url)));
 
 const provider = new Provider(issuer, {
   clients: [
     { ...native, client_id: 'oidc-cli', token_endpoint_auth_method: 'none' },
-    { ...native, client_id: 'oidc-cli-confidential', client_secret: 'oidc-cli-secret', token_endpoint_auth_method: 'client_secret_basic' },
+    { ...machine, client_id: 'oidc-cli-confidential', client_secret: 'oidc-cli-secret', token_endpoint_auth_method: 'client_secret_basic' },
+    { ...machine, client_id: 'oidc-cli-jwt', token_endpoint_auth_method: 'private_key_jwt', jwks: clientJWKS },
+    { ...machine, client_id: 'oidc-cli-secret-jwt', client_secret: 'oidc-cli-secret-of-thirty-two-bytes-at-least', token_endpoint_auth_method: 'client_secret_jwt' },
     { ...native, client_id: 'oidc-cli-post', client_secret: 'oidc-cli-post-secret', token_endpoint_auth_method: 'client_secret_post' },
   ],
   pkce: { required: () => true },
@@ -51,6 +58,7 @@ const provider = new Provider(issuer, {
     introspection: { enabled: true },
     revocation: { enabled: true },
     clientCredentials: { enabled: true },
+    deviceFlow: { enabled: true },
     rpInitiatedLogout: { enabled: true },
     // A resource indicator gets an RFC 9068 JWT access token for it.
     resourceIndicators: {
