@@ -30,7 +30,7 @@ type LoginOptions struct {
 	Prompt, LoginHint, ACRValues, UILocales string
 	Params                                  []string
 	AuthorizationEndpoint, Userinfo         string
-	NoBrowser, ShowTokens, Device           bool
+	NoBrowser, ShowTokens, Device, PAR      bool
 }
 
 func newLoginCmd(io *IO, g *GlobalOptions) *cobra.Command {
@@ -77,6 +77,7 @@ waiting; an RFC 9207 iss that is not the issuer ends it.`,
 	f := c.Flags()
 	opts.Client.add(f, true)
 	opts.Grant.add(f, "openid profile email")
+	f.BoolVar(&opts.PAR, "par", false, "push the authorization request first (RFC 9126); done anyway when the issuer requires it")
 	f.BoolVar(&opts.Device, "device", false, "log in with the device flow (RFC 8628): a code to enter on any device; no browser or callback here")
 	f.StringVar(&opts.RedirectURI, "redirect-uri", "", "exact redirect URI to use (loopback host only; the listener binds what it names)")
 	f.IntVar(&opts.Port, "port", 0, portHelp)
@@ -173,7 +174,7 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 	} else {
 		req := flow.LoginRequest{FlowRequest: fr, LoginConfig: flow.LoginConfig{
 			Scopes: fr.Scopes, RedirectURI: opts.RedirectURI, Port: opts.Port,
-			ResponseMode: opts.ResponseMode, Params: params, Timeout: opts.Timeout, Progress: progress,
+			ResponseMode: opts.ResponseMode, Params: params, Timeout: opts.Timeout, Progress: progress, PAR: opts.PAR,
 		}}
 		if !opts.NoBrowser {
 			req.Open = func(u string) error { return flow.OpenBrowser(u, io.Getenv, io.Err) }

@@ -36,6 +36,8 @@ func cmdOp(ts *testscript.TestScript, neg bool, args []string) {
 			useTLS = true
 		case "-opaque":
 			cfg.AccessTokenFormat = "opaque"
+		case "-require-par":
+			cfg.RequirePAR = true
 		case "-pages":
 			cfg.AutoApprove = false
 		case "-auth-methods":

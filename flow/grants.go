@@ -186,10 +186,7 @@ func (c *Client) StartDevice(ctx context.Context, md *Metadata, auth ClientAuth,
 	var m map[string]json.RawMessage
 	isJSON := json.Unmarshal(resp.Body, &m) == nil
 	if resp.Status != http.StatusOK || !isJSON || m["error"] != nil {
-		te := &TokenError{URL: endpoint, Endpoint: "the device authorization endpoint", Status: fmt.Sprintf("%d %s", resp.Status, http.StatusText(resp.Status)), StatusCode: resp.Status, Body: resp.Body, AuthMethod: auth.Method()}
-		if m != nil {
-			te.Code, te.Description, te.URI = jsonString(m["error"]), jsonString(m["error_description"]), jsonString(m["error_uri"])
-		}
+		te := resp.oauthError("the device authorization endpoint", m, auth)
 		explainClientAuth(te, md, auth)
 		return nil, &DeviceError{TokenError: te, Step: "device authorization"}
 	}

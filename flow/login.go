@@ -5,8 +5,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -26,7 +28,10 @@ type LoginConfig struct {
 	Port         int
 	ResponseMode string     // "", query, form_post
 	Params       url.Values // prompt, login_hint, max_age, resource, ... and --param
-	Timeout      time.Duration
+	// PAR pushes the request first (RFC 9126); it is pushed anyway when
+	// the issuer requires it.
+	PAR     bool
+	Timeout time.Duration
 	// Open shows the authorization URL to the user (a browser); an error
 	// just means the URL must be opened by hand.
 	Open func(authURL string) error
@@ -102,6 +107,13 @@ func (c *Client) Login(ctx context.Context, cfg LoginConfig) (*LoginResult, erro
 	if cfg.ResponseMode != "" && cfg.ResponseMode != "query" {
 		q.Set("response_mode", cfg.ResponseMode)
 	}
+	if cfg.PAR || md.RequirePushedAuthorizationRequests {
+		start := time.Now()
+		if q, err = c.push(ctx, md, cfg, q); err != nil {
+			return res, err
+		}
+		res.step("pushed authorization request", start)
+	}
 	authURL.RawQuery = q.Encode()
 	res.AuthURL = authURL.String()
 
@@ -153,6 +165,36 @@ func (c *Client) Login(ctx context.Context, cfg LoginConfig) (*LoginResult, erro
 	res.Token, err = c.Exchange(ctx, md, form, cfg.Auth)
 	res.step("token exchange", start)
 	return res, err
+}
+
+// push sends the authorization request's parameters on the back channel,
+// with client authentication (RFC 9126 2), and returns what the front
+// channel then carries: the client id and the request_uri.
+func (c *Client) push(ctx context.Context, md *Metadata, cfg LoginConfig, params url.Values) (url.Values, error) {
+	endpoint := md.PushedAuthorizationRequestEndpoint
+	if endpoint == "" {
+		return nil, &Error{URL: md.Source, Err: errors.New("the issuer has no pushed_authorization_request_endpoint: it does not take pushed requests (RFC 9126)")}
+	}
+	resp, err := c.PostForm(ctx, endpoint, params, cfg.Auth)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]json.RawMessage
+	isJSON := json.Unmarshal(resp.Body, &m) == nil
+	uri := jsonString(m["request_uri"])
+	if resp.Status != http.StatusCreated && resp.Status != http.StatusOK || !isJSON || uri == "" {
+		te := resp.oauthError("the pushed authorization request endpoint", m, cfg.Auth)
+		explainClientAuth(te, md, cfg.Auth)
+		return nil, te
+	}
+	if cfg.Progress != nil {
+		msg := "pushed the authorization request (RFC 9126)"
+		if d := seconds(m["expires_in"], 0); d > 0 {
+			msg += "; its request_uri is valid for " + d.String()
+		}
+		cfg.Progress("%s", msg)
+	}
+	return url.Values{"client_id": {cfg.Auth.ID()}, "request_uri": {uri}}, nil
 }
 
 // Exchange calls the token endpoint for a grant and explains a refused

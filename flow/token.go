@@ -110,15 +110,7 @@ func (c *Client) Token(ctx context.Context, endpoint string, form url.Values, au
 	var members map[string]json.RawMessage
 	isJSON := json.Unmarshal(body, &members) == nil && members != nil
 	if resp.Status != http.StatusOK || isJSON && members["error"] != nil {
-		te := &TokenError{URL: endpoint, Status: fmt.Sprintf("%d %s", resp.Status, http.StatusText(resp.Status)), StatusCode: resp.Status, Body: resp.Body}
-		if isJSON {
-			te.Code, te.Description, te.URI = jsonString(members["error"]), jsonString(members["error_description"]), jsonString(members["error_uri"])
-		}
-		if auth != nil {
-			te.AuthMethod = auth.Method()
-		}
-		te.WWWAuthenticate = resp.Header.Get("WWW-Authenticate")
-		return nil, te
+		return nil, resp.oauthError("", members, auth)
 	}
 	if !isJSON {
 		what := "not JSON"
@@ -137,6 +129,20 @@ func (c *Client) Token(ctx context.Context, endpoint string, form url.Values, au
 		return tr, &Error{URL: endpoint, Err: fmt.Errorf("POST %s: the token response has no access_token (RFC 6749 5.1)%s", endpoint, bodySnippet(resp.Body))}
 	}
 	return tr, nil
+}
+
+// oauthError is an endpoint's error answer (RFC 6749 5.2) as a
+// *TokenError; who names the endpoint in words ("" is the token endpoint).
+func (resp *Response) oauthError(who string, members map[string]json.RawMessage, auth ClientAuth) *TokenError {
+	te := &TokenError{URL: resp.URL, Endpoint: who, Status: fmt.Sprintf("%d %s", resp.Status, http.StatusText(resp.Status)),
+		StatusCode: resp.Status, Body: resp.Body, WWWAuthenticate: resp.Header.Get("WWW-Authenticate")}
+	if members != nil {
+		te.Code, te.Description, te.URI = jsonString(members["error"]), jsonString(members["error_description"]), jsonString(members["error_uri"])
+	}
+	if auth != nil {
+		te.AuthMethod = auth.Method()
+	}
+	return te
 }
 
 // jsonString is a JSON string member's value, "" for anything else.

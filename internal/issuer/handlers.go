@@ -64,6 +64,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.interaction(w, r)
 	case "/token":
 		s.token(w, r)
+	case "/par":
+		s.pushAuthorization(w, r)
 	case "/userinfo":
 		s.userinfo(w, r)
 	case "/introspect":
@@ -159,6 +161,8 @@ func (s *Server) discovery(w http.ResponseWriter) {
 		"revocation_endpoint":                              iss + "/revoke",
 		"end_session_endpoint":                             iss + "/end_session",
 		"device_authorization_endpoint":                    iss + "/device_authorization",
+		"pushed_authorization_request_endpoint":            iss + "/par",
+		"require_pushed_authorization_requests":            s.cfg.RequirePAR,
 		"response_types_supported":                         []string{"code"},
 		"response_modes_supported":                         []string{"query", "form_post"},
 		"grant_types_supported":                            []string{"authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"},
@@ -203,6 +207,22 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 			page(w, http.StatusBadRequest, "Bad request", html.EscapeString(name)+" is given more than once (RFC 6749 3.1).")
 			return
 		}
+	}
+	if uri := q.Get("request_uri"); uri != "" {
+		// RFC 9126 4: the pushed parameters, once, for the client that
+		// pushed them.
+		s.mu.Lock()
+		p, ok := s.pushed[uri]
+		delete(s.pushed, uri)
+		s.mu.Unlock()
+		if !ok || s.cfg.Now().After(p.expires) || p.clientID != q.Get("client_id") {
+			page(w, http.StatusBadRequest, "Bad request", "request_uri is unknown, used, expired or another client's (RFC 9126 4).")
+			return
+		}
+		q = p.params
+	} else if c := s.client(q.Get("client_id")); c != nil && (c.RequirePAR || s.cfg.RequirePAR) {
+		page(w, http.StatusBadRequest, "Pushed request required", "client "+html.EscapeString(c.ID)+" must push its authorization requests first (require_pushed_authorization_requests, RFC 9126).")
+		return
 	}
 	c := s.client(q.Get("client_id"))
 	if c == nil {
@@ -964,4 +984,60 @@ func algs(signing string) []string {
 		return []string{"RS256"}
 	}
 	return []string{signing, "RS256"}
+}
+
+// pushedRequest is an authorization request pushed ahead (RFC 9126).
+type pushedRequest struct {
+	clientID string
+	params   url.Values
+	expires  time.Time
+}
+
+// pushedTTL is how long a request_uri lives: long enough to open a
+// browser, short as RFC 9126 2.2 advises.
+const pushedTTL = 60 * time.Second
+
+// pushAuthorization takes an authorization request's parameters on the
+// back channel, from an authenticated client, and answers a request_uri
+// (RFC 9126 2); the request is checked when it is used, as any other.
+func (s *Server) pushAuthorization(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || r.ParseForm() != nil {
+		oauthError(w, http.StatusBadRequest, "invalid_request", "POST a form")
+		return
+	}
+	c, why := s.authenticate(r)
+	if c == nil {
+		clientError(w, r, why)
+		return
+	}
+	if r.PostForm.Has("request_uri") {
+		oauthError(w, http.StatusBadRequest, "invalid_request", "request_uri cannot be pushed (RFC 9126 2.1)")
+		return
+	}
+	params := url.Values{}
+	for k, v := range r.PostForm {
+		switch k {
+		case "client_secret", "client_assertion", "client_assertion_type":
+			continue // authentication, not the request
+		}
+		params[k] = v
+	}
+	params.Set("client_id", c.ID)
+	if !c.redirectAllowed(params.Get("redirect_uri")) {
+		oauthError(w, http.StatusBadRequest, "invalid_request", "redirect_uri is not registered for the client")
+		return
+	}
+	uri := "urn:ietf:params:oauth:request_uri:" + random(24)
+	s.mu.Lock()
+	if s.pushed == nil {
+		s.pushed = map[string]*pushedRequest{}
+	}
+	if len(s.pushed) >= maxPending {
+		s.mu.Unlock()
+		oauthError(w, http.StatusServiceUnavailable, "temporarily_unavailable", "too many pushed requests")
+		return
+	}
+	s.pushed[uri] = &pushedRequest{clientID: c.ID, params: params, expires: s.cfg.Now().Add(pushedTTL)}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusCreated, map[string]any{"request_uri": uri, "expires_in": int(pushedTTL / time.Second)})
 }

@@ -33,6 +33,8 @@ type Client struct {
 	// AssertionAudience, when set, is the one aud a client assertion may
 	// have: "issuer" or "token-endpoint" (by default either).
 	AssertionAudience string
+	// RequirePAR: the client must push its authorization requests.
+	RequirePAR bool
 }
 
 // User is someone who can log in.
@@ -64,6 +66,9 @@ type Config struct {
 	// CacheMaxAge, when set, lets relying parties cache discovery and the
 	// JWKS this long (default: discovery no-store, the JWKS 300 s).
 	CacheMaxAge time.Duration
+	// RequirePAR: every client must push its authorization requests
+	// (require_pushed_authorization_requests, RFC 9126 5).
+	RequirePAR bool
 	// JWKS, when set, is published instead of the issuer's own keys: a key
 	// set managed elsewhere (tests that sign with keys of their own).
 	// SetJWKS replaces it while serving.
@@ -119,6 +124,7 @@ type Server struct {
 	accessSid     map[string]spentToken     // JWT access token jti -> sid
 	devices       map[string]*deviceRequest // device_code -> request
 	assertionIDs  map[string]time.Time      // jti of client assertions seen, until they expire
+	pushed        map[string]*pushedRequest // request_uri -> pushed request (RFC 9126)
 }
 
 // spentToken remembers which login a used code or refresh token, or an
@@ -369,6 +375,11 @@ func (s *Server) sweep() {
 	for k, d := range s.devices {
 		if now.After(d.expires) {
 			delete(s.devices, k)
+		}
+	}
+	for k, p := range s.pushed {
+		if now.After(p.expires) {
+			delete(s.pushed, k)
 		}
 	}
 	for _, m := range []map[string]time.Time{s.revoked, s.familyRevoked, s.assertionIDs} {
