@@ -148,6 +148,12 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 		}
 		params.Add(k, v)
 	}
+	if opts.Port < 0 || opts.Port > 65535 {
+		return usageError("--port %d: a port is 0 (a free one) to 65535", opts.Port)
+	}
+	if opts.Timeout <= 0 {
+		return usageError("--timeout must be positive: how long to wait for you to log in")
+	}
 	if opts.RedirectURI != "" {
 		if err := flow.CheckRedirectURI(opts.RedirectURI); err != nil {
 			return usageError("--redirect-uri: %v", err)
@@ -225,4 +231,6 @@ func deviceTicker(progress func(string, ...any)) func(left, interval time.Durati
 var reservedParams = map[string]bool{
 	"state": true, "nonce": true, "code_challenge": true, "code_challenge_method": true, "redirect_uri": true,
 	"response_type": true, "client_id": true, "scope": true, "response_mode": true, "resource": true,
+	// These have flags, which also check what comes back (max_age: auth_time).
+	"prompt": true, "login_hint": true, "max_age": true, "acr_values": true, "ui_locales": true, "audience": true,
 }

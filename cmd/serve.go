@@ -188,6 +188,11 @@ func runServe(ctx context.Context, opts *ServeOptions, io *IO) error {
 			return usageError("--log-file: %v", err)
 		}
 		defer logFile.Close()
+		// The banner names the clients' secrets: an existing log keeps
+		// its mode otherwise.
+		if err := logFile.Chmod(0o600); err != nil {
+			return usageError("--log-file: %v", err)
+		}
 		logw = logFile
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(opts.Addr, strconv.Itoa(opts.Port)))

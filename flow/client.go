@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oidcdev/oidc/internal/cache"
@@ -81,11 +83,12 @@ func New(o Options) (*Client, error) {
 	if o.Trace != nil || o.Curl != nil || o.HAR != nil {
 		rt = &traceTransport{next: rt, out: o.Trace, curl: o.Curl, har: o.HAR, showSecrets: o.ShowSecrets, max: o.MaxBytes}
 	}
+	c := &Client{MaxBytes: o.MaxBytes, AllowHTTP: o.AllowHTTP, Cache: o.Cache, Offline: o.Offline, Now: time.Now}
 	if len(extra) > 0 {
-		rt = &headerTransport{next: rt, headers: extra}
+		c.headerHosts = &hostSet{hosts: map[string]bool{}}
+		rt = &headerTransport{next: rt, headers: extra, hosts: c.headerHosts}
 	}
 	rt = &limitTransport{next: rt, max: o.MaxBytes}
-	c := &Client{MaxBytes: o.MaxBytes, AllowHTTP: o.AllowHTTP, Cache: o.Cache, Offline: o.Offline, Now: time.Now}
 	c.HTTP = &http.Client{Timeout: o.Timeout, Transport: rt, CheckRedirect: c.checkRedirect}
 	return c, nil
 }
@@ -101,13 +104,48 @@ type OptionError struct {
 func (e *OptionError) Error() string { return e.Err.Error() }
 func (e *OptionError) Unwrap() error { return e.Err }
 
-// headerTransport adds the extra headers to every request.
+// headerTransport adds the extra headers to requests for the hosts the
+// user's own issuer named: never to a host a redirect or a token's iss
+// leads to, which may be anyone's (the headers may be a gateway's
+// credentials).
 type headerTransport struct {
 	next    http.RoundTripper
 	headers http.Header
+	hosts   *hostSet
+}
+
+// hostSet is the hosts extra headers go to.
+type hostSet struct {
+	mu    sync.Mutex
+	hosts map[string]bool
+}
+
+func (h *hostSet) has(host string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.hosts[strings.ToLower(host)]
+}
+
+// TrustHeaders lets the extra headers (Options.Headers) go to the hosts
+// of these URLs: the issuer the user named, and the endpoints its
+// metadata lists. Callers never pass a URL that came from a token.
+func (c *Client) TrustHeaders(urls ...string) {
+	if c.headerHosts == nil {
+		return
+	}
+	c.headerHosts.mu.Lock()
+	defer c.headerHosts.mu.Unlock()
+	for _, raw := range urls {
+		if u, err := url.Parse(raw); err == nil && u.Host != "" {
+			c.headerHosts.hosts[strings.ToLower(u.Host)] = true
+		}
+	}
 }
 
 func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !t.hosts.has(req.URL.Host) {
+		return t.next.RoundTrip(req)
+	}
 	req = req.Clone(req.Context())
 	for k, vs := range t.headers {
 		for _, v := range vs {

@@ -165,6 +165,7 @@ func TestLimitTransport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.TrustHeaders(srv.URL)
 	for _, tc := range []struct {
 		size int
 		ok   bool
@@ -270,15 +271,42 @@ func TestSignedUserinfoWrongKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep := &decode.FlowReport{}
-	userinfoChecks(rep, body, ct, status, nil, otherKeys, decode.VerifyOptions{Issuer: mine.URL, IssuerPinned: true, ClientID: "oidc-cli"})
+	userinfoChecks(rep, body, ct, status, nil, otherKeys, decode.VerifyOptions{Issuer: mine.URL, IssuerPinned: true, ClientID: "oidc-cli"}, false)
 	if len(rep.Checks) == 0 || rep.Checks[0].ID != "userinfo_jwt" || rep.Checks[0].Status != decode.Fail || rep.UserinfoJWT == "" || rep.Userinfo == nil {
 		t.Fatalf("checks %+v, userinfo %s", rep.Checks, rep.Userinfo)
 	}
 	// Another client's userinfo JWT fails on aud.
 	rep = &decode.FlowReport{}
 	myKeys, _, _ := c.KeySet(ctx, md.JWKSURI, true)
-	userinfoChecks(rep, body, ct, status, nil, myKeys, decode.VerifyOptions{Issuer: mine.URL, IssuerPinned: true, ClientID: "someone-else"})
+	userinfoChecks(rep, body, ct, status, nil, myKeys, decode.VerifyOptions{Issuer: mine.URL, IssuerPinned: true, ClientID: "someone-else"}, false)
 	if rep.Checks[0].Status != decode.Fail || !strings.Contains(rep.Checks[0].Message, "aud") {
 		t.Fatalf("aud: %+v", rep.Checks)
+	}
+}
+
+// TestHeadersStayWithTheIssuer: extra headers go to the hosts the user
+// named, not to where a redirect leads.
+func TestHeadersStayWithTheIssuer(t *testing.T) {
+	var seen string
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = r.Header.Get("Authorization") + r.Header.Get("X-Gateway")
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{}`))
+	}))
+	defer other.Close()
+	mine := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Gateway") != "g" {
+			t.Errorf("the issuer did not get the header")
+		}
+		http.Redirect(w, r, strings.Replace(other.URL, "127.0.0.1", "localhost", 1)+"/x", http.StatusFound)
+	}))
+	defer mine.Close()
+	c, _ := New(Options{Headers: []string{"X-Gateway: g", "Authorization: Bearer gw-secret"}})
+	c.TrustHeaders(mine.URL)
+	if _, err := c.GetJSON(context.Background(), mine.URL+"/.well-known/openid-configuration", true); err != nil {
+		t.Fatal(err)
+	}
+	if seen != "" {
+		t.Errorf("another host got the extra headers: %q", seen)
 	}
 }

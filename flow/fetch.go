@@ -35,6 +35,8 @@ type Client struct {
 	Offline   bool         // only the cache
 	Now       func() time.Time
 	wait      func(context.Context, time.Duration) error // tests: no real waits
+	// headerHosts are the hosts Options.Headers go to (TrustHeaders).
+	headerHosts *hostSet
 }
 
 // checkRedirect holds every hop to the rules of the first URL, and follows
@@ -187,8 +189,10 @@ func maxAge(cc string) (time.Duration, bool) {
 	return age, true
 }
 
+// bodySnippet is the start of a body for an error message, its secrets
+// redacted: an error line lands in logs and CI output.
 func bodySnippet(b []byte) string {
-	s := strings.TrimSpace(string(b))
+	s := strings.TrimSpace(RedactBody(b))
 	if s == "" {
 		return ""
 	}

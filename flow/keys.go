@@ -33,6 +33,7 @@ type KeySource struct {
 }
 
 type issuerKeys struct {
+	once    sync.Once // one discovery per issuer; others wait for it, not for the whole source
 	md      *Metadata
 	offset  *time.Duration
 	jwksURI string
@@ -40,6 +41,8 @@ type issuerKeys struct {
 }
 
 type keySet struct {
+	mu        sync.Mutex // held across its fetches: other sets go on
+	loaded    bool
 	keys      *decode.KeySet
 	offset    *time.Duration
 	err       error
@@ -83,6 +86,8 @@ func (e *UnpinnedIssuerError) Error() string {
 // ForToken resolves the keys for one token.
 func (s *KeySource) ForToken(ctx context.Context, r *decode.Result) (*Resolved, error) {
 	res := &Resolved{Issuer: s.Issuer, Pinned: s.Issuer != ""}
+	// Extra headers go to what the user named, never to a token's iss.
+	s.Client.TrustHeaders(s.Issuer, s.JWKSURL)
 	switch {
 	case s.Static != nil:
 		res.Keys = s.Static
@@ -120,11 +125,20 @@ func (s *KeySource) ForToken(ctx context.Context, r *decode.Result) (*Resolved, 
 
 func (s *KeySource) discover(ctx context.Context, issuer string) *issuerKeys {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if ik, ok := s.issuers[issuer]; ok {
-		return ik
+	if s.issuers == nil {
+		s.issuers = map[string]*issuerKeys{}
 	}
-	ik := &issuerKeys{}
+	ik, ok := s.issuers[issuer]
+	if !ok {
+		ik = &issuerKeys{}
+		s.issuers[issuer] = ik
+	}
+	s.mu.Unlock()
+	ik.once.Do(func() { s.fetchIssuer(ctx, issuer, ik) })
+	return ik
+}
+
+func (s *KeySource) fetchIssuer(ctx context.Context, issuer string, ik *issuerKeys) {
 	var md *Metadata
 	var f *Fetched
 	var err error
@@ -143,25 +157,28 @@ func (s *KeySource) discover(ctx context.Context, issuer string) *issuerKeys {
 		ik.err = &Error{URL: md.Source, Err: fmt.Errorf("the metadata at %s has no jwks_uri: the issuer publishes no keys", md.Source)}
 	default:
 		ik.md, ik.offset, ik.jwksURI = md, f.ClockOffset, md.JWKSURI
+		if issuer == s.Issuer {
+			s.Client.TrustHeaders(md.endpoints()...)
+		}
 	}
-	if s.issuers == nil {
-		s.issuers = map[string]*issuerKeys{}
-	}
-	s.issuers[issuer] = ik
-	return ik
 }
 
 func (s *KeySource) keySet(ctx context.Context, uri string, r *decode.Result) (*decode.KeySet, *time.Duration, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.sets == nil {
 		s.sets = map[string]*keySet{}
 	}
 	set, ok := s.sets[uri]
 	if !ok {
 		set = &keySet{}
-		set.keys, set.offset, set.err = s.fetchSet(ctx, uri, false)
 		s.sets[uri] = set
+	}
+	s.mu.Unlock()
+	set.mu.Lock()
+	defer set.mu.Unlock()
+	if !set.loaded {
+		set.keys, set.offset, set.err = s.fetchSet(ctx, uri, false)
+		set.loaded = true
 	}
 	if set.err == nil && !set.refetched && decode.KidMissing(r, set.keys) && !s.Client.Offline {
 		set.refetched = true

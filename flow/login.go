@@ -117,7 +117,10 @@ func (c *Client) Login(ctx context.Context, cfg LoginConfig) (*LoginResult, erro
 	authURL.RawQuery = q.Encode()
 	res.AuthURL = authURL.String()
 
-	if !q.Has("request_uri") { // a pushed request is single-use: not tried twice
+	// A pushed request or a request object may be single-use (a jti): not
+	// tried twice. With form_post, errors come back as a 200 page that
+	// preflight cannot read, and the page would hold a live code.
+	if !q.Has("request_uri") && !q.Has("request") && cfg.ResponseMode != "form_post" {
 		if err := c.preflight(ctx, res.AuthURL, res.RedirectURI, cfg.Auth.ID()); err != nil {
 			return res, err
 		}
@@ -262,6 +265,7 @@ func (e Endpoints) apply(md *Metadata) {
 // Discovered is an issuer's metadata with the user's overrides, after
 // the checks every grant needs.
 func (c *Client) Discovered(ctx context.Context, issuer string, ov Endpoints, warn func(string)) (*Metadata, *Fetched, error) {
+	c.TrustHeaders(issuer) // the user named it
 	md, f, err := c.Discover(ctx, issuer)
 	if err != nil {
 		return nil, nil, err
@@ -270,7 +274,14 @@ func (c *Client) Discovered(ctx context.Context, issuer string, ov Endpoints, wa
 		warn("the issuer's metadata: " + p)
 	}
 	ov.apply(md)
+	c.TrustHeaders(md.endpoints()...)
 	return md, f, nil
+}
+
+// endpoints are the URLs of the issuer's endpoints.
+func (md *Metadata) endpoints() []string {
+	return []string{md.AuthorizationEndpoint, md.TokenEndpoint, md.UserinfoEndpoint, md.JWKSURI, md.EndSessionEndpoint,
+		md.IntrospectionEndpoint, md.RevocationEndpoint, md.DeviceAuthorizationEndpoint, md.PushedAuthorizationRequestEndpoint}
 }
 
 // LoginRequest is a whole login, from discovery to verified tokens.

@@ -94,10 +94,11 @@ func (c *Client) preflight(ctx context.Context, authURL, redirectURI, clientID s
 		return nil
 	}
 	e := &RefusedError{URL: authURL, Status: resp.Status, Page: pageText(body)}
-	if resp.StatusCode == http.StatusNotFound && e.Page == "" {
-		e.Cause = "the authorization endpoint is not there: check the issuer's metadata or give the endpoint yourself"
+	if resp.StatusCode == http.StatusNotFound {
+		e.Cause, e.Option = "the authorization endpoint is not there: check the issuer's metadata or give the endpoint yourself", "authorization_endpoint"
+	} else {
+		explainRefusal(e, redirectURI, clientID)
 	}
-	explainRefusal(e, redirectURI, clientID)
 	return e
 }
 
@@ -113,8 +114,11 @@ func explainRefusal(e *RefusedError, redirectURI, clientID string) {
 		e.Option = "scope"
 	case e.Code == "unauthorized_client" || e.Code == "unsupported_response_type":
 		e.Cause = "client " + clientID + " may not use the authorization code flow: allow the code grant (and response type code) for it at the issuer"
-	case e.Code == "invalid_target" || strings.Contains(words, "resource") || strings.Contains(words, "audience"):
-		e.Cause = "the resource or audience asked for is not allowed for client " + clientID
+	case e.Code == "invalid_target" || strings.Contains(words, "resource indicator") || strings.Contains(words, "invalid_target"):
+		e.Cause = "the resource asked for is not allowed for client " + clientID + " (RFC 8707)"
+		e.Option = "resource"
+	case strings.Contains(words, "audience"):
+		e.Cause = "the audience asked for is not allowed for client " + clientID
 		e.Option = "audience"
 	case strings.Contains(words, "client"):
 		e.Cause = "client " + clientID + " is not known to the issuer, or is disabled: check the client id (and the issuer: tenant, realm, environment)"

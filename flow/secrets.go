@@ -1,8 +1,10 @@
 package flow
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -64,4 +66,59 @@ func redactHeader(v string) string {
 		return scheme + " " + Redacted
 	}
 	return Redacted
+}
+
+// RedactBody is a body with its secrets redacted, whatever it is labelled:
+// issuers send form bodies as text/plain and error pages with a code in
+// them, so the body's shape decides, never its Content-Type. A JSON
+// object's secret members, a form's secret parameters, and in any other
+// text the secret name=value pairs, hidden inputs named for a secret and
+// anything shaped like a JWT are replaced.
+func RedactBody(body []byte) string {
+	trimmed := strings.TrimSpace(string(body))
+	if strings.HasPrefix(trimmed, "{") {
+		var doc map[string]json.RawMessage
+		if json.Unmarshal(body, &doc) == nil {
+			for k := range doc {
+				if secretParams[k] {
+					doc[k] = json.RawMessage(`"` + Redacted + `"`)
+				}
+			}
+			out, _ := json.Marshal(doc)
+			return string(out)
+		}
+	}
+	if !strings.ContainsAny(trimmed, "<> \n{") && strings.Contains(trimmed, "=") {
+		if v, err := url.ParseQuery(trimmed); err == nil {
+			return RedactForm(v).Encode()
+		}
+	}
+	return redactText(string(body))
+}
+
+var (
+	// name=value or "name":"value" with a secret name, in any text.
+	secretPair = regexp.MustCompile(`(?i)\b([a-z_]+)(["']?\s*[=:]\s*["']?)([^"'&\s<>,;]+)`)
+	// <input ... name="code" ... value="..."> (a form_post page), either order.
+	secretInput = regexp.MustCompile(`(?i)<input\b[^>]*>`)
+	inputValue  = regexp.MustCompile(`(?i)\bvalue\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)`)
+	inputName   = regexp.MustCompile(`(?i)\bname\s*=\s*["']?([a-z_]+)`)
+	jwtShape    = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*`)
+)
+
+func redactText(s string) string {
+	s = secretInput.ReplaceAllStringFunc(s, func(tag string) string {
+		if m := inputName.FindStringSubmatch(tag); m != nil && secretParams[strings.ToLower(m[1])] {
+			return inputValue.ReplaceAllString(tag, `value="`+Redacted+`"`)
+		}
+		return tag
+	})
+	s = secretPair.ReplaceAllStringFunc(s, func(pair string) string {
+		m := secretPair.FindStringSubmatch(pair)
+		if secretParams[strings.ToLower(m[1])] && m[3] != Redacted {
+			return m[1] + m[2] + Redacted
+		}
+		return pair
+	})
+	return jwtShape.ReplaceAllString(s, Redacted)
 }

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -109,7 +110,7 @@ func (c *Client) Token(ctx context.Context, endpoint string, form url.Values, au
 	}
 	var members map[string]json.RawMessage
 	isJSON := json.Unmarshal(body, &members) == nil && members != nil
-	if resp.Status != http.StatusOK || isJSON && members["error"] != nil {
+	if resp.Status != http.StatusOK || isJSON && jsonString(members["error"]) != "" {
 		return nil, resp.oauthError("", members, auth)
 	}
 	if !isJSON {
@@ -161,9 +162,12 @@ func formAsJSON(body []byte) []byte {
 	if err != nil || len(v) == 0 {
 		return body
 	}
-	obj := make(map[string]string, len(v))
+	obj := make(map[string]any, len(v))
 	for k := range v {
 		obj[k] = v.Get(k)
+		if n, err := strconv.ParseInt(v.Get(k), 10, 64); err == nil && k == "expires_in" {
+			obj[k] = n // a form has no types; expires_in is a number
+		}
 	}
 	out, _ := json.Marshal(obj)
 	return out
@@ -195,7 +199,7 @@ func (e *TokenError) Error() string {
 	}
 	if e.Code == "" {
 		msg = fmt.Sprintf("%s answered %s", who, e.Status)
-		if b := strings.TrimSpace(string(e.Body)); b != "" {
+		if b := strings.TrimSpace(RedactBody(e.Body)); b != "" {
 			if len(b) > 300 {
 				b = b[:300] + "…"
 			}

@@ -97,7 +97,16 @@ func (c *Client) CheckTokens(ctx context.Context, tr *TokenResponse, o TokenSetO
 		start := time.Now()
 		body, ct, status, err := c.Userinfo(ctx, md.UserinfoEndpoint, tr.AccessToken)
 		rep.Step("userinfo", Millis(time.Since(start)))
-		userinfoChecks(rep, body, ct, status, err, keys, vopts)
+		if trimmed := bytes.TrimSpace(body); err == nil && keys == nil && len(trimmed) > 0 && trimmed[0] != '{' {
+			// A signed userinfo with no ID token before it: its keys now.
+			res, kerr := o.Keys.ForToken(ctx, decode.Token(string(trimmed), decode.Source{}, "userinfo", decode.Options{Now: o.Now}))
+			if kerr != nil {
+				return kerr
+			}
+			res.Apply(&vopts)
+			keys = res.Keys
+		}
+		userinfoChecks(rep, body, ct, status, err, keys, vopts, len(o.Audience) > 0)
 	}
 	rep.Claims = claimMatrix(rep)
 	rep.Decide()
@@ -165,7 +174,12 @@ func expiresInAgainstExp(tr *TokenResponse, at *decode.Result) (decode.Check, bo
 	if err != nil || !hasExp || tr.Arrived.IsZero() {
 		return decode.Check{}, false
 	}
-	left := exp - float64(tr.Arrived.Unix())
+	// The issuer's clock made exp: count from its now, not ours.
+	issuerNow := tr.Arrived
+	if tr.ClockOffset != nil {
+		issuerNow = issuerNow.Add(*tr.ClockOffset)
+	}
+	left := exp - float64(issuerNow.Unix())
 	if left <= 0 || in <= 0 {
 		return decode.Check{}, false
 	}
@@ -212,10 +226,10 @@ func (c *Client) Userinfo(ctx context.Context, endpoint, accessToken string) (bo
 
 // userinfoChecks: userinfo's sub must be the ID token's (OIDC Core 5.3.2);
 // a signed userinfo response is verified with the issuer's keys.
-func userinfoChecks(rep *decode.FlowReport, body []byte, contentType string, status int, err error, keys *decode.KeySet, base decode.VerifyOptions) {
+func userinfoChecks(rep *decode.FlowReport, body []byte, contentType string, status int, err error, keys *decode.KeySet, base decode.VerifyOptions, forResource bool) {
 	if err != nil {
 		msg := err.Error()
-		if status == http.StatusUnauthorized && rep.AccessToken != nil && rep.AccessToken.Profile == decode.ProfileAccess && len(rep.AccessToken.Checks) > 1 {
+		if status == http.StatusUnauthorized && forResource && rep.AccessToken != nil && rep.AccessToken.Profile == decode.ProfileAccess && len(rep.AccessToken.Checks) > 1 {
 			msg += ": the access token is for another resource (RFC 8707), so userinfo refuses it; the profile claims are in the ID token"
 		}
 		rep.UserinfoError = msg

@@ -2,7 +2,6 @@ package flow
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -40,9 +39,12 @@ func (t *traceTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	took := time.Since(started)
 	var respBody []byte
 	if err == nil {
-		respBody, _ = io.ReadAll(io.LimitReader(resp.Body, t.max+1))
+		var readErr error
+		respBody, readErr = io.ReadAll(io.LimitReader(resp.Body, t.max+1))
 		resp.Body.Close()
-		resp.Body = io.NopCloser(bytes.NewReader(respBody))
+		// The caller reads what came, then the error that cut it short:
+		// a trace must not turn a broken read into a parse error.
+		resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(respBody), errReader{readErr}))
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -120,26 +122,11 @@ func (t *traceTransport) redactURL(u *url.URL) string {
 }
 
 // redactBody redacts secrets in a form or JSON body.
-func (t *traceTransport) redactBody(body []byte, contentType string) string {
+func (t *traceTransport) redactBody(body []byte, _ string) string {
 	if t.showSecrets {
 		return string(body)
 	}
-	if strings.HasPrefix(contentType, "application/x-www-form-urlencoded") {
-		if v, err := url.ParseQuery(string(body)); err == nil {
-			return RedactForm(v).Encode()
-		}
-	}
-	var doc map[string]json.RawMessage
-	if json.Unmarshal(body, &doc) == nil {
-		for k := range doc {
-			if secretParams[k] {
-				doc[k] = json.RawMessage(`"` + Redacted + `"`)
-			}
-		}
-		out, _ := json.Marshal(doc)
-		return string(out)
-	}
-	return string(body)
+	return RedactBody(body)
 }
 
 // redactLocation is a Location header's URL with its secrets redacted.
@@ -148,4 +135,14 @@ func (t *traceTransport) redactLocation(v string) string {
 		return t.redactURL(u)
 	}
 	return v
+}
+
+// errReader returns its error, or EOF.
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) {
+	if r.err != nil {
+		return 0, r.err
+	}
+	return 0, io.EOF
 }

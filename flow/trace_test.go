@@ -106,3 +106,23 @@ func TestListenLoopbackOnly(t *testing.T) {
 		t.Fatal("a taken port was bound twice")
 	}
 }
+
+// TestRedactBodyByShape: a body is redacted by what it is, not by what
+// its Content-Type says.
+func TestRedactBodyByShape(t *testing.T) {
+	for _, tc := range []struct{ body, secret, keep string }{
+		{`access_token=AT-secret-1&token_type=bearer`, "AT-secret-1", "token_type=bearer"},                                                                                 // a form sent as text/plain
+		{`{"refresh_token":"RT-secret-2","expires_in":3600}`, "RT-secret-2", `"expires_in":3600`},                                                                          // JSON
+		{`<form method="post"><input type="hidden" name="code" value="CODE-secret-3"><input type="hidden" name="state" value="st"></form>`, "CODE-secret-3", `value="st"`}, // form_post
+		{`<input value='CODE-secret-4' name=code>`, "CODE-secret-4", "<input"},
+		{"error: bad request; id_token=eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln-secret-5 rejected", "c2ln-secret-5", "rejected"},
+		{"your token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.sig-secret-6 expired", "sig-secret-6", "expired"},
+		{`{"access_token":"AT-secret-7",`, "AT-secret-7", `{"access_token"`}, // truncated JSON
+		{"client_secret%3D; refresh_token=RT-secret-8;x", "RT-secret-8", "client_secret"},
+	} {
+		got := RedactBody([]byte(tc.body))
+		if strings.Contains(got, tc.secret) || !strings.Contains(got, tc.keep) {
+			t.Errorf("%s\n-> %s", tc.body, got)
+		}
+	}
+}
