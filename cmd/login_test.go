@@ -33,6 +33,14 @@ func TestLoginRealProvider(t *testing.T) {
 		return runOIDCEnv(t, env, append([]string{"login", "--issuer", p.Issuer, "--timeout", "30s"}, args...)...)
 	}
 
+	t.Run("pushed authorization request", func(t *testing.T) {
+		code, out, errOut := login(browser, "--client-id", testprovider.ConfidentialClient, "--client-secret", "oidc-cli-secret", "--par", "--json")
+		rep := loginJSON(t, code, out, errOut)
+		if code != 0 || !rep.Valid || !strings.Contains(errOut, "request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3A") {
+			t.Fatalf("exit %d, valid %v\n%s", code, rep.Valid, errOut)
+		}
+	})
+
 	t.Run("public client with PKCE", func(t *testing.T) {
 		code, out, errOut := login(browser, "--client-id", testprovider.PublicClient, "--json")
 		rep := loginJSON(t, code, out, errOut)
