@@ -73,6 +73,9 @@ func runClientCredentials(ctx context.Context, opts *ClientCredentialsOptions, i
 		return err
 	}
 	defer sess.close()
+	if err := opts.Grant.dpop(ctx, sess.client); err != nil {
+		return err
+	}
 	report, err := sess.client.RunClientCredentials(ctx, flowRequest(io, opts.Global, &opts.Client, &opts.Grant, &opts.Checks, nil))
 	if err != nil {
 		return err

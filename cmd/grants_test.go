@@ -33,6 +33,7 @@ func TestGrantsRealProvider(t *testing.T) {
 		{"client_secret_basic", "client_secret_basic", []string{"--client-id", testprovider.ConfidentialClient, "--client-secret", "oidc-cli-secret"}},
 		{"private_key_jwt", "private_key_jwt", []string{"--client-id", "oidc-cli-jwt", "--client-key", testprovider.Dir() + "/client-key.json"}},
 		{"client_secret_jwt", "client_secret_jwt", []string{"--client-id", "oidc-cli-secret-jwt", "--client-secret", "oidc-cli-secret-of-thirty-two-bytes-at-least", "--auth-method", "client_secret_jwt"}},
+		{"client_secret_basic and DPoP", "client_secret_basic", []string{"--client-id", testprovider.ConfidentialClient, "--client-secret", "oidc-cli-secret", "--dpop"}},
 	} {
 		t.Run("client credentials with "+tc.name, func(t *testing.T) {
 			args := append([]string{"client-credentials", "--issuer", p.Issuer, "--resource", api, "--scope", "api:read", "--json"}, tc.args...)
@@ -42,6 +43,9 @@ func TestGrantsRealProvider(t *testing.T) {
 				t.Fatalf("report: method %s grant %s access %+v", rep.AuthMethod, rep.Grant, rep.AccessToken)
 			}
 			checkStatus(t, rep.AccessToken, map[string]string{"signature": "pass", "aud": "pass", "typ": "pass"})
+			if strings.Contains(tc.name, "DPoP") && !hasCheck(rep.Checks, "dpop", decode.Pass) {
+				t.Fatalf("no passed dpop check: %+v", rep.Checks)
+			}
 		})
 	}
 
@@ -83,4 +87,13 @@ func TestGrantsRealProvider(t *testing.T) {
 			t.Fatalf("the device login did not end:\n%s", errOut.String())
 		}
 	})
+}
+
+func hasCheck(checks []decode.Check, id, status string) bool {
+	for _, c := range checks {
+		if c.ID == id && c.Status == status {
+			return true
+		}
+	}
+	return false
 }

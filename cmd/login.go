@@ -164,6 +164,9 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 		return err
 	}
 	defer sess.close()
+	if err := opts.Grant.dpop(ctx, sess.client); err != nil {
+		return err
+	}
 
 	fr := flowRequest(io, opts.Global, &opts.Client, &opts.Grant, &opts.Checks, maxAge)
 	fr.Endpoints.Authorization, fr.Endpoints.Userinfo = opts.AuthorizationEndpoint, opts.Userinfo

@@ -33,6 +33,14 @@ func TestLoginRealProvider(t *testing.T) {
 		return runOIDCEnv(t, env, append([]string{"login", "--issuer", p.Issuer, "--timeout", "30s"}, args...)...)
 	}
 
+	t.Run("DPoP", func(t *testing.T) {
+		code, out, errOut := login(browser, "--client-id", testprovider.PublicClient, "--dpop", "--json")
+		rep := loginJSON(t, code, out, errOut)
+		if code != 0 || !rep.Valid || !hasCheck(rep.Checks, "dpop", decode.Pass) || !hasCheck(rep.Checks, "userinfo_sub", decode.Pass) {
+			t.Fatalf("exit %d, valid %v, checks %+v\n%s", code, rep.Valid, rep.Checks, errOut)
+		}
+	})
+
 	t.Run("pushed authorization request", func(t *testing.T) {
 		code, out, errOut := login(browser, "--client-id", testprovider.ConfidentialClient, "--client-secret", "oidc-cli-secret", "--par", "--json")
 		rep := loginJSON(t, code, out, errOut)

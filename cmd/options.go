@@ -200,12 +200,42 @@ type grantFlags struct {
 	Scope         string
 	Resources     []string
 	TokenEndpoint string
+	DPoP          bool
+	DPoPKey       string
 }
 
 func (gf *grantFlags) add(f *pflag.FlagSet, defaultScope string) {
 	f.StringVar(&gf.Scope, "scope", defaultScope, "scopes to request, space-separated")
 	f.StringArrayVar(&gf.Resources, "resource", nil, "resource indicator (RFC 8707); repeatable; the access token must be for it")
 	f.StringVar(&gf.TokenEndpoint, "token-endpoint", "", "override the discovered token endpoint")
+	f.BoolVar(&gf.DPoP, "dpop", false, "bind the tokens to a key (DPoP, RFC 9449): a new one for this run, unless --dpop-key")
+	f.StringVar(&gf.DPoPKey, "dpop-key", "", "the private key `file` (JWK, JWKS or PEM) to prove DPoP with; implies --dpop")
+}
+
+// dpop sets up DPoP on the client when asked.
+func (gf *grantFlags) dpop(ctx context.Context, c *flow.Client) error {
+	if !gf.DPoP && gf.DPoPKey == "" {
+		return nil
+	}
+	var key jose.JSONWebKey
+	var err error
+	if gf.DPoPKey != "" {
+		data, rerr := readFileFlag(ctx, "--dpop-key", gf.DPoPKey)
+		if rerr != nil {
+			return rerr
+		}
+		if key, err = decode.SigningKey(data); err != nil {
+			return usageError("--dpop-key %s: %v", filePath(gf.DPoPKey), err)
+		}
+	} else if key, err = decode.NewSigningKey("ES256"); err != nil {
+		return err
+	}
+	d, err := flow.NewDPoP(key)
+	if err != nil {
+		return usageError("--dpop-key: %v", err)
+	}
+	c.DPoP = d
+	return nil
 }
 
 // flowRequest is what every grant command hands to flow: the client, the

@@ -262,7 +262,7 @@ func TestSignedUserinfoWrongKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, ct, status, err := c.Userinfo(ctx, md.UserinfoEndpoint, tr.AccessToken)
+	body, ct, status, err := c.Userinfo(ctx, md.UserinfoEndpoint, tr.AccessToken, tr.TokenType)
 	if err != nil || ct != "application/jwt" {
 		t.Fatalf("userinfo: %s %d %v", ct, status, err)
 	}

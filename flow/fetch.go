@@ -37,6 +37,9 @@ type Client struct {
 	wait      func(context.Context, time.Duration) error // tests: no real waits
 	// headerHosts are the hosts Options.Headers go to (TrustHeaders).
 	headerHosts *hostSet
+	// DPoP, when set, proves possession of its key on every token
+	// request and resource call (RFC 9449).
+	DPoP *DPoP
 }
 
 // checkRedirect holds every hop to the rules of the first URL, and follows

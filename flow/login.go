@@ -107,6 +107,10 @@ func (c *Client) Login(ctx context.Context, cfg LoginConfig) (*LoginResult, erro
 	if cfg.ResponseMode != "" && cfg.ResponseMode != "query" {
 		q.Set("response_mode", cfg.ResponseMode)
 	}
+	if c.DPoP != nil {
+		// RFC 9449 10: the code is bound to the key too.
+		q.Set("dpop_jkt", c.DPoP.Thumbprint())
+	}
 	if cfg.PAR || md.RequirePushedAuthorizationRequests {
 		start := time.Now()
 		if q, err = c.push(ctx, md, cfg, q); err != nil {

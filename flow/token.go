@@ -51,20 +51,44 @@ func (c *Client) PostForm(ctx context.Context, endpoint string, form url.Values,
 	req.Body = io.NopCloser(strings.NewReader(body))
 	req.ContentLength = int64(len(body))
 	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(body)), nil }
-	resp, err := c.HTTP.Do(req)
-	if err != nil {
-		return nil, &Error{URL: endpoint, Err: describeNetErr(endpoint, err)}
+	return c.send(req, "", c.DPoP != nil)
+}
+
+// send does a request and reads the whole answer. With DPoP every attempt
+// carries a fresh proof (bound to accessToken, when given), and an answer
+// that asks for a nonce is retried once with it (RFC 9449 8, 9).
+func (c *Client) send(req *http.Request, accessToken string, dpop bool) (*Response, error) {
+	endpoint := req.URL.String()
+	dpop = dpop && c.DPoP != nil
+	for attempt := 0; ; attempt++ {
+		if dpop {
+			proof, err := c.DPoP.Proof(req.Method, endpoint, accessToken)
+			if err != nil {
+				return nil, &Error{URL: endpoint, Err: fmt.Errorf("DPoP proof: %w", err)}
+			}
+			req.Header.Set("DPoP", proof)
+		}
+		resp, err := c.HTTP.Do(req)
+		if err != nil {
+			return nil, &Error{URL: endpoint, Err: describeNetErr(endpoint, err)}
+		}
+		out := &Response{URL: endpoint, Status: resp.StatusCode, Header: resp.Header, Arrived: c.Now()}
+		out.Body, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return nil, &Error{URL: endpoint, Err: fmt.Errorf("%s %s: reading the response: %w", req.Method, endpoint, err)}
+		}
+		if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			off := d.Sub(out.Arrived)
+			out.ClockOffset = &off
+		}
+		if dpop && c.DPoP.remember(req.URL.Host, resp.Header) && attempt == 0 && wantsNonce(out.Status, resp.Header, out.Body) && req.GetBody != nil {
+			if req.Body, err = req.GetBody(); err == nil {
+				continue
+			}
+		}
+		return out, nil
 	}
-	defer resp.Body.Close()
-	out := &Response{URL: endpoint, Status: resp.StatusCode, Header: resp.Header, Arrived: c.Now()}
-	if out.Body, err = io.ReadAll(resp.Body); err != nil {
-		return nil, &Error{URL: endpoint, Err: fmt.Errorf("POST %s: reading the response: %w", endpoint, err)}
-	}
-	if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
-		off := d.Sub(out.Arrived)
-		out.ClockOffset = &off
-	}
-	return out, nil
 }
 
 func cloneForm(form url.Values) url.Values {

@@ -91,11 +91,11 @@ func (c *Client) CheckTokens(ctx context.Context, tr *TokenResponse, o TokenSetO
 	if accessToken != nil {
 		rep.AccessToken = accessTokenReport(accessToken, keys, vopts, o.Audience)
 	}
-	tokenResponseChecks(rep, tr, md, accessToken)
+	tokenResponseChecks(rep, tr, md, accessToken, c.DPoP)
 
 	if o.Userinfo && md.UserinfoEndpoint != "" && tr.AccessToken != "" {
 		start := time.Now()
-		body, ct, status, err := c.Userinfo(ctx, md.UserinfoEndpoint, tr.AccessToken)
+		body, ct, status, err := c.Userinfo(ctx, md.UserinfoEndpoint, tr.AccessToken, tr.TokenType)
 		rep.Step("userinfo", Millis(time.Since(start)))
 		if trimmed := bytes.TrimSpace(body); err == nil && keys == nil && len(trimmed) > 0 && trimmed[0] != '{' {
 			// A signed userinfo with no ID token before it: its keys now.
@@ -141,7 +141,7 @@ func accessTokenReport(r *decode.Result, keys *decode.KeySet, base decode.Verify
 
 // tokenResponseChecks looks at the token response itself: quirks of real
 // issuers, and what is missing.
-func tokenResponseChecks(rep *decode.FlowReport, tr *TokenResponse, md *Metadata, at *decode.Result) {
+func tokenResponseChecks(rep *decode.FlowReport, tr *TokenResponse, md *Metadata, at *decode.Result, dpop *DPoP) {
 	if v, ok := tr.Members["expires_in"]; ok && len(v) > 0 && v[0] == '"' {
 		rep.Checks = append(rep.Checks, decode.Check{ID: "expires_in", Status: decode.Warn, Found: string(v),
 			Message: "expires_in is a string, not a number (RFC 6749 5.1): accepted", Hint: "Entra ID and some older issuers do this; strict clients reject it"})
@@ -151,6 +151,9 @@ func tokenResponseChecks(rep *decode.FlowReport, tr *TokenResponse, md *Metadata
 	}
 	if tt := tr.TokenType; tt != "" && !strings.EqualFold(tt, "Bearer") && !strings.EqualFold(tt, "DPoP") {
 		rep.Checks = append(rep.Checks, decode.Check{ID: "token_type", Status: decode.Warn, Found: tt, Message: "unusual token_type " + tt})
+	}
+	if dpop != nil {
+		rep.Checks = append(rep.Checks, dpopChecks(tr, at, dpop)...)
 	}
 	if tr.RefreshToken == "" {
 		h := "no refresh token: ask for the offline_access scope if the client may use one"
@@ -195,7 +198,7 @@ func expiresInAgainstExp(tr *TokenResponse, at *decode.Result) (decode.Check, bo
 // Userinfo calls the userinfo endpoint with the access token. The body
 // comes back as sent, with its media type: JSON, or a signed or encrypted
 // JWT (OIDC Core 5.3.2).
-func (c *Client) Userinfo(ctx context.Context, endpoint, accessToken string) (body []byte, contentType string, status int, err error) {
+func (c *Client) Userinfo(ctx context.Context, endpoint, accessToken, tokenType string) (body []byte, contentType string, status int, err error) {
 	if _, err := c.CheckURL(endpoint); err != nil {
 		return nil, "", 0, &Error{URL: endpoint, Err: err}
 	}
@@ -203,25 +206,27 @@ func (c *Client) Userinfo(ctx context.Context, endpoint, accessToken string) (bo
 	if err != nil {
 		return nil, "", 0, &Error{URL: endpoint, Err: err}
 	}
-	req.Header.Set("Authorization", "Bearer "+accessToken)
+	bound := ""
+	if strings.EqualFold(tokenType, "DPoP") && c.DPoP != nil {
+		req.Header.Set("Authorization", "DPoP "+accessToken)
+		bound = accessToken
+		req.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
+	} else {
+		req.Header.Set("Authorization", "Bearer "+accessToken)
+	}
 	req.Header.Set("Accept", "application/json, application/jwt")
-	resp, err := c.HTTP.Do(req)
+	resp, err := c.send(req, bound, bound != "")
 	if err != nil {
-		return nil, "", 0, &Error{URL: endpoint, Err: describeNetErr(endpoint, err)}
+		return nil, "", 0, err
 	}
-	defer resp.Body.Close()
-	body, err = io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, "", resp.StatusCode, &Error{URL: endpoint, Err: fmt.Errorf("GET %s: reading the response: %w", endpoint, err)}
-	}
-	if resp.StatusCode != http.StatusOK {
-		msg := resp.Status
+	if resp.Status != http.StatusOK {
+		msg := fmt.Sprintf("%d %s", resp.Status, http.StatusText(resp.Status))
 		if wa := resp.Header.Get("WWW-Authenticate"); wa != "" {
 			msg += " (" + wa + ")"
 		}
-		return body, "", resp.StatusCode, &Error{URL: endpoint, Err: fmt.Errorf("userinfo answered %s", msg)}
+		return resp.Body, "", resp.Status, &Error{URL: endpoint, Err: fmt.Errorf("userinfo answered %s", msg)}
 	}
-	return body, resp.Header.Get("Content-Type"), resp.StatusCode, nil
+	return resp.Body, resp.Header.Get("Content-Type"), resp.Status, nil
 }
 
 // userinfoChecks: userinfo's sub must be the ID token's (OIDC Core 5.3.2);
@@ -389,4 +394,45 @@ func IsIssuerError(err error) bool {
 	var le *ListenError
 	var re *RefusedError
 	return errors.As(err, &fe) || errors.As(err, &te) || errors.As(err, &ae) || errors.As(err, &le) || errors.As(err, &re) || errors.Is(err, ErrTimeout)
+}
+
+// dpopChecks: a token asked for with DPoP is a DPoP token (token_type),
+// and a JWT one is bound to the key that asked (cnf.jkt, RFC 9449 6.1).
+func dpopChecks(tr *TokenResponse, at *decode.Result, d *DPoP) []decode.Check {
+	var out []decode.Check
+	if !strings.EqualFold(tr.TokenType, "DPoP") {
+		out = append(out, decode.Check{ID: "dpop", Status: decode.Fail, Found: tr.TokenType, Expected: "DPoP",
+			Message: "the request proved a DPoP key but the token is a " + orNone(tr.TokenType) + " token: anyone who holds it can use it",
+			Hint:    "the issuer ignored DPoP: see its dpop_signing_alg_values_supported, and whether DPoP is enabled for this client"})
+		return out
+	}
+	if at == nil || at.Kind != decode.KindJWS {
+		return append(out, decode.Check{ID: "dpop", Status: decode.Pass, Found: tr.TokenType, Message: "token_type DPoP (the token is opaque: its binding is the issuer's to keep)"})
+	}
+	var cnf struct {
+		JKT string `json:"jkt"`
+	}
+	for _, m := range at.Claims {
+		if m.Name == "cnf" {
+			_ = json.Unmarshal(m.Value, &cnf)
+		}
+	}
+	switch {
+	case cnf.JKT == "":
+		out = append(out, decode.Check{ID: "dpop", Status: decode.Fail, Expected: d.Thumbprint(),
+			Message: "token_type DPoP, but the access token has no cnf.jkt: it is bound to no key (RFC 9449 6.1)"})
+	case cnf.JKT != d.Thumbprint():
+		out = append(out, decode.Check{ID: "dpop", Status: decode.Fail, Found: cnf.JKT, Expected: d.Thumbprint(),
+			Message: "the access token is bound to another key (cnf.jkt): not the one that proved possession"})
+	default:
+		out = append(out, decode.Check{ID: "dpop", Status: decode.Pass, Found: cnf.JKT, Message: "token_type DPoP; cnf.jkt is this key's thumbprint"})
+	}
+	return out
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(no token_type)"
+	}
+	return s
 }

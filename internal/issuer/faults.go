@@ -38,6 +38,10 @@ type Faults struct {
 	DateSkew             time.Duration // the Date header is off by this much (the issuer's clock)
 	HugeJWKS             bool          // the JWKS is over 2 MiB
 	SlowDiscovery        time.Duration // discovery and the JWKS answer after this long
+	// DPoP (RFC 9449).
+	DPoPNonce    bool // the token endpoint and userinfo demand a DPoP nonce
+	DPoPIgnored  bool // DPoP proofs are ignored: Bearer tokens
+	DPoPOtherJKT bool // tokens are bound to another key's thumbprint
 }
 
 // FaultNames documents each fault, for --help and errors.
@@ -68,6 +72,9 @@ var FaultNames = map[string]string{
 	"date-skew=DURATION":           "the Date header is off by this much: the issuer's clock (e.g. date-skew=10m)",
 	"huge-jwks":                    "the JWKS is over 2 MiB",
 	"slow-discovery=DURATION":      "discovery and the JWKS answer after this long",
+	"dpop-nonce":                   "the token endpoint and userinfo demand a DPoP nonce (use_dpop_nonce)",
+	"dpop-ignored":                 "DPoP proofs are ignored: Bearer tokens come back",
+	"dpop-other-jkt":               "DPoP tokens are bound to another key (cnf.jkt)",
 }
 
 // Set switches on one fault, NAME or NAME=VALUE.
@@ -97,6 +104,12 @@ func (f *Faults) Set(spec string) error {
 		f.DiscoveryIssuerSlash = true
 	case "huge-jwks":
 		f.HugeJWKS = true
+	case "dpop-nonce":
+		f.DPoPNonce = true
+	case "dpop-ignored":
+		f.DPoPIgnored = true
+	case "dpop-other-jkt":
+		f.DPoPOtherJKT = true
 	case "aud":
 		f.Aud = true
 	case "iss-trailing-slash":
@@ -193,5 +206,8 @@ func (f Faults) Active() []string {
 	add(f.ExpiresInNanos, "expires-in-nanoseconds")
 	add(f.DiscoveryIssuerSlash, "discovery-iss-trailing-slash")
 	add(f.HugeJWKS, "huge-jwks")
+	add(f.DPoPNonce, "dpop-nonce")
+	add(f.DPoPIgnored, "dpop-ignored")
+	add(f.DPoPOtherJKT, "dpop-other-jkt")
 	return out
 }

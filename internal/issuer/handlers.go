@@ -173,6 +173,7 @@ func (s *Server) discovery(w http.ResponseWriter) {
 		"revocation_endpoint_auth_methods_supported":       []string{"none", "client_secret_basic", "client_secret_post"},
 		"token_endpoint_auth_methods_supported":            authMethods,
 		"token_endpoint_auth_signing_alg_values_supported": assertionAlgNames,
+		"dpop_signing_alg_values_supported":                []string{"ES256", "ES384", "RS256", "PS256", "EdDSA"},
 		"code_challenge_methods_supported":                 []string{"S256"},
 		"scopes_supported":                                 s.scopes(),
 		"claims_supported":                                 []string{"sub", "name", "preferred_username", "email", "email_verified", "groups", "auth_time", "sid", "nonce", "at_hash", "azp"},
@@ -235,7 +236,8 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := &authRequest{client: c, redirectURI: redirect, state: q.Get("state"), nonce: q.Get("nonce"),
-		challenge: q.Get("code_challenge"), scope: q.Get("scope"), responseMode: q.Get("response_mode"), resource: q["resource"], created: s.cfg.Now()}
+		challenge: q.Get("code_challenge"), scope: q.Get("scope"), responseMode: q.Get("response_mode"), resource: q["resource"], created: s.cfg.Now(),
+		dpopJKT: q.Get("dpop_jkt")}
 	fail := func(code, desc string) { s.respond(w, req, url.Values{"error": {code}, "error_description": {desc}}) }
 	switch {
 	case req.responseMode != "" && req.responseMode != "query" && req.responseMode != "form_post":
@@ -346,7 +348,8 @@ func (s *Server) consentPage(w http.ResponseWriter, req *authRequest) {
 func (s *Server) approve(w http.ResponseWriter, req *authRequest, u *User) {
 	code := random(32)
 	g := &grant{client: req.client, user: u, scope: req.scope, nonce: req.nonce, resource: req.resource,
-		authTime: s.cfg.Now(), sid: random(12), expires: s.cfg.Now().Add(time.Minute), challenge: req.challenge, redirectURI: req.redirectURI}
+		authTime: s.cfg.Now(), sid: random(12), expires: s.cfg.Now().Add(time.Minute), challenge: req.challenge, redirectURI: req.redirectURI,
+		jkt: req.dpopJKT}
 	s.mu.Lock()
 	s.codes[code] = g
 	s.mu.Unlock()
@@ -449,6 +452,11 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusBadRequest, "invalid_grant", "fault token-error: this issuer refuses every grant")
 		return
 	}
+	jkt, derr := s.checkDPoP(r, "/token", "")
+	if derr != nil {
+		s.dpopFail(w, derr, false)
+		return
+	}
 	var g *grant
 	switch gt := r.PostForm.Get("grant_type"); gt {
 	case "authorization_code":
@@ -544,6 +552,13 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		}
 		cp.resource = res
 	}
+	// A code asked for with dpop_jkt, or a DPoP-bound refresh token, goes
+	// with that key only (RFC 9449 5, 10).
+	if g.jkt != "" && jkt != g.jkt {
+		oauthError(w, http.StatusBadRequest, "invalid_grant", "the grant is bound to another DPoP key than this proof's")
+		return
+	}
+	cp.jkt = jkt
 	s.issue(w, &cp)
 }
 
@@ -569,7 +584,11 @@ func (s *Server) issue(w http.ResponseWriter, g *grant) {
 	case f.ExpiresInNanos:
 		expiresIn = int64(s.cfg.TokenTTL)
 	}
-	resp := map[string]any{"access_token": at, "token_type": "Bearer", "expires_in": expiresIn, "scope": g.scope}
+	tokenType := "Bearer"
+	if g.jkt != "" {
+		tokenType = "DPoP"
+	}
+	resp := map[string]any{"access_token": at, "token_type": tokenType, "expires_in": expiresIn, "scope": g.scope}
 	if f.HugeTokenResponse {
 		resp["padding"] = strings.Repeat("x", 2<<20)
 	}
@@ -601,7 +620,10 @@ func bearer(r *http.Request) string {
 }
 
 func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) {
-	tok := bearer(r)
+	tok, scheme := bearer(r), "Bearer"
+	if t, ok := strings.CutPrefix(r.Header.Get("Authorization"), "DPoP "); ok {
+		tok, scheme = strings.TrimSpace(t), "DPoP"
+	}
 	if tok == "" {
 		// RFC 6750 3.1: no error code when no token was sent at all.
 		w.Header().Set("WWW-Authenticate", `Bearer realm="`+s.issuer+`"`)
@@ -612,6 +634,21 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) {
 	if !ok || g.user == nil {
 		oauthError(w, http.StatusUnauthorized, "invalid_token", "send a valid access token issued for a user")
 		return
+	}
+	switch {
+	case g.jkt != "" && scheme != "DPoP":
+		oauthError(w, http.StatusUnauthorized, "invalid_token", "a DPoP-bound token goes with the DPoP scheme and a proof (RFC 9449 7.1)")
+		return
+	case scheme == "DPoP":
+		jkt, derr := s.checkDPoP(r, "/userinfo", tok)
+		switch {
+		case derr != nil:
+			s.dpopFail(w, derr, true)
+			return
+		case jkt == "" || jkt != g.jkt:
+			s.dpopFail(w, &dpopError{"invalid_token", "the proof's key is not the one the token is bound to"}, true)
+			return
+		}
 	}
 	claims := map[string]any{"sub": g.user.Sub}
 	if s.faults().NoUserinfoSub {

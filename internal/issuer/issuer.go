@@ -125,6 +125,8 @@ type Server struct {
 	devices       map[string]*deviceRequest // device_code -> request
 	assertionIDs  map[string]time.Time      // jti of client assertions seen, until they expire
 	pushed        map[string]*pushedRequest // request_uri -> pushed request (RFC 9126)
+	dpopIDs       map[string]time.Time      // jti of DPoP proofs seen
+	dpopNonce     string                    // the nonce the dpop-nonce fault demands
 }
 
 // spentToken remembers which login a used code or refresh token, or an
@@ -154,11 +156,14 @@ type authRequest struct {
 	scope, responseMode string
 	resource            []string
 	created             time.Time
-	user                *User // set once logged in, while consent is asked
+	user                *User  // set once logged in, while consent is asked
+	dpopJKT             string // dpop_jkt: the code is for this key only (RFC 9449 10)
 }
 
 // grant is what a code, refresh token or opaque access token stands for.
 type grant struct {
+	// jkt is the thumbprint of the DPoP key the tokens are bound to.
+	jkt      string
 	client   *Client
 	user     *User
 	scope    string
@@ -204,7 +209,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, pending: map[string]*authRequest{}, codes: map[string]*grant{}, refresh: map[string]*grant{},
 		opaque: map[string]*grant{}, revoked: map[string]time.Time{}, devices: map[string]*deviceRequest{},
 		familyRevoked: map[string]time.Time{}, spent: map[string]spentToken{}, accessSid: map[string]spentToken{},
-		assertionIDs: map[string]time.Time{}}
+		assertionIDs: map[string]time.Time{}, dpopIDs: map[string]time.Time{}, dpopNonce: random(16)}
 	if err := s.generate(); err != nil {
 		return nil, err
 	}
@@ -382,7 +387,7 @@ func (s *Server) sweep() {
 			delete(s.pushed, k)
 		}
 	}
-	for _, m := range []map[string]time.Time{s.revoked, s.familyRevoked, s.assertionIDs} {
+	for _, m := range []map[string]time.Time{s.revoked, s.familyRevoked, s.assertionIDs, s.dpopIDs} {
 		for k, exp := range m {
 			if now.After(exp) {
 				delete(m, k)

@@ -170,6 +170,13 @@ func (s *Server) accessToken(g *grant) (string, error) {
 	} else {
 		claims["sub"] = g.client.ID // client credentials: the client itself
 	}
+	if g.jkt != "" {
+		jkt := g.jkt
+		if s.faults().DPoPOtherJKT {
+			jkt = random(32)
+		}
+		claims["cnf"] = map[string]string{"jkt": jkt}
+	}
 	typ := "at+jwt"
 	if s.faults().AccessTokenTypJWT {
 		typ = "JWT"
@@ -239,6 +246,9 @@ func (s *Server) checkAccessToken(token string) (*grant, bool) {
 		Scope    string `json:"scope"`
 		Exp      int64  `json:"exp"`
 		Jti      string `json:"jti"`
+		Cnf      struct {
+			JKT string `json:"jkt"`
+		} `json:"cnf"`
 	}
 	if json.Unmarshal(payload, &c) != nil || s.cfg.Now().Unix() >= c.Exp && !s.faults().Expired {
 		return nil, false
@@ -248,6 +258,6 @@ func (s *Server) checkAccessToken(token string) (*grant, bool) {
 			return nil, false
 		}
 	}
-	g := &grant{client: s.client(c.ClientID), user: s.user(c.Sub), scope: c.Scope, expires: time.Unix(c.Exp, 0)}
+	g := &grant{client: s.client(c.ClientID), user: s.user(c.Sub), scope: c.Scope, expires: time.Unix(c.Exp, 0), jkt: c.Cnf.JKT}
 	return g, g.client != nil
 }

@@ -59,6 +59,7 @@ const provider = new Provider(issuer, {
     revocation: { enabled: true },
     clientCredentials: { enabled: true },
     deviceFlow: { enabled: true },
+    dPoP: { enabled: true },
     rpInitiatedLogout: { enabled: true },
     // A resource indicator gets an RFC 9068 JWT access token for it.
     resourceIndicators: {
