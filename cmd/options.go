@@ -358,7 +358,8 @@ var optionFlags = map[string]string{
 	"issuer": "--issuer", "client_id": "--client-id", "client_secret": "--client-secret or $OIDC_CLIENT_SECRET",
 	"auth_method": "--auth-method", "ca_file": "--ca-file", "header": "--header", "audience": "--audience", "max_age": "--max-age",
 	"client_key": "--client-key", "assertion_aud": "--assertion-aud", "resource": "--resource",
-	"leeway": "--leeway", "redirect_uri": "--redirect-uri or --port", "scope": "--scope",
+	"subject_token_type": "--subject-token-type",
+	"leeway":             "--leeway", "redirect_uri": "--redirect-uri or --port", "scope": "--scope",
 	"token_endpoint": "--token-endpoint", "authorization_endpoint": "--authorization-endpoint",
 }
 

@@ -139,6 +139,7 @@ var subcommands = map[string]func(*IO, *GlobalOptions) *cobra.Command{
 	"client-credentials": newClientCredentialsCmd,
 	"cc":                 newClientCredentialsCmd,
 	"keygen":             newKeygenCmd,
+	"exchange":           newExchangeCmd,
 	"version":            func(io *IO, _ *GlobalOptions) *cobra.Command { return newVersionCmd(io) },
 }
 
@@ -189,7 +190,7 @@ JSON document per token for scripts, --jq filters it.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 	root.SetUsageTemplate(strings.TrimRight(root.UsageTemplate(), "\n") + "\n\n" + exitCodesHelp)
 
-	names := []string{"decode", "verify", "login", "client-credentials", "keygen", "serve", "version"}
+	names := []string{"decode", "verify", "login", "client-credentials", "exchange", "keygen", "serve", "version"}
 	if only != "" {
 		names = []string{only}
 		// cobra would build its completion commands on every run.

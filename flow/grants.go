@@ -78,7 +78,7 @@ func (c *Client) runFlow(ctx context.Context, req FlowRequest, grant string,
 	expect := append(append(append([]string(nil), req.Resource...), req.Audience...), req.Expect...)
 	err = c.CheckTokens(ctx, tr, TokenSetOptions{
 		Metadata: md, Keys: keys, ClientID: req.ClientID, Scopes: req.Scopes, Nonce: nonce,
-		MaxAge: req.MaxAge, Leeway: req.Leeway, Audience: expect, Userinfo: grant != GrantClientCredentials, Flags: req.Flags,
+		MaxAge: req.MaxAge, Leeway: req.Leeway, Audience: expect, Userinfo: grant == GrantAuthorizationCode || grant == GrantDevice, Flags: req.Flags,
 	}, rep)
 	if err != nil {
 		return rep, err
@@ -278,4 +278,85 @@ func (c *Client) sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// Token exchange (RFC 8693).
+const (
+	GrantTokenExchange = "token_exchange"
+	TokenExchangeType  = "urn:ietf:params:oauth:grant-type:token-exchange"
+)
+
+// TokenTypeURI is the RFC 8693 3 URI of a short token type name:
+// access_token, refresh_token, id_token, jwt, saml1, saml2; a URI stays.
+func TokenTypeURI(t string) string {
+	switch t {
+	case "access_token", "refresh_token", "id_token", "saml1", "saml2":
+		return "urn:ietf:params:oauth:token-type:" + t
+	case "jwt":
+		return "urn:ietf:params:oauth:token-type:jwt"
+	}
+	return t
+}
+
+// ExchangeRequest is a token exchange: the token to exchange, an actor's
+// when acting for someone, and what to get back.
+type ExchangeRequest struct {
+	FlowRequest
+	SubjectToken, SubjectTokenType string
+	ActorToken, ActorTokenType     string
+	RequestedTokenType             string
+}
+
+// RunExchange exchanges a token (RFC 8693) and checks what it got.
+func (c *Client) RunExchange(ctx context.Context, req ExchangeRequest) (*decode.FlowReport, error) {
+	return c.runFlow(ctx, req.FlowRequest, GrantTokenExchange, func(md *Metadata, auth ClientAuth, rep *decode.FlowReport) (*TokenResponse, string, time.Time, error) {
+		form := req.GrantRequest.form(TokenExchangeType)
+		form.Set("subject_token", req.SubjectToken)
+		form.Set("subject_token_type", TokenTypeURI(req.SubjectTokenType))
+		if req.ActorToken != "" {
+			form.Set("actor_token", req.ActorToken)
+			form.Set("actor_token_type", TokenTypeURI(req.ActorTokenType))
+		}
+		if req.RequestedTokenType != "" {
+			form.Set("requested_token_type", TokenTypeURI(req.RequestedTokenType))
+		}
+		start := time.Now()
+		tr, err := c.Exchange(ctx, md, form, auth)
+		rep.Step("token exchange", Millis(time.Since(start)))
+		var te *TokenError
+		if errors.As(err, &te) && te.Hint == "" {
+			te.Hint, te.HintOption = exchangeHint(te, md)
+		}
+		if err == nil && jsonString(tr.Members["issued_token_type"]) == TokenTypeURI("id_token") {
+			// RFC 8693 2.2.1: the issued token is in access_token
+			// whatever its type; an ID token gets an ID token's checks.
+			tr.IDToken = tr.AccessToken
+		}
+		return tr, "", time.Time{}, err
+	})
+}
+
+// exchangeHint says what a refused token exchange usually means, with the
+// vendors' own ways where they differ.
+func exchangeHint(te *TokenError, md *Metadata) (hint, option string) {
+	words := strings.ToLower(te.Code + " " + te.Description)
+	switch {
+	case te.Code == "unsupported_grant_type":
+		h := "the issuer does not offer token exchange (RFC 8693)"
+		if strings.Contains(md.Issuer, "login.microsoftonline.com") {
+			h += "; Entra ID's on-behalf-of flow is the jwt-bearer grant with requested_token_use=on_behalf_of instead"
+		} else if strings.Contains(md.Issuer, "auth0.com") {
+			h += "; Auth0 takes it only through a Custom Token Exchange profile, with its own subject_token_type"
+		}
+		return h, ""
+	case strings.Contains(words, "not allowed to exchange") || strings.Contains(words, "token-exchange") && strings.Contains(words, "permission"):
+		return "Keycloak: the client needs the token-exchange permission (Standard Token Exchange enabled on the client, or a token-exchange policy)", ""
+	case te.Code == "invalid_target":
+		return "the audience or resource asked for is not one this client may exchange for", "resource"
+	case te.Code == "invalid_request" && strings.Contains(words, "subject_token_type"):
+		return "the subject token's type is not one the issuer takes: give another", "subject_token_type"
+	case te.Code == "invalid_grant":
+		return "the subject (or actor) token was refused: expired, for another audience, or from an issuer this one does not trust", ""
+	}
+	return "", ""
 }

@@ -33,7 +33,7 @@ func (p *Printer) Login(rep *decode.FlowReport, showTokens bool) {
 		p.Verification(rep.AccessToken, false)
 		p.line()
 	}
-	if rep.Grant == "client_credentials" { // a machine's token: no user, no userinfo
+	if !userGrant(rep.Grant) { // a machine's or an exchanged token: no userinfo
 		goto summary
 	}
 	p.sections = 0
@@ -83,7 +83,7 @@ summary:
 // LoginVerdict is the last line of a login, alone with --quiet.
 func (p *Printer) LoginVerdict(rep *decode.FlowReport) {
 	what := "LOGIN"
-	if rep.Grant == "client_credentials" {
+	if !userGrant(rep.Grant) {
 		what = "TOKEN"
 	}
 	verdict := what + " VALID"
@@ -126,6 +126,11 @@ func (p *Printer) claimMatrix(rep *decode.FlowReport) {
 // audienceOf is a token's aud as one string.
 func audienceOf(r *decode.Result) string {
 	return strings.Join(r.StringsClaim("aud"), " ")
+}
+
+// userGrant: a grant in which a user logs in.
+func userGrant(grant string) bool {
+	return grant == "" || grant == "authorization_code" || grant == "device_code"
 }
 
 // DeviceCode shows the device flow's user code and where to enter it: the

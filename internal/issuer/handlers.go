@@ -165,7 +165,7 @@ func (s *Server) discovery(w http.ResponseWriter) {
 		"require_pushed_authorization_requests":            s.cfg.RequirePAR,
 		"response_types_supported":                         []string{"code"},
 		"response_modes_supported":                         []string{"query", "form_post"},
-		"grant_types_supported":                            []string{"authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"},
+		"grant_types_supported":                            []string{"authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:token-exchange"},
 		"subject_types_supported":                          []string{"public"},
 		"id_token_signing_alg_values_supported":            algs(s.signingKey().Algorithm),
 		"request_uri_parameter_supported":                  false,
@@ -525,6 +525,10 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		if g, ok = s.devicePoll(w, c, r.PostForm.Get("device_code")); !ok {
 			return
 		}
+	case "urn:ietf:params:oauth:grant-type:token-exchange":
+		if g = s.exchange(w, r, c); g == nil {
+			return
+		}
 	case "client_credentials":
 		if !c.confidential() {
 			oauthError(w, http.StatusBadRequest, "unauthorized_client", "client_credentials needs a confidential client")
@@ -592,7 +596,10 @@ func (s *Server) issue(w http.ResponseWriter, g *grant) {
 	if f.HugeTokenResponse {
 		resp["padding"] = strings.Repeat("x", 2<<20)
 	}
-	if g.user != nil && hasScope(g.scope, "openid") && !f.NoIDToken {
+	if g.exchanged {
+		resp["issued_token_type"] = "urn:ietf:params:oauth:token-type:access_token"
+	}
+	if g.user != nil && hasScope(g.scope, "openid") && !f.NoIDToken && !g.exchanged {
 		idt, err := s.idToken(g, at)
 		if err != nil {
 			oauthError(w, http.StatusInternalServerError, "server_error", err.Error())
@@ -600,7 +607,7 @@ func (s *Server) issue(w http.ResponseWriter, g *grant) {
 		}
 		resp["id_token"] = idt
 	}
-	if g.user != nil && hasScope(g.scope, "offline_access") {
+	if g.user != nil && hasScope(g.scope, "offline_access") && !g.exchanged {
 		rt := random(32)
 		s.mu.Lock()
 		rg := *g // a refresh token lives longer than the code it came from
@@ -1077,4 +1084,59 @@ func (s *Server) pushAuthorization(w http.ResponseWriter, r *http.Request) {
 	s.pushed[uri] = &pushedRequest{clientID: c.ID, params: params, expires: s.cfg.Now().Add(pushedTTL)}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusCreated, map[string]any{"request_uri": uri, "expires_in": int(pushedTTL / time.Second)})
+}
+
+// exchange answers RFC 8693 for the issuer's own access tokens: a
+// confidential client trades a subject token (and an actor's, for
+// delegation) for an access token for the audience it asks, with at most
+// the subject's scopes. It writes the error itself and returns nil then.
+func (s *Server) exchange(w http.ResponseWriter, r *http.Request, c *Client) *grant {
+	f := r.PostForm
+	accessType := "urn:ietf:params:oauth:token-type:access_token"
+	switch {
+	case !c.confidential():
+		oauthError(w, http.StatusBadRequest, "unauthorized_client", "token exchange needs a confidential client")
+		return nil
+	case f.Get("subject_token") == "":
+		oauthError(w, http.StatusBadRequest, "invalid_request", "subject_token is missing")
+		return nil
+	case f.Get("subject_token_type") != accessType:
+		oauthError(w, http.StatusBadRequest, "invalid_request", "subject_token_type must be "+accessType+": this issuer exchanges its access tokens")
+		return nil
+	case f.Has("requested_token_type") && f.Get("requested_token_type") != accessType:
+		oauthError(w, http.StatusBadRequest, "invalid_request", "requested_token_type: this issuer issues access tokens only")
+		return nil
+	}
+	subject, ok := s.checkAccessToken(f.Get("subject_token"))
+	if !ok {
+		oauthError(w, http.StatusBadRequest, "invalid_grant", "the subject token is not a valid access token of this issuer")
+		return nil
+	}
+	g := &grant{client: c, user: subject.user, scope: subject.scope, exchanged: true}
+	if sc := f.Get("scope"); sc != "" {
+		for _, want := range strings.Fields(sc) {
+			if !hasScope(subject.scope, want) {
+				oauthError(w, http.StatusBadRequest, "invalid_scope", "scope "+want+" is more than the subject token has")
+				return nil
+			}
+		}
+		g.scope = sc
+	}
+	if t := f.Get("actor_token"); t != "" {
+		actor, ok := s.checkAccessToken(t)
+		if !ok || f.Get("actor_token_type") != accessType {
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "the actor token is not a valid access token of this issuer")
+			return nil
+		}
+		g.act = actor.client.ID
+		if actor.user != nil {
+			g.act = actor.user.Sub
+		}
+	}
+	g.resource = append(f["resource"], f["audience"]...)
+	if len(g.resource) == 0 {
+		oauthError(w, http.StatusBadRequest, "invalid_target", "say which API the new token is for: resource or audience")
+		return nil
+	}
+	return g
 }

@@ -163,15 +163,19 @@ type authRequest struct {
 // grant is what a code, refresh token or opaque access token stands for.
 type grant struct {
 	// jkt is the thumbprint of the DPoP key the tokens are bound to.
-	jkt      string
-	client   *Client
-	user     *User
-	scope    string
-	nonce    string
-	resource []string
-	authTime time.Time
-	sid      string
-	expires  time.Time
+	jkt string
+	// exchanged: from a token exchange, with act when someone acts for
+	// the subject (RFC 8693 4.1); no ID or refresh token.
+	exchanged bool
+	act       string
+	client    *Client
+	user      *User
+	scope     string
+	nonce     string
+	resource  []string
+	authTime  time.Time
+	sid       string
+	expires   time.Time
 	// challenge is the PKCE code challenge of a code.
 	challenge   string
 	redirectURI string

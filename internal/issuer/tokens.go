@@ -170,6 +170,9 @@ func (s *Server) accessToken(g *grant) (string, error) {
 	} else {
 		claims["sub"] = g.client.ID // client credentials: the client itself
 	}
+	if g.act != "" {
+		claims["act"] = map[string]string{"sub": g.act}
+	}
 	if g.jkt != "" {
 		jkt := g.jkt
 		if s.faults().DPoPOtherJKT {
