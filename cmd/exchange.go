@@ -11,20 +11,14 @@ import (
 
 // ExchangeOptions are the flags of `oidc exchange`.
 type ExchangeOptions struct {
-	Global                         *GlobalOptions
-	Client                         clientFlags
-	Grant                          grantFlags
-	Net                            networkFlags
-	Checks                         checkFlags
-	Output                         outputFlags
+	grantCmd
 	SubjectToken, SubjectTokenType string
 	ActorToken, ActorTokenType     string
 	RequestedTokenType             string
-	ShowTokens                     bool
 }
 
 func newExchangeCmd(io *IO, g *GlobalOptions) *cobra.Command {
-	opts := &ExchangeOptions{Global: g}
+	opts := &ExchangeOptions{grantCmd: grantCmd{Global: g}}
 	c := &cobra.Command{
 		Use:   "exchange --subject-token TOKEN --issuer URL --client-id ID",
 		Short: "Exchange a token for another (RFC 8693 token exchange), then verify what came back",
@@ -55,21 +49,11 @@ Auth0 and Entra ID each do it their own way).`,
 	f.StringVar(&opts.ActorToken, "actor-token", "", "the token of who acts for the subject (delegation): the token, @FILE or -")
 	f.StringVar(&opts.ActorTokenType, "actor-token-type", "access_token", "the actor token's type")
 	f.StringVar(&opts.RequestedTokenType, "requested-token-type", "", "the type of token wanted (default: the issuer's choice)")
-	opts.Grant.add(f, "")
-	opts.Checks.add(f)
-	opts.Net.add(f)
-	opts.Output.add(f, true)
-	f.BoolVar(&opts.ShowTokens, "show-tokens", false, "print raw tokens in full")
+	opts.addFlags(f, "")
 	return c
 }
 
 func runExchange(ctx context.Context, opts *ExchangeOptions, io *IO) error {
-	if err := opts.Client.resolve(ctx, io); err != nil {
-		return err
-	}
-	if opts.Client.Issuer == "" || opts.Client.ClientID == "" {
-		return usageError("--issuer and --client-id are required (or $OIDC_ISSUER and $OIDC_CLIENT_ID)")
-	}
 	if opts.SubjectToken == "" {
 		return usageError("--subject-token is required: the token to exchange, @FILE, or - for stdin")
 	}
@@ -86,29 +70,17 @@ func runExchange(ctx context.Context, opts *ExchangeOptions, io *IO) error {
 			return err
 		}
 	}
-	if _, err := opts.Output.jq(); err != nil {
-		return err
-	}
-	if _, err := opts.Checks.maxAge(); err != nil {
-		return err
-	}
-	sess, err := opts.Net.client(io, opts.Global, false, true)
+	sess, err := opts.start(ctx, io)
 	if err != nil {
 		return err
 	}
 	defer sess.close()
-	if err := opts.Grant.dpop(ctx, sess.client); err != nil {
-		return err
-	}
 	report, err := sess.client.RunExchange(ctx, flow.ExchangeRequest{
-		FlowRequest:  flowRequest(io, opts.Global, &opts.Client, &opts.Grant, &opts.Checks, nil),
+		FlowRequest:  opts.request(io),
 		SubjectToken: subject, SubjectTokenType: opts.SubjectTokenType,
 		ActorToken: actor, ActorTokenType: opts.ActorTokenType, RequestedTokenType: opts.RequestedTokenType,
 	})
-	if err != nil {
-		return err
-	}
-	return writeFlowReport(ctx, io, opts.Global, &opts.Output, report, opts.ShowTokens)
+	return opts.finish(ctx, io, report, err)
 }
 
 // tokenValue is a token given as a flag: itself, @FILE, or - for stdin

@@ -17,12 +17,7 @@ import (
 
 // LoginOptions are the flags of `oidc login`.
 type LoginOptions struct {
-	Global  *GlobalOptions
-	Client  clientFlags
-	Net     networkFlags
-	Checks  checkFlags
-	Output  outputFlags
-	Grant   grantFlags
+	grantCmd
 	Timeout time.Duration
 
 	RedirectURI, ResponseMode               string
@@ -34,7 +29,7 @@ type LoginOptions struct {
 }
 
 func newLoginCmd(io *IO, g *GlobalOptions) *cobra.Command {
-	opts := &LoginOptions{Global: g}
+	opts := &LoginOptions{grantCmd: grantCmd{Global: g}}
 	c := &cobra.Command{
 		Use:   "login --issuer URL --client-id ID",
 		Short: "Log in through a browser with the authorization code flow, then show and verify everything that came back",
@@ -76,7 +71,6 @@ waiting; an RFC 9207 iss that is not the issuer ends it.`,
 	}
 	f := c.Flags()
 	opts.Client.add(f, true)
-	opts.Grant.add(f, "openid profile email")
 	f.BoolVar(&opts.PAR, "par", false, "push the authorization request first (RFC 9126); done anyway when the issuer requires it")
 	f.BoolVar(&opts.Device, "device", false, "log in with the device flow (RFC 8628): a code to enter on any device; no browser or callback here")
 	f.StringVar(&opts.RedirectURI, "redirect-uri", "", "exact redirect URI to use (loopback host only; the listener binds what it names)")
@@ -91,10 +85,7 @@ waiting; an RFC 9207 iss that is not the issuer ends it.`,
 	f.StringVar(&opts.Userinfo, "userinfo-endpoint", "", "override the discovered userinfo endpoint")
 	f.BoolVar(&opts.NoBrowser, "no-browser", false, "do not open a browser: print the URL, and read a pasted redirect URL on stdin")
 	f.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "how long to wait for you to log in")
-	opts.Checks.add(f)
-	opts.Net.add(f)
-	opts.Output.add(f, true)
-	f.BoolVar(&opts.ShowTokens, "show-tokens", false, "print raw tokens in full")
+	opts.addFlags(f, "openid profile email")
 	return c
 }
 
@@ -105,24 +96,17 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 			fmt.Fprintln(io.Err, errTheme.Dim.Render("oidc: ")+render.Sanitize(l))
 		}
 	}
-	if err := opts.Client.resolve(ctx, io); err != nil {
+	sess, err := opts.start(ctx, io)
+	if err != nil {
 		return err
 	}
-	if opts.Client.Issuer == "" || opts.Client.ClientID == "" {
-		return usageError("--issuer and --client-id are required (or $OIDC_ISSUER and $OIDC_CLIENT_ID)")
-	}
-	if _, err := opts.Output.jq(); err != nil {
-		return err
-	}
+	defer sess.close()
 	switch opts.ResponseMode {
 	case "", "query", "form_post":
 	default:
 		return usageError("--response-mode %q: use query or form_post", opts.ResponseMode)
 	}
-	maxAge, err := opts.Checks.maxAge()
-	if err != nil {
-		return err
-	}
+	maxAge := opts.maxAge
 	params := url.Values{}
 	for k, v := range map[string]string{"prompt": opts.Prompt, "login_hint": opts.LoginHint, "acr_values": opts.ACRValues, "ui_locales": opts.UILocales} {
 		if v != "" {
@@ -159,16 +143,7 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 			return usageError("--redirect-uri: %v", err)
 		}
 	}
-	sess, err := opts.Net.client(io, opts.Global, false, true)
-	if err != nil {
-		return err
-	}
-	defer sess.close()
-	if err := opts.Grant.dpop(ctx, sess.client); err != nil {
-		return err
-	}
-
-	fr := flowRequest(io, opts.Global, &opts.Client, &opts.Grant, &opts.Checks, maxAge)
+	fr := opts.request(io)
 	fr.Endpoints.Authorization, fr.Endpoints.Userinfo = opts.AuthorizationEndpoint, opts.Userinfo
 	var report *decode.FlowReport
 	if opts.Device {
@@ -196,10 +171,7 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 			err = fmt.Errorf("%w (--timeout %s)", err, opts.Timeout)
 		}
 	}
-	if err != nil {
-		return err
-	}
-	return writeFlowReport(ctx, io, opts.Global, &opts.Output, report, opts.ShowTokens)
+	return opts.finish(ctx, io, report, err)
 }
 
 // showDeviceCode tells the user where to go and what to enter, on stderr:

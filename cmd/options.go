@@ -252,6 +252,69 @@ func flowRequest(io *IO, g *GlobalOptions, c *clientFlags, gf *grantFlags, check
 	}
 }
 
+// grantCmd is what every grant command has: the groups its flags come
+// from, and the steps around its grant.
+type grantCmd struct {
+	Global     *GlobalOptions
+	Client     clientFlags
+	Grant      grantFlags
+	Net        networkFlags
+	Checks     checkFlags
+	Output     outputFlags
+	ShowTokens bool
+	maxAge     *time.Duration
+}
+
+// addFlags adds the groups; a command's own flags come first, before it.
+func (gc *grantCmd) addFlags(f *pflag.FlagSet, defaultScope string) {
+	gc.Grant.add(f, defaultScope)
+	gc.Checks.add(f)
+	gc.Net.add(f)
+	gc.Output.add(f, true)
+	f.BoolVar(&gc.ShowTokens, "show-tokens", false, "print raw tokens in full")
+}
+
+// start checks the flags and builds the client (DPoP included): every
+// usage error before anything is sent. The caller closes the session.
+func (gc *grantCmd) start(ctx context.Context, io *IO) (*session, error) {
+	if err := gc.Client.resolve(ctx, io); err != nil {
+		return nil, err
+	}
+	if gc.Client.Issuer == "" || gc.Client.ClientID == "" {
+		return nil, usageError("--issuer and --client-id are required (or $OIDC_ISSUER and $OIDC_CLIENT_ID)")
+	}
+	if _, err := gc.Output.jq(); err != nil {
+		return nil, err
+	}
+	maxAge, err := gc.Checks.maxAge()
+	if err != nil {
+		return nil, err
+	}
+	gc.maxAge = maxAge
+	sess, err := gc.Net.client(io, gc.Global, false, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := gc.Grant.dpop(ctx, sess.client); err != nil {
+		sess.close()
+		return nil, err
+	}
+	return sess, nil
+}
+
+// request is the flow request the groups make.
+func (gc *grantCmd) request(io *IO) flow.FlowRequest {
+	return flowRequest(io, gc.Global, &gc.Client, &gc.Grant, &gc.Checks, gc.maxAge)
+}
+
+// finish prints the report of a grant that ran, or returns why it did not.
+func (gc *grantCmd) finish(ctx context.Context, io *IO, rep *decode.FlowReport, err error) error {
+	if err != nil {
+		return err
+	}
+	return writeFlowReport(ctx, io, gc.Global, &gc.Output, rep, gc.ShowTokens)
+}
+
 // writeFlowReport prints a grant's report: JSON, only the verdict, or all
 // of it; and says by the exit code whether every check passed.
 func writeFlowReport(ctx context.Context, io *IO, g *GlobalOptions, out *outputFlags, rep *decode.FlowReport, showTokens bool) error {
