@@ -163,6 +163,9 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 		if !opts.NoBrowser {
 			req.Open = func(u string) error { return flow.OpenBrowser(u, io.Getenv, io.Err) }
 		}
+		if headlessSSH(io) {
+			progress("this is an SSH session with no display: no browser opens here and none can reach this machine's callback; --device logs you in from any other device, if the issuer offers the device flow")
+		}
 		if opts.NoBrowser || io.InTTY {
 			req.Paste = io.In
 		}
@@ -178,7 +181,7 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 // the code large on a terminal, and always as plain text.
 func showDeviceCode(io *IO, g *GlobalOptions, d *flow.DeviceAuthorization) {
 	p := render.NewPrinter(io.Err, io.ErrTheme(g), io.Width)
-	p.DeviceCode(d.UserCode, d.VerificationURI, d.VerificationURIComplete, d.ExpiresIn)
+	p.DeviceCode(d.UserCode, d.VerificationURI, d.VerificationURIComplete, d.ExpiresIn, io.ErrTTY)
 	_ = p.Flush()
 }
 
@@ -208,4 +211,11 @@ var reservedParams = map[string]bool{
 	"response_type": true, "client_id": true, "scope": true, "response_mode": true, "resource": true,
 	// These have flags, which also check what comes back (max_age: auth_time).
 	"prompt": true, "login_hint": true, "max_age": true, "acr_values": true, "ui_locales": true, "audience": true,
+}
+
+// headlessSSH: a session over SSH with no display and no $BROWSER, where
+// neither a browser nor the loopback callback will work.
+func headlessSSH(io *IO) bool {
+	return (io.Getenv("SSH_CONNECTION") != "" || io.Getenv("SSH_TTY") != "") &&
+		io.Getenv("DISPLAY") == "" && io.Getenv("WAYLAND_DISPLAY") == "" && io.Getenv("BROWSER") == ""
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"rsc.io/qr"
+
 	"github.com/oidcdev/oidc/decode"
 )
 
@@ -135,7 +137,13 @@ func userGrant(grant string) bool {
 
 // DeviceCode shows the device flow's user code and where to enter it: the
 // code in large letters on a terminal, and always as plain text to copy.
-func (p *Printer) DeviceCode(userCode, uri, complete string, expires time.Duration) {
+func (p *Printer) DeviceCode(userCode, uri, complete string, expires time.Duration, terminal bool) {
+	if terminal && complete != "" {
+		// A phone's camera opens the page with the code filled in.
+		for _, l := range qrLines(complete) {
+			p.line(l)
+		}
+	}
 	p.line(p.t.Dim.Render("oidc: ") + "on any device, open " + Sanitize(uri))
 	p.line(p.t.Dim.Render("oidc: ") + "and enter the code:")
 	p.line()
@@ -205,4 +213,43 @@ func rawText(v json.RawMessage) string {
 		return b.String()
 	}
 	return string(v)
+}
+
+// qrLines draws a QR code of s with half blocks, two modules a character
+// row, in the convention of qrencode -t UTF8: dark modules are blank and
+// light ones drawn, for a dark terminal (phones read the inverse too). A
+// quiet zone of two modules surrounds it. No lines when s does not fit.
+func qrLines(s string) []string {
+	code, err := qr.Encode(s, qr.L)
+	if err != nil {
+		return nil
+	}
+	const quiet = 2
+	n := code.Size + 2*quiet
+	light := func(x, y int) bool {
+		x, y = x-quiet, y-quiet
+		if x < 0 || y < 0 || x >= code.Size || y >= code.Size {
+			return true
+		}
+		return !code.Black(x, y)
+	}
+	var out []string
+	for y := 0; y < n; y += 2 {
+		var b strings.Builder
+		for x := 0; x < n; x++ {
+			top, bottom := light(x, y), y+1 < n && light(x, y+1)
+			switch {
+			case top && bottom:
+				b.WriteString("█")
+			case top:
+				b.WriteString("▀")
+			case bottom:
+				b.WriteString("▄")
+			default:
+				b.WriteByte(' ')
+			}
+		}
+		out = append(out, b.String())
+	}
+	return out
 }

@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/oidcdev/oidc/decode"
+
+	"rsc.io/qr"
 )
 
 var ownLine = regexp.MustCompile(`^(HEADER|PAYLOAD|SIGNATURE|WHY|WARNINGS|ERROR|ENCRYPTED|OPAQUE|DISCLOSURES|TOKEN RESPONSE|CALLBACK|CHECKS|VALID.*|INVALID.*|decrypted, inside:|(token|[a-z_]+)( \((line|argument) \d+\))?  .*)$`)
@@ -117,4 +119,37 @@ func FuzzRender(f *testing.F) {
 			t.Fatalf("invalid UTF-8 output")
 		}
 	})
+}
+
+// TestQRLines: the half blocks draw exactly the code's modules, light on
+// dark, inside a quiet zone.
+func TestQRLines(t *testing.T) {
+	const s = "https://issuer.example/device?user_code=WDJB-MJHT"
+	code, err := qr.Encode(s, qr.L)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := qrLines(s)
+	n := code.Size + 4
+	if len(lines) != (n+1)/2 {
+		t.Fatalf("%d lines for %d modules", len(lines), n)
+	}
+	for row, l := range lines {
+		cells := []rune(l)
+		if len(cells) != n {
+			t.Fatalf("line %d has %d cells, want %d", row, len(cells), n)
+		}
+		for x, c := range cells {
+			for half, y := range []int{2 * row, 2*row + 1} {
+				if y >= n {
+					continue
+				}
+				lightWant := x < 2 || y < 2 || x >= code.Size+2 || y >= code.Size+2 || !code.Black(x-2, y-2)
+				lightGot := c == '█' || half == 0 && c == '▀' || half == 1 && c == '▄'
+				if lightWant != lightGot {
+					t.Fatalf("module (%d,%d): light %v, drawn %q", x, y, lightWant, c)
+				}
+			}
+		}
+	}
 }
