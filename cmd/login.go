@@ -80,7 +80,7 @@ waiting; an RFC 9207 iss that is not the issuer ends it.`,
 	f.StringVar(&opts.LoginHint, "login-hint", "", "login_hint")
 	f.StringVar(&opts.ACRValues, "acr-values", "", "acr_values")
 	f.StringVar(&opts.UILocales, "ui-locales", "", "ui_locales")
-	f.StringArrayVar(&opts.Params, "param", nil, "extra authorization parameter `key=value`; repeatable")
+	f.StringArrayVar(&opts.Params, "param", nil, paramHelp)
 	f.StringVar(&opts.AuthorizationEndpoint, "authorization-endpoint", "", "override the discovered authorization endpoint")
 	f.StringVar(&opts.Userinfo, "userinfo-endpoint", "", "override the discovered userinfo endpoint")
 	f.BoolVar(&opts.NoBrowser, "no-browser", false, "do not open a browser: print the URL, and read a pasted redirect URL on stdin")

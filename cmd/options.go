@@ -369,6 +369,9 @@ const (
 	jsonHelp = "print JSON instead of text, for scripts (schema in README)"
 	timeHelp = "times are as of this `instant`, not now (RFC 3339 or Unix seconds)"
 	portHelp = "the local `port` to listen on (0: a free one)"
+	// paramHelp: login's go on the authorization request, the other
+	// grants' on the token request.
+	paramHelp = "an extra `key=value` parameter of the request to the issuer (login: the authorization request); repeatable"
 )
 
 // jq compiles the --jq filter, nil when none.
@@ -421,8 +424,8 @@ var optionFlags = map[string]string{
 	"issuer": "--issuer", "client_id": "--client-id", "client_secret": "--client-secret or $OIDC_CLIENT_SECRET",
 	"auth_method": "--auth-method", "ca_file": "--ca-file", "header": "--header", "audience": "--audience", "max_age": "--max-age",
 	"client_key": "--client-key", "assertion_aud": "--assertion-aud", "resource": "--resource",
-	"subject_token_type": "--subject-token-type",
-	"leeway":             "--leeway", "redirect_uri": "--redirect-uri or --port", "scope": "--scope",
+	"subject_token_type": "--subject-token-type", "sign_key": "--sign-key",
+	"leeway": "--leeway", "redirect_uri": "--redirect-uri or --port", "scope": "--scope",
 	"token_endpoint": "--token-endpoint", "authorization_endpoint": "--authorization-endpoint",
 }
 

@@ -140,6 +140,7 @@ var subcommands = map[string]func(*IO, *GlobalOptions) *cobra.Command{
 	"cc":                 newClientCredentialsCmd,
 	"keygen":             newKeygenCmd,
 	"exchange":           newExchangeCmd,
+	"jwt-bearer":         newJWTBearerCmd,
 	"version":            func(io *IO, _ *GlobalOptions) *cobra.Command { return newVersionCmd(io) },
 }
 
@@ -190,7 +191,7 @@ JSON document per token for scripts, --jq filters it.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 	root.SetUsageTemplate(strings.TrimRight(root.UsageTemplate(), "\n") + "\n\n" + exitCodesHelp)
 
-	names := []string{"decode", "verify", "login", "client-credentials", "exchange", "keygen", "serve", "version"}
+	names := []string{"decode", "verify", "login", "client-credentials", "exchange", "jwt-bearer", "keygen", "serve", "version"}
 	if only != "" {
 		names = []string{only}
 		// cobra would build its completion commands on every run.

@@ -46,6 +46,8 @@ type JWTAuth struct {
 	// AudienceKind says which of the two audiences Audience is, for hints.
 	AudienceKind string
 	Now          func() time.Time
+	subject      string        // sub when it is not the client (a JWT bearer grant's user)
+	lifetime     time.Duration // 0: assertionLifetime
 }
 
 func (a *JWTAuth) Method() string {
@@ -75,9 +77,16 @@ func (a *JWTAuth) Assertion() (string, error) {
 		now = a.Now
 	}
 	t := now()
+	sub, life := a.ClientID, assertionLifetime
+	if a.subject != "" {
+		sub = a.subject
+	}
+	if a.lifetime > 0 {
+		life = a.lifetime
+	}
 	claims, _ := json.Marshal(map[string]any{
-		"iss": a.ClientID, "sub": a.ClientID, "aud": a.Audience, "jti": randomString(),
-		"iat": t.Unix(), "exp": t.Add(assertionLifetime).Unix(),
+		"iss": a.ClientID, "sub": sub, "aud": a.Audience, "jti": randomString(),
+		"iat": t.Unix(), "exp": t.Add(life).Unix(),
 	})
 	var key jose.SigningKey
 	opts := (&jose.SignerOptions{}).WithType("JWT")

@@ -29,9 +29,17 @@ func (s *Server) authenticateAssertion(r *http.Request) (*Client, string) {
 	if r.PostForm.Get("client_assertion_type") != assertionType {
 		return nil, "client_assertion_type must be " + assertionType
 	}
-	obj, err := jose.ParseSigned(r.PostForm.Get("client_assertion"), assertionAlgs)
+	c, _, why := s.checkAssertion(r.PostForm.Get("client_assertion"), r, false)
+	return c, why
+}
+
+// checkAssertion verifies a JWT signed by a client: as its authentication
+// (sub the client itself), or as a JWT bearer grant (RFC 7523 2.1, sub the
+// user the client asks tokens for). It returns the client and the sub.
+func (s *Server) checkAssertion(raw string, r *http.Request, grant bool) (*Client, string, string) {
+	obj, err := jose.ParseSigned(raw, assertionAlgs)
 	if err != nil || len(obj.Signatures) != 1 {
-		return nil, "client_assertion is not a signed JWT"
+		return nil, "", "the assertion is not a signed JWT"
 	}
 	var claims struct {
 		Iss, Sub, Jti string
@@ -39,32 +47,32 @@ func (s *Server) authenticateAssertion(r *http.Request) (*Client, string) {
 		Exp, Iat      *float64
 	}
 	if json.Unmarshal(obj.UnsafePayloadWithoutVerification(), &claims) != nil {
-		return nil, "client_assertion's claims are not a JSON object"
+		return nil, "", "the assertion's claims are not a JSON object"
 	}
 	c := s.client(claims.Iss)
 	switch {
-	case claims.Iss == "" || claims.Iss != claims.Sub:
-		return nil, "client_assertion: iss and sub must both be the client id"
-	case r.PostForm.Has("client_id") && r.PostForm.Get("client_id") != claims.Iss:
-		return nil, "client_id is not the assertion's iss"
+	case claims.Iss == "" || claims.Sub == "" || !grant && claims.Iss != claims.Sub:
+		return nil, "", "the assertion: iss and sub must both be the client id"
+	case !grant && r.PostForm.Has("client_id") && r.PostForm.Get("client_id") != claims.Iss:
+		return nil, "", "client_id is not the assertion's iss"
 	case c == nil:
-		return nil, "unknown client"
+		return nil, "", "the assertion's iss is not a client of this issuer"
 	}
 	method := "private_key_jwt"
 	alg := jose.SignatureAlgorithm(obj.Signatures[0].Protected.Algorithm)
 	if alg == jose.HS256 {
 		method = "client_secret_jwt"
 	}
-	if c.AuthMethod != "" && c.AuthMethod != method {
-		return nil, "the client is registered for " + c.AuthMethod + ", not " + method
+	if !grant && c.AuthMethod != "" && c.AuthMethod != method {
+		return nil, "", "the client is registered for " + c.AuthMethod + ", not " + method
 	}
 	switch {
 	case method == "client_secret_jwt" && c.Secret == "":
-		return nil, "client_secret_jwt: the client has no secret"
+		return nil, "", "client_secret_jwt: the client has no secret"
 	case method == "client_secret_jwt":
 		_, err = obj.Verify([]byte(c.Secret))
 	case c.JWKS == nil:
-		return nil, "private_key_jwt: the client has no registered keys"
+		return nil, "", "private_key_jwt: the client has no registered keys"
 	default:
 		err = jose.ErrCryptoFailure
 		kid := obj.Signatures[0].Protected.KeyID
@@ -78,7 +86,7 @@ func (s *Server) authenticateAssertion(r *http.Request) (*Client, string) {
 		}
 	}
 	if err != nil {
-		return nil, "the client assertion's signature does not verify with the client's " + map[bool]string{true: "secret", false: "registered keys"}[method == "client_secret_jwt"]
+		return nil, "", "the client assertion's signature does not verify with the client's " + map[bool]string{true: "secret", false: "registered keys"}[method == "client_secret_jwt"]
 	}
 	var auds []string
 	switch a := claims.Aud.(type) {
@@ -103,24 +111,45 @@ func (s *Server) authenticateAssertion(r *http.Request) (*Client, string) {
 		ok = ok || slices.Contains(accept, a)
 	}
 	if !ok {
-		return nil, "the client assertion's aud must be " + accept[0]
+		return nil, "", "the client assertion's aud must be " + accept[0]
 	}
 	now := s.cfg.Now()
 	switch {
 	case claims.Exp == nil:
-		return nil, "the client assertion has no exp"
+		return nil, "", "the client assertion has no exp"
 	case time.Unix(int64(*claims.Exp), 0).Before(now):
-		return nil, "the client assertion expired"
+		return nil, "", "the client assertion expired"
 	case time.Unix(int64(*claims.Exp), 0).After(now.Add(10 * time.Minute)):
-		return nil, "the client assertion lives too long: exp at most 10 minutes ahead"
+		return nil, "", "the client assertion lives too long: exp at most 10 minutes ahead"
 	case claims.Jti == "":
-		return nil, "the client assertion has no jti"
+		return nil, "", "the client assertion has no jti"
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, seen := s.assertionIDs[claims.Iss+" "+claims.Jti]; seen {
-		return nil, "the client assertion was used before (jti " + claims.Jti + "): a replay"
+		return nil, "", "the client assertion was used before (jti " + claims.Jti + "): a replay"
 	}
 	s.assertionIDs[claims.Iss+" "+claims.Jti] = time.Unix(int64(*claims.Exp), 0)
-	return c, ""
+	return c, claims.Sub, ""
+}
+
+// jwtBearer answers the JWT bearer grant (RFC 7523 2.1): an assertion the
+// requesting client signed with its registered keys, for a user of this
+// issuer (sub). It writes the error itself and returns nil then.
+func (s *Server) jwtBearer(w http.ResponseWriter, r *http.Request, c *Client) *grant {
+	signer, sub, why := s.checkAssertion(r.PostForm.Get("assertion"), r, true)
+	switch {
+	case signer == nil:
+		oauthError(w, http.StatusBadRequest, "invalid_grant", why)
+		return nil
+	case signer.ID != c.ID:
+		oauthError(w, http.StatusBadRequest, "invalid_grant", "the assertion was issued by another client than the one asking")
+		return nil
+	}
+	u := s.user(sub)
+	if u == nil {
+		oauthError(w, http.StatusBadRequest, "invalid_grant", "the assertion's sub is not a user of this issuer")
+		return nil
+	}
+	return &grant{client: c, user: u, scope: r.PostForm.Get("scope"), resource: r.PostForm["resource"], authTime: s.cfg.Now(), sid: random(12)}
 }

@@ -165,7 +165,7 @@ func (s *Server) discovery(w http.ResponseWriter) {
 		"require_pushed_authorization_requests":            s.cfg.RequirePAR,
 		"response_types_supported":                         []string{"code"},
 		"response_modes_supported":                         []string{"query", "form_post"},
-		"grant_types_supported":                            []string{"authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:token-exchange"},
+		"grant_types_supported":                            []string{"authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:token-exchange", "urn:ietf:params:oauth:grant-type:jwt-bearer"},
 		"subject_types_supported":                          []string{"public"},
 		"id_token_signing_alg_values_supported":            algs(s.signingKey().Algorithm),
 		"request_uri_parameter_supported":                  false,
@@ -523,6 +523,10 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	case "urn:ietf:params:oauth:grant-type:device_code":
 		var ok bool
 		if g, ok = s.devicePoll(w, c, r.PostForm.Get("device_code")); !ok {
+			return
+		}
+	case "urn:ietf:params:oauth:grant-type:jwt-bearer":
+		if g = s.jwtBearer(w, r, c); g == nil {
 			return
 		}
 	case "urn:ietf:params:oauth:grant-type:token-exchange":
