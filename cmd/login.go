@@ -25,7 +25,7 @@ type LoginOptions struct {
 	Prompt, LoginHint, ACRValues, UILocales string
 	Params                                  []string
 	AuthorizationEndpoint, Userinfo         string
-	NoBrowser, ShowTokens, Device, PAR      bool
+	NoBrowser, Device, PAR, RequestObject   bool
 }
 
 func newLoginCmd(io *IO, g *GlobalOptions) *cobra.Command {
@@ -71,6 +71,7 @@ waiting; an RFC 9207 iss that is not the issuer ends it.`,
 	}
 	f := c.Flags()
 	opts.Client.add(f, true)
+	f.BoolVar(&opts.RequestObject, "request-object", false, "sign the authorization request (JAR, RFC 9101) with --client-key or the secret (client_secret_jwt)")
 	f.BoolVar(&opts.PAR, "par", false, "push the authorization request first (RFC 9126); done anyway when the issuer requires it")
 	f.BoolVar(&opts.Device, "device", false, "log in with the device flow (RFC 8628): a code to enter on any device; no browser or callback here")
 	f.StringVar(&opts.RedirectURI, "redirect-uri", "", "exact redirect URI to use (loopback host only; the listener binds what it names)")
@@ -158,7 +159,7 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 	} else {
 		req := flow.LoginRequest{FlowRequest: fr, LoginConfig: flow.LoginConfig{
 			Scopes: fr.Scopes, RedirectURI: opts.RedirectURI, Port: opts.Port,
-			ResponseMode: opts.ResponseMode, Params: params, Timeout: opts.Timeout, Progress: progress, PAR: opts.PAR,
+			ResponseMode: opts.ResponseMode, Params: params, Timeout: opts.Timeout, Progress: progress, PAR: opts.PAR, RequestObject: opts.RequestObject,
 		}}
 		if !opts.NoBrowser {
 			req.Open = func(u string) error { return flow.OpenBrowser(u, io.Getenv, io.Err) }

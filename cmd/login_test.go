@@ -41,6 +41,14 @@ func TestLoginRealProvider(t *testing.T) {
 		}
 	})
 
+	t.Run("signed request object", func(t *testing.T) {
+		code, out, errOut := login(browser, "--client-id", "oidc-cli-jwt", "--client-key", testprovider.Dir()+"/client-key.json", "--request-object", "--json")
+		rep := loginJSON(t, code, out, errOut)
+		if code != 0 || !rep.Valid || rep.AuthMethod != "private_key_jwt" || !strings.Contains(errOut, "&request=eyJ") {
+			t.Fatalf("exit %d, valid %v, method %s\n%s", code, rep.Valid, rep.AuthMethod, errOut)
+		}
+	})
+
 	t.Run("pushed authorization request", func(t *testing.T) {
 		code, out, errOut := login(browser, "--client-id", testprovider.ConfidentialClient, "--client-secret", "oidc-cli-secret", "--par", "--json")
 		rep := loginJSON(t, code, out, errOut)

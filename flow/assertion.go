@@ -84,12 +84,20 @@ func (a *JWTAuth) Assertion() (string, error) {
 	if a.lifetime > 0 {
 		life = a.lifetime
 	}
-	claims, _ := json.Marshal(map[string]any{
+	return a.sign(map[string]any{
 		"iss": a.ClientID, "sub": sub, "aud": a.Audience, "jti": randomString(),
 		"iat": t.Unix(), "exp": t.Add(life).Unix(),
-	})
+	}, "JWT")
+}
+
+// sign signs claims with the client's key or secret, as typ.
+func (a *JWTAuth) sign(claimSet map[string]any, typ string) (string, error) {
+	claims, err := json.Marshal(claimSet)
+	if err != nil {
+		return "", err
+	}
 	var key jose.SigningKey
-	opts := (&jose.SignerOptions{}).WithType("JWT")
+	opts := (&jose.SignerOptions{}).WithType(jose.ContentType(typ))
 	if a.Secret != "" {
 		key = jose.SigningKey{Algorithm: jose.HS256, Key: []byte(a.Secret)}
 	} else {

@@ -25,6 +25,7 @@ type Metadata struct {
 	DeviceAuthorizationEndpoint                string   `json:"device_authorization_endpoint"`
 	PushedAuthorizationRequestEndpoint         string   `json:"pushed_authorization_request_endpoint"`
 	RequirePushedAuthorizationRequests         bool     `json:"require_pushed_authorization_requests"`
+	RequireSignedRequestObject                 bool     `json:"require_signed_request_object"`
 	IDTokenSigningAlgs                         []string `json:"id_token_signing_alg_values_supported"`
 	CodeChallengeMethods                       []string `json:"code_challenge_methods_supported"`
 	TokenEndpointAuthMethods                   []string `json:"token_endpoint_auth_methods_supported"`

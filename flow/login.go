@@ -30,8 +30,12 @@ type LoginConfig struct {
 	Params       url.Values // prompt, login_hint, max_age, resource, ... and --param
 	// PAR pushes the request first (RFC 9126); it is pushed anyway when
 	// the issuer requires it.
-	PAR     bool
-	Timeout time.Duration
+	PAR bool
+	// RequestObject signs the request (JAR, RFC 9101) with the client's
+	// key (private_key_jwt) or secret; done anyway when the issuer
+	// requires it.
+	RequestObject bool
+	Timeout       time.Duration
 	// Open shows the authorization URL to the user (a browser); an error
 	// just means the URL must be opened by hand.
 	Open func(authURL string) error
@@ -111,6 +115,18 @@ func (c *Client) Login(ctx context.Context, cfg LoginConfig) (*LoginResult, erro
 		// RFC 9449 10: the code is bound to the key too.
 		q.Set("dpop_jkt", c.DPoP.Thumbprint())
 	}
+	// The preflight asks with a twin of the request, so a single-use one
+	// (a request object's jti) is still fresh for the browser.
+	preflightQuery := q
+	if cfg.RequestObject || md.RequireSignedRequestObject {
+		plain := q
+		if q, err = requestObject(md, cfg.Auth, plain); err != nil {
+			return res, err
+		}
+		if preflightQuery, err = requestObject(md, cfg.Auth, plain); err != nil {
+			return res, err
+		}
+	}
 	if cfg.PAR || md.RequirePushedAuthorizationRequests {
 		start := time.Now()
 		if q, err = c.push(ctx, md, cfg, q); err != nil {
@@ -121,11 +137,14 @@ func (c *Client) Login(ctx context.Context, cfg LoginConfig) (*LoginResult, erro
 	authURL.RawQuery = q.Encode()
 	res.AuthURL = authURL.String()
 
-	// A pushed request or a request object may be single-use (a jti): not
-	// tried twice. With form_post, errors come back as a 200 page that
+	// A pushed request is single-use, and so may be a request object given
+	// with --param: neither is tried twice (a pushed one was checked when
+	// pushed). With form_post, errors come back as a 200 page that
 	// preflight cannot read, and the page would hold a live code.
-	if !q.Has("request_uri") && !q.Has("request") && cfg.ResponseMode != "form_post" {
-		if err := c.preflight(ctx, res.AuthURL, res.RedirectURI, cfg.Auth.ID()); err != nil {
+	if !q.Has("request_uri") && !cfg.Params.Has("request") && cfg.ResponseMode != "form_post" {
+		pre := *authURL
+		pre.RawQuery = preflightQuery.Encode()
+		if err := c.preflight(ctx, pre.String(), res.RedirectURI, cfg.Auth.ID()); err != nil {
 			return res, err
 		}
 	}
@@ -319,4 +338,35 @@ func (c *Client) RunLogin(ctx context.Context, req LoginRequest) (*decode.FlowRe
 		rep.Timeline = append(rep.Timeline, res.Timeline...)
 		return res.Token, res.Nonce, res.CallbackAt, err
 	})
+}
+
+// requestObject signs the authorization request's parameters as a JWT
+// (RFC 9101): iss the client, aud the issuer, a minute to live, a jti, with
+// the key or secret of the client's authentication. The front channel then
+// carries client_id and request, and the parameters OpenID Connect wants
+// outside too (response_type, scope: OIDC Core 6.1).
+func requestObject(md *Metadata, auth ClientAuth, q url.Values) (url.Values, error) {
+	ja, ok := auth.(*JWTAuth)
+	if !ok {
+		return nil, &OptionError{Option: "client_key", Err: errors.New("a request object is signed with the client's key (private_key_jwt) or with its secret (client_secret_jwt): give one of them")}
+	}
+	claims := map[string]any{}
+	for k, vs := range q {
+		if len(vs) == 1 {
+			claims[k] = vs[0]
+		} else {
+			claims[k] = vs
+		}
+	}
+	now := time.Now()
+	if ja.Now != nil {
+		now = ja.Now()
+	}
+	claims["iss"], claims["aud"], claims["jti"] = ja.ClientID, md.Issuer, randomString()
+	claims["iat"], claims["nbf"], claims["exp"] = now.Unix(), now.Unix(), now.Add(assertionLifetime).Unix()
+	jwt, err := ja.sign(claims, "oauth-authz-req+jwt")
+	if err != nil {
+		return nil, &OptionError{Option: "client_key", Err: err}
+	}
+	return url.Values{"client_id": {ja.ClientID}, "request": {jwt}, "response_type": {q.Get("response_type")}, "scope": {q.Get("scope")}}, nil
 }

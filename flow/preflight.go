@@ -109,6 +109,9 @@ func explainRefusal(e *RefusedError, redirectURI, clientID string) {
 	case strings.Contains(words, "redirect") && (strings.Contains(words, "uri") || strings.Contains(words, "url")):
 		e.Cause = "redirect URI " + redirectURI + " is not registered for client " + clientID + ": register it with the issuer (for a native client, http://127.0.0.1/callback with any port), or use one that is"
 		e.Option = "redirect_uri"
+	case e.Code == "invalid_request_object" || strings.Contains(words, "request object"):
+		e.Cause = "the signed request object was refused: the issuer must have this client's public keys (or secret) and take its algorithm (request_object_signing_alg_values_supported)"
+		e.Option = "client_key"
 	case e.Code == "invalid_scope" || strings.Contains(words, "scope"):
 		e.Cause = "a scope asked for is not allowed for client " + clientID + ": ask for fewer, or allow it at the issuer"
 		e.Option = "scope"

@@ -3,6 +3,7 @@ package issuer
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"slices"
 	"time"
 
@@ -152,4 +153,83 @@ func (s *Server) jwtBearer(w http.ResponseWriter, r *http.Request, c *Client) *g
 		return nil
 	}
 	return &grant{client: c, user: u, scope: r.PostForm.Get("scope"), resource: r.PostForm["resource"], authTime: s.cfg.Now(), sid: random(12)}
+}
+
+// requestObjectParams verifies a request object (RFC 9101 6): signed by
+// the client of client_id with its registered keys or its secret, aud this
+// issuer, not expired, never seen before; its claims become the request's
+// parameters. It returns nil and why when the object is refused.
+func (s *Server) requestObjectParams(r *http.Request, q url.Values) (url.Values, string) {
+	raw := q.Get("request")
+	obj, err := jose.ParseSigned(raw, assertionAlgs)
+	if err != nil || len(obj.Signatures) != 1 {
+		return nil, "request is not a signed JWT"
+	}
+	c := s.client(q.Get("client_id"))
+	if c == nil {
+		return nil, "client_id is not a client of this issuer"
+	}
+	var payload []byte
+	if jose.SignatureAlgorithm(obj.Signatures[0].Protected.Algorithm) == jose.HS256 {
+		if c.Secret == "" {
+			return nil, "an HS256 request object needs a client with a secret"
+		}
+		payload, err = obj.Verify([]byte(c.Secret))
+	} else if c.JWKS != nil {
+		err = jose.ErrCryptoFailure
+		for _, k := range c.JWKS.Keys {
+			if payload, err = obj.Verify(k.Key); err == nil {
+				break
+			}
+		}
+	} else {
+		return nil, "the client has no keys to verify a request object with"
+	}
+	if err != nil {
+		return nil, "the request object's signature does not verify with the client's keys"
+	}
+	var claims map[string]any
+	if json.Unmarshal(payload, &claims) != nil {
+		return nil, "the request object's claims are not an object"
+	}
+	exp, _ := claims["exp"].(float64)
+	jti, _ := claims["jti"].(string)
+	switch {
+	case claims["iss"] != c.ID:
+		return nil, "the request object's iss is not the client"
+	case claims["aud"] != s.issuer:
+		return nil, "the request object's aud is not this issuer"
+	case exp == 0 || time.Unix(int64(exp), 0).Before(s.cfg.Now()):
+		return nil, "the request object has expired, or has no exp"
+	case claims["client_id"] != nil && claims["client_id"] != c.ID:
+		return nil, "the request object's client_id is not the request's"
+	}
+	s.mu.Lock()
+	if jti != "" {
+		if _, seen := s.assertionIDs[c.ID+" req "+jti]; seen {
+			s.mu.Unlock()
+			return nil, "the request object was used before (jti): a replay"
+		}
+		s.assertionIDs[c.ID+" req "+jti] = time.Unix(int64(exp), 0)
+	}
+	s.mu.Unlock()
+	params := url.Values{}
+	for k, v := range claims {
+		switch k {
+		case "iss", "aud", "exp", "iat", "nbf", "jti":
+			continue
+		}
+		switch t := v.(type) {
+		case string:
+			params.Set(k, t)
+		case []any:
+			for _, e := range t {
+				if s, ok := e.(string); ok {
+					params.Add(k, s)
+				}
+			}
+		}
+	}
+	params.Set("client_id", c.ID)
+	return params, ""
 }

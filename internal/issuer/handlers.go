@@ -169,6 +169,8 @@ func (s *Server) discovery(w http.ResponseWriter) {
 		"subject_types_supported":                          []string{"public"},
 		"id_token_signing_alg_values_supported":            algs(s.signingKey().Algorithm),
 		"request_uri_parameter_supported":                  false,
+		"request_parameter_supported":                      true,
+		"request_object_signing_alg_values_supported":      assertionAlgNames,
 		"introspection_endpoint_auth_methods_supported":    []string{"client_secret_basic", "client_secret_post"},
 		"revocation_endpoint_auth_methods_supported":       []string{"none", "client_secret_basic", "client_secret_post"},
 		"token_endpoint_auth_methods_supported":            authMethods,
@@ -221,7 +223,16 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		q = p.params
-	} else if c := s.client(q.Get("client_id")); c != nil && (c.RequirePAR || s.cfg.RequirePAR) {
+	}
+	if q.Has("request") {
+		// RFC 9101: the signed request object's claims are the request.
+		params, why := s.requestObjectParams(r, q)
+		if params == nil {
+			page(w, http.StatusBadRequest, "Bad request object", html.EscapeString(why)+" (RFC 9101).")
+			return
+		}
+		q = params
+	} else if c := s.client(q.Get("client_id")); c != nil && (c.RequirePAR || s.cfg.RequirePAR) && !r.Form.Has("request_uri") {
 		page(w, http.StatusBadRequest, "Pushed request required", "client "+html.EscapeString(c.ID)+" must push its authorization requests first (require_pushed_authorization_requests, RFC 9126).")
 		return
 	}
@@ -1071,6 +1082,14 @@ func (s *Server) pushAuthorization(w http.ResponseWriter, r *http.Request) {
 		params[k] = v
 	}
 	params.Set("client_id", c.ID)
+	if params.Has("request") {
+		obj, why := s.requestObjectParams(r, params)
+		if obj == nil {
+			oauthError(w, http.StatusBadRequest, "invalid_request_object", why)
+			return
+		}
+		params = obj
+	}
 	if !c.redirectAllowed(params.Get("redirect_uri")) {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "redirect_uri is not registered for the client")
 		return

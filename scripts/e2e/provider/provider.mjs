@@ -60,6 +60,7 @@ const provider = new Provider(issuer, {
     clientCredentials: { enabled: true },
     deviceFlow: { enabled: true },
     dPoP: { enabled: true },
+    requestObjects: { enabled: true },
     rpInitiatedLogout: { enabled: true },
     // A resource indicator gets an RFC 9068 JWT access token for it.
     resourceIndicators: {
