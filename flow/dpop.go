@@ -74,6 +74,13 @@ func (d *DPoP) Proof(method, rawURL, accessToken string) (string, error) {
 	return obj.CompactSerialize()
 }
 
+// SetNonce is the nonce to send to host, for a proof a script asks for.
+func (d *DPoP) SetNonce(host, nonce string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.nonces[strings.ToLower(host)] = nonce
+}
+
 func (d *DPoP) nonce(host string) string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
