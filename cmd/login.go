@@ -123,6 +123,9 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 	for _, r := range opts.Grant.Resources {
 		params.Add("resource", r)
 	}
+	if opts.Grant.authzDetails != "" {
+		params.Set("authorization_details", opts.Grant.authzDetails)
+	}
 	for _, kv := range opts.Params {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
@@ -209,7 +212,7 @@ func deviceTicker(progress func(string, ...any)) func(left, interval time.Durati
 // replace.
 var reservedParams = map[string]bool{
 	"state": true, "nonce": true, "code_challenge": true, "code_challenge_method": true, "redirect_uri": true,
-	"response_type": true, "client_id": true, "scope": true, "response_mode": true, "resource": true,
+	"response_type": true, "client_id": true, "scope": true, "response_mode": true, "resource": true, "authorization_details": true,
 	// These have flags, which also check what comes back (max_age: auth_time).
 	"prompt": true, "login_hint": true, "max_age": true, "acr_values": true, "ui_locales": true, "audience": true,
 }

@@ -202,12 +202,16 @@ type grantFlags struct {
 	TokenEndpoint string
 	DPoP          bool
 	DPoPKey       string
+	// AuthzDetails is RFC 9396's authorization_details, read.
+	AuthzDetailsFlag string
+	authzDetails     string
 }
 
 func (gf *grantFlags) add(f *pflag.FlagSet, defaultScope string) {
 	f.StringVar(&gf.Scope, "scope", defaultScope, "scopes to request, space-separated")
 	f.StringArrayVar(&gf.Resources, "resource", nil, "resource indicator (RFC 8707); repeatable; the access token must be for it")
 	f.StringVar(&gf.TokenEndpoint, "token-endpoint", "", "override the discovered token endpoint")
+	f.StringVar(&gf.AuthzDetailsFlag, "authorization-details", "", "RFC 9396 authorization_details: a JSON array, or @FILE; what was granted is checked")
 	f.BoolVar(&gf.DPoP, "dpop", false, "bind the tokens to a key (DPoP, RFC 9449): a new one for this run, unless --dpop-key")
 	f.StringVar(&gf.DPoPKey, "dpop-key", "", "the private key `file` (JWK, JWKS or PEM) to prove DPoP with; implies --dpop")
 }
@@ -242,7 +246,7 @@ func (gf *grantFlags) dpop(ctx context.Context, c *flow.Client) error {
 // grant's request and the checks, from the groups.
 func flowRequest(io *IO, g *GlobalOptions, c *clientFlags, gf *grantFlags, checks *checkFlags, maxAge *time.Duration) flow.FlowRequest {
 	return flow.FlowRequest{
-		GrantRequest: flow.GrantRequest{Scopes: strings.Fields(gf.Scope), Audience: checks.Audience, Resource: gf.Resources},
+		GrantRequest: flow.GrantRequest{Scopes: strings.Fields(gf.Scope), Audience: checks.Audience, Resource: gf.Resources, AuthorizationDetails: gf.authzDetails},
 		Issuer:       c.Issuer, Endpoints: flow.Endpoints{Token: gf.TokenEndpoint},
 		ClientID: c.ClientID, ClientSecret: c.ClientSecret, AuthMethod: c.AuthMethod,
 		ClientKey: c.key, AssertionAudience: c.AssertionAud,
@@ -298,6 +302,19 @@ func (gc *grantCmd) start(ctx context.Context, io *IO) (*session, error) {
 	if err := gc.Grant.dpop(ctx, sess.client); err != nil {
 		sess.close()
 		return nil, err
+	}
+	if gc.Grant.AuthzDetailsFlag != "" {
+		data, err := readValue(ctx, "--authorization-details", gc.Grant.AuthzDetailsFlag)
+		if err == nil {
+			if _, err = flow.AuthorizationDetailTypes(string(data)); err != nil {
+				err = usageError("--authorization-details: %v", err)
+			}
+		}
+		if err != nil {
+			sess.close()
+			return nil, err
+		}
+		gc.Grant.authzDetails = strings.TrimSpace(string(data))
 	}
 	return sess, nil
 }

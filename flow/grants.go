@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -76,6 +77,9 @@ func (c *Client) runFlow(ctx context.Context, req FlowRequest, grant string,
 	}
 	keys := &KeySource{Client: c, Issuer: md.Issuer, Metadata: md, MetadataFetch: mdFetch}
 	expect := append(append(append([]string(nil), req.Resource...), req.Audience...), req.Expect...)
+	if req.AuthorizationDetails != "" {
+		rep.Checks = append(rep.Checks, authorizationDetailsCheck(req.AuthorizationDetails, tr))
+	}
 	err = c.CheckTokens(ctx, tr, TokenSetOptions{
 		Metadata: md, Keys: keys, ClientID: req.ClientID, Scopes: req.Scopes, Nonce: nonce,
 		MaxAge: req.MaxAge, Leeway: req.Leeway, Audience: expect, Userinfo: grant == GrantAuthorizationCode || grant == GrantDevice, Flags: req.Flags,
@@ -132,6 +136,8 @@ type GrantRequest struct {
 	Scopes   []string
 	Audience []string // the audience parameter (Auth0 and others)
 	Resource []string // RFC 8707
+	// AuthorizationDetails is RFC 9396's JSON array, as given.
+	AuthorizationDetails string
 }
 
 func (g GrantRequest) form(grantType string) url.Values {
@@ -144,6 +150,9 @@ func (g GrantRequest) form(grantType string) url.Values {
 	}
 	for _, r := range g.Resource {
 		form.Add("resource", r)
+	}
+	if g.AuthorizationDetails != "" {
+		form.Set("authorization_details", g.AuthorizationDetails)
 	}
 	return form
 }
@@ -407,4 +416,52 @@ func (c *Client) RunJWTBearer(ctx context.Context, req JWTBearerRequest) (*decod
 		rep.Step("token request", Millis(time.Since(start)))
 		return tr, "", time.Time{}, err
 	})
+}
+
+// AuthorizationDetailTypes checks RFC 9396's authorization_details: a JSON
+// array of objects, each with a string type; it returns the types.
+func AuthorizationDetailTypes(raw string) ([]string, error) {
+	var details []map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(raw), &details); err != nil {
+		return nil, fmt.Errorf("not a JSON array of objects: %v", err)
+	}
+	if len(details) == 0 {
+		return nil, errors.New("an empty array asks for nothing")
+	}
+	var types []string
+	for i, d := range details {
+		t := jsonString(d["type"])
+		if t == "" {
+			return nil, fmt.Errorf("element %d has no type (RFC 9396 2)", i)
+		}
+		types = append(types, t)
+	}
+	return types, nil
+}
+
+// authorizationDetailsCheck: what was granted of the authorization details
+// asked for; the token response says it (RFC 9396 7).
+func authorizationDetailsCheck(asked string, tr *TokenResponse) decode.Check {
+	want, _ := AuthorizationDetailTypes(asked)
+	raw := tr.Members["authorization_details"]
+	if raw == nil {
+		return decode.Check{ID: "authorization_details", Status: decode.Warn, Expected: strings.Join(want, ", "),
+			Message: "authorization_details were asked for, but the token response does not say what was granted (RFC 9396 7)",
+			Hint:    "the issuer may not support RFC 9396 (authorization_details_types_supported), and then ignored them"}
+	}
+	got, err := AuthorizationDetailTypes(string(raw))
+	if err != nil {
+		return decode.Check{ID: "authorization_details", Status: decode.Fail, Found: string(raw), Message: "the granted authorization_details are " + err.Error()}
+	}
+	var missing []string
+	for _, t := range want {
+		if !slices.Contains(got, t) {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) > 0 {
+		return decode.Check{ID: "authorization_details", Status: decode.Warn, Found: strings.Join(got, ", "), Expected: strings.Join(want, ", "),
+			Message: "granted fewer authorization details than asked: no " + strings.Join(missing, ", ")}
+	}
+	return decode.Check{ID: "authorization_details", Status: decode.Pass, Found: strings.Join(got, ", "), Message: "granted authorization_details of type " + strings.Join(got, ", ")}
 }

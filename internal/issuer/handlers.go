@@ -249,6 +249,12 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	req := &authRequest{client: c, redirectURI: redirect, state: q.Get("state"), nonce: q.Get("nonce"),
 		challenge: q.Get("code_challenge"), scope: q.Get("scope"), responseMode: q.Get("response_mode"), resource: q["resource"], created: s.cfg.Now(),
 		dpopJKT: q.Get("dpop_jkt")}
+	details, why := authorizationDetails(q.Get("authorization_details"))
+	if why != "" {
+		s.respond(w, req, url.Values{"error": {"invalid_authorization_details"}, "error_description": {why}})
+		return
+	}
+	req.authzDetails = details
 	fail := func(code, desc string) { s.respond(w, req, url.Values{"error": {code}, "error_description": {desc}}) }
 	switch {
 	case req.responseMode != "" && req.responseMode != "query" && req.responseMode != "form_post":
@@ -360,7 +366,7 @@ func (s *Server) approve(w http.ResponseWriter, req *authRequest, u *User) {
 	code := random(32)
 	g := &grant{client: req.client, user: u, scope: req.scope, nonce: req.nonce, resource: req.resource,
 		authTime: s.cfg.Now(), sid: random(12), expires: s.cfg.Now().Add(time.Minute), challenge: req.challenge, redirectURI: req.redirectURI,
-		jkt: req.dpopJKT}
+		jkt: req.dpopJKT, authzDetails: req.authzDetails}
 	s.mu.Lock()
 	s.codes[code] = g
 	s.mu.Unlock()
@@ -549,7 +555,12 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			oauthError(w, http.StatusBadRequest, "unauthorized_client", "client_credentials needs a confidential client")
 			return
 		}
-		g = &grant{client: c, scope: r.PostForm.Get("scope"), resource: r.PostForm["resource"]}
+		details, why := authorizationDetails(r.PostForm.Get("authorization_details"))
+		if why != "" {
+			oauthError(w, http.StatusBadRequest, "invalid_authorization_details", why)
+			return
+		}
+		g = &grant{client: c, scope: r.PostForm.Get("scope"), resource: r.PostForm["resource"], authzDetails: details}
 	default:
 		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type "+gt+" is not supported")
 		return
@@ -613,6 +624,9 @@ func (s *Server) issue(w http.ResponseWriter, g *grant) {
 	}
 	if g.exchanged {
 		resp["issued_token_type"] = "urn:ietf:params:oauth:token-type:access_token"
+	}
+	if g.authzDetails != nil {
+		resp["authorization_details"] = g.authzDetails // RFC 9396 7: as granted
 	}
 	if g.user != nil && hasScope(g.scope, "openid") && !f.NoIDToken && !g.exchanged {
 		idt, err := s.idToken(g, at)
@@ -1162,4 +1176,22 @@ func (s *Server) exchange(w http.ResponseWriter, r *http.Request, c *Client) *gr
 		return nil
 	}
 	return g
+}
+
+// authorizationDetails reads RFC 9396's parameter: a JSON array of
+// objects, each with a string type. "" is none.
+func authorizationDetails(raw string) (json.RawMessage, string) {
+	if raw == "" {
+		return nil, ""
+	}
+	var details []map[string]any
+	if json.Unmarshal([]byte(raw), &details) != nil || len(details) == 0 {
+		return nil, "authorization_details must be a JSON array of objects (RFC 9396 2)"
+	}
+	for i, d := range details {
+		if t, _ := d["type"].(string); t == "" {
+			return nil, fmt.Sprintf("authorization_details[%d] has no type", i)
+		}
+	}
+	return json.RawMessage(raw), ""
 }

@@ -6,6 +6,7 @@ package issuer
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
@@ -158,6 +159,7 @@ type authRequest struct {
 	created             time.Time
 	user                *User  // set once logged in, while consent is asked
 	dpopJKT             string // dpop_jkt: the code is for this key only (RFC 9449 10)
+	authzDetails        json.RawMessage
 }
 
 // grant is what a code, refresh token or opaque access token stands for.
@@ -168,14 +170,16 @@ type grant struct {
 	// the subject (RFC 8693 4.1); no ID or refresh token.
 	exchanged bool
 	act       string
-	client    *Client
-	user      *User
-	scope     string
-	nonce     string
-	resource  []string
-	authTime  time.Time
-	sid       string
-	expires   time.Time
+	// authzDetails are RFC 9396's authorization_details, as granted.
+	authzDetails json.RawMessage
+	client       *Client
+	user         *User
+	scope        string
+	nonce        string
+	resource     []string
+	authTime     time.Time
+	sid          string
+	expires      time.Time
 	// challenge is the PKCE code challenge of a code.
 	challenge   string
 	redirectURI string

@@ -173,6 +173,9 @@ func (s *Server) accessToken(g *grant) (string, error) {
 	if g.act != "" {
 		claims["act"] = map[string]string{"sub": g.act}
 	}
+	if g.authzDetails != nil {
+		claims["authorization_details"] = g.authzDetails
+	}
 	if g.jkt != "" {
 		jkt := g.jkt
 		if s.faults().DPoPOtherJKT {
