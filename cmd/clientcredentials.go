@@ -48,8 +48,8 @@ func runClientCredentials(ctx context.Context, opts *ClientCredentialsOptions, i
 		return err
 	}
 	defer sess.close()
-	if opts.Client.ClientSecret == "" && opts.Client.ClientKey == "" {
-		return usageError("the client credentials grant needs the client's credentials: --client-secret (@FILE, $OIDC_CLIENT_SECRET) or --client-key")
+	if opts.Client.ClientSecret == "" && opts.Client.ClientKey == "" && opts.Net.TLSCert == "" {
+		return usageError("the client credentials grant needs the client's credentials: --client-secret (@FILE, $OIDC_CLIENT_SECRET), --client-key, or --tls-cert and --tls-key")
 	}
 	report, err := sess.client.RunClientCredentials(ctx, opts.request(io))
 	return opts.finish(ctx, io, report, err)

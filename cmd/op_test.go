@@ -1,8 +1,18 @@
 package cmd
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
+	"math/big"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -57,6 +67,18 @@ func cmdOp(ts *testscript.TestScript, neg bool, args []string) {
 			for j := range cfg.Clients {
 				cfg.Clients[j].AssertionAudience = args[i]
 			}
+		case "-mtls-client": // a client that authenticates with its self-signed certificate
+			i++
+			block, _ := pem.Decode([]byte(ts.ReadFile(args[i])))
+			if block == nil {
+				ts.Fatalf("op -mtls-client: %s holds no PEM certificate", args[i])
+			}
+			sum := sha256.Sum256(block.Bytes)
+			if cfg.Clients == nil {
+				cfg.Clients = append([]issuer.Client(nil), issuer.DefaultClients...)
+			}
+			cfg.Clients = append(cfg.Clients, issuer.Client{ID: "mtls-client", AuthMethod: "self_signed_tls_client_auth", SkipConsent: true,
+				TLSCertThumbprint: base64.RawURLEncoding.EncodeToString(sum[:]), RedirectURIs: []string{"http://127.0.0.1/callback"}})
 		case "-secret": // the confidential client's secret
 			i++
 			if cfg.Clients == nil {
@@ -123,4 +145,22 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
 	}
+}
+
+// cmdMkcert writes a self-signed client certificate and its key as PEM:
+// mkcert CERT KEY.
+func cmdMkcert(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: mkcert CERT KEY")
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	ts.Check(err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "oidc test client"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	ts.Check(err)
+	kder, err := x509.MarshalECPrivateKey(key)
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644))
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600))
 }

@@ -27,6 +27,8 @@ import (
 type networkFlags struct {
 	HTTPTimeout  time.Duration
 	CAFile       string
+	TLSCert      string
+	TLSKey       string
 	Insecure     bool
 	AllowHTTP    bool
 	Headers      []string
@@ -40,6 +42,8 @@ type networkFlags struct {
 func (n *networkFlags) add(f *pflag.FlagSet) {
 	f.DurationVar(&n.HTTPTimeout, "http-timeout", flow.DefaultTimeout, "timeout of each request to the issuer")
 	f.StringVar(&n.CAFile, "ca-file", "", "trust the CA certificates in this PEM `file` too")
+	f.StringVar(&n.TLSCert, "tls-cert", "", "present this client certificate (PEM `file`) to servers that ask: mTLS, RFC 8705")
+	f.StringVar(&n.TLSKey, "tls-key", "", "the private key (PEM `file`) of --tls-cert")
 	f.BoolVar(&n.Insecure, "insecure", false, "skip TLS certificate verification (dangerous)")
 	f.BoolVar(&n.AllowHTTP, "allow-http", false, "allow plain http:// to non-loopback hosts")
 	f.StringArrayVar(&n.Headers, "header", nil, "extra header `'Name: value'` on every request to the issuer; repeatable")
@@ -78,6 +82,7 @@ func (n *networkFlags) client(io *IO, g *GlobalOptions, offline, cached bool) (*
 		return nil, usageError("--http-timeout must be positive")
 	}
 	o := flow.Options{Timeout: n.HTTPTimeout, CAFile: filePath(n.CAFile), Insecure: n.Insecure, AllowHTTP: n.AllowHTTP,
+		TLSCert: filePath(n.TLSCert), TLSKey: filePath(n.TLSKey),
 		Headers: n.Headers, ShowSecrets: n.TraceSecrets, Offline: offline}
 	s := &session{io: io, g: g, file: n.TraceFile}
 	if n.Trace {
@@ -440,7 +445,7 @@ func (c *checkFlags) maxAge() (*time.Duration, error) {
 var optionFlags = map[string]string{
 	"issuer": "--issuer", "client_id": "--client-id", "client_secret": "--client-secret or $OIDC_CLIENT_SECRET",
 	"auth_method": "--auth-method", "ca_file": "--ca-file", "header": "--header", "audience": "--audience", "max_age": "--max-age",
-	"client_key": "--client-key", "assertion_aud": "--assertion-aud", "resource": "--resource",
+	"client_key": "--client-key", "assertion_aud": "--assertion-aud", "tls_cert": "--tls-cert and --tls-key", "resource": "--resource",
 	"subject_token_type": "--subject-token-type", "sign_key": "--sign-key",
 	"leeway": "--leeway", "redirect_uri": "--redirect-uri or --port", "scope": "--scope",
 	"token_endpoint": "--token-endpoint", "authorization_endpoint": "--authorization-endpoint",

@@ -53,6 +53,7 @@ func TestScripts(t *testing.T) {
 			"tamper": cmdTamper,
 			"op":     cmdOp,
 			"exits":  cmdExits,
+			"mkcert": cmdMkcert,
 		},
 	})
 }

@@ -67,8 +67,25 @@ func (a SecretPost) Apply(_ *http.Request, form url.Values) error {
 	return nil
 }
 
+// mTLS client authentication (RFC 8705 2): the TLS client certificate is
+// the credential.
+const (
+	AuthTLSClient           = "tls_client_auth"
+	AuthSelfSignedTLSClient = "self_signed_tls_client_auth"
+)
+
+// TLSClientAuth sends the client id; the certificate does the rest.
+type TLSClientAuth struct{ ClientID, method string }
+
+func (a TLSClientAuth) Method() string { return a.method }
+func (a TLSClientAuth) ID() string     { return a.ClientID }
+func (a TLSClientAuth) Apply(_ *http.Request, form url.Values) error {
+	form.Set("client_id", a.ClientID)
+	return nil
+}
+
 // AuthMethods are the methods oidc implements, for usage messages.
-var AuthMethods = []string{AuthNone, AuthSecretBasic, AuthSecretPost, AuthPrivateKeyJWT, AuthClientSecretJWT}
+var AuthMethods = []string{AuthNone, AuthSecretBasic, AuthSecretPost, AuthPrivateKeyJWT, AuthClientSecretJWT, AuthTLSClient, AuthSelfSignedTLSClient}
 
 // ClientCredentials are what a client authenticates with.
 type ClientCredentials struct {
@@ -78,6 +95,8 @@ type ClientCredentials struct {
 	// AssertionAudience is AudienceTokenEndpoint (default) or
 	// AudienceIssuer, for the JWT methods.
 	AssertionAudience string
+	// Cert: a TLS client certificate is presented (mTLS).
+	Cert bool
 }
 
 // ChooseAuth picks the client authentication. An explicit method wins.
@@ -96,6 +115,12 @@ func ChooseAuth(md *Metadata, c ClientCredentials) (ClientAuth, error) {
 		switch {
 		case c.Key != nil:
 			method = AuthPrivateKeyJWT
+		case c.Cert && c.Secret == "":
+			// The issuer's list says which mTLS method; PKI by default.
+			method = AuthTLSClient
+			if md != nil && !slices.Contains(md.TokenEndpointAuthMethods, AuthTLSClient) && slices.Contains(md.TokenEndpointAuthMethods, AuthSelfSignedTLSClient) {
+				method = AuthSelfSignedTLSClient
+			}
 		case c.Secret == "":
 			method = AuthNone
 		case listed(AuthSecretBasic):
@@ -107,6 +132,11 @@ func ChooseAuth(md *Metadata, c ClientCredentials) (ClientAuth, error) {
 		}
 	}
 	switch method {
+	case AuthTLSClient, AuthSelfSignedTLSClient:
+		if !c.Cert {
+			return nil, &OptionError{Option: "tls_cert", Err: errors.New(method + " needs the client certificate and its key")}
+		}
+		return TLSClientAuth{ClientID: c.ID, method: method}, nil
 	case AuthSecretBasic:
 		return SecretBasic{ClientID: c.ID, Secret: c.Secret}, nil
 	case AuthSecretPost:

@@ -1,8 +1,10 @@
 package flow
 
 import (
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -20,10 +22,13 @@ import (
 // resources through. The zero value is a working client: the environment's
 // proxy settings, the system's CAs, DefaultTimeout and MaxDocument.
 type Options struct {
-	Timeout   time.Duration // each request; 0 is DefaultTimeout
-	CAFile    string        // PEM certificates trusted besides the system's
-	Insecure  bool          // skip TLS verification (the caller warns loudly)
-	AllowHTTP bool          // plain http:// to non-loopback hosts
+	Timeout  time.Duration // each request; 0 is DefaultTimeout
+	CAFile   string        // PEM certificates trusted besides the system's
+	Insecure bool          // skip TLS verification (the caller warns loudly)
+	// TLSCert and TLSKey are PEM files of a client certificate and its
+	// key, presented to every server that asks (mTLS, RFC 8705).
+	TLSCert, TLSKey string
+	AllowHTTP       bool // plain http:// to non-loopback hosts
 	// Headers go on every request, each "Name: value" (Entra
 	// single-page-app clients need Origin on the token request; gateways
 	// want their own).
@@ -68,6 +73,21 @@ func New(o Options) (*Client, error) {
 		}
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool, InsecureSkipVerify: o.Insecure} // #nosec G402: --insecure is explicit and warned about
 	}
+	var clientCert *tls.Certificate
+	if o.TLSCert != "" || o.TLSKey != "" {
+		if o.TLSCert == "" || o.TLSKey == "" {
+			return nil, &OptionError{Option: "tls_cert", Err: errors.New("a client certificate needs both the certificate and its key")}
+		}
+		cert, err := tls.LoadX509KeyPair(o.TLSCert, o.TLSKey)
+		if err != nil {
+			return nil, &OptionError{Option: "tls_cert", Err: fmt.Errorf("the client certificate: %v", err)}
+		}
+		if tr.TLSClientConfig == nil {
+			tr.TLSClientConfig = &tls.Config{}
+		}
+		tr.TLSClientConfig.Certificates = []tls.Certificate{cert}
+		clientCert = &cert
+	}
 	var extra http.Header
 	for _, h := range o.Headers {
 		k, v, ok := strings.Cut(h, ":")
@@ -84,6 +104,10 @@ func New(o Options) (*Client, error) {
 		rt = &traceTransport{next: rt, out: o.Trace, curl: o.Curl, har: o.HAR, showSecrets: o.ShowSecrets, max: o.MaxBytes}
 	}
 	c := &Client{MaxBytes: o.MaxBytes, AllowHTTP: o.AllowHTTP, Cache: o.Cache, Offline: o.Offline, Now: time.Now}
+	if clientCert != nil {
+		sum := sha256.Sum256(clientCert.Certificate[0])
+		c.CertThumbprint = base64.RawURLEncoding.EncodeToString(sum[:])
+	}
 	if len(extra) > 0 {
 		c.headerHosts = &hostSet{hosts: map[string]bool{}}
 		rt = &headerTransport{next: rt, headers: extra, hosts: c.headerHosts}

@@ -14,24 +14,28 @@ import (
 // Metadata is an issuer's OpenID Provider (or RFC 8414 authorization
 // server) metadata: the members oidc uses, plus the document as received.
 type Metadata struct {
-	Issuer                                     string   `json:"issuer"`
-	AuthorizationEndpoint                      string   `json:"authorization_endpoint"`
-	TokenEndpoint                              string   `json:"token_endpoint"`
-	UserinfoEndpoint                           string   `json:"userinfo_endpoint"`
-	JWKSURI                                    string   `json:"jwks_uri"`
-	EndSessionEndpoint                         string   `json:"end_session_endpoint"`
-	IntrospectionEndpoint                      string   `json:"introspection_endpoint"`
-	RevocationEndpoint                         string   `json:"revocation_endpoint"`
-	DeviceAuthorizationEndpoint                string   `json:"device_authorization_endpoint"`
-	PushedAuthorizationRequestEndpoint         string   `json:"pushed_authorization_request_endpoint"`
-	RequirePushedAuthorizationRequests         bool     `json:"require_pushed_authorization_requests"`
-	RequireSignedRequestObject                 bool     `json:"require_signed_request_object"`
-	IDTokenSigningAlgs                         []string `json:"id_token_signing_alg_values_supported"`
-	CodeChallengeMethods                       []string `json:"code_challenge_methods_supported"`
-	TokenEndpointAuthMethods                   []string `json:"token_endpoint_auth_methods_supported"`
-	TokenEndpointAuthSigningAlgs               []string `json:"token_endpoint_auth_signing_alg_values_supported"`
-	ScopesSupported                            []string `json:"scopes_supported"`
-	AuthorizationResponseIssParameterSupported bool     `json:"authorization_response_iss_parameter_supported"`
+	Issuer                             string `json:"issuer"`
+	AuthorizationEndpoint              string `json:"authorization_endpoint"`
+	TokenEndpoint                      string `json:"token_endpoint"`
+	UserinfoEndpoint                   string `json:"userinfo_endpoint"`
+	JWKSURI                            string `json:"jwks_uri"`
+	EndSessionEndpoint                 string `json:"end_session_endpoint"`
+	IntrospectionEndpoint              string `json:"introspection_endpoint"`
+	RevocationEndpoint                 string `json:"revocation_endpoint"`
+	DeviceAuthorizationEndpoint        string `json:"device_authorization_endpoint"`
+	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint"`
+	RequirePushedAuthorizationRequests bool   `json:"require_pushed_authorization_requests"`
+	RequireSignedRequestObject         bool   `json:"require_signed_request_object"`
+	// MTLSEndpointAliases are the endpoints to use with a client
+	// certificate (RFC 8705 5).
+	MTLSEndpointAliases                        map[string]string `json:"mtls_endpoint_aliases"`
+	TLSClientCertificateBoundAccessTokens      bool              `json:"tls_client_certificate_bound_access_tokens"`
+	IDTokenSigningAlgs                         []string          `json:"id_token_signing_alg_values_supported"`
+	CodeChallengeMethods                       []string          `json:"code_challenge_methods_supported"`
+	TokenEndpointAuthMethods                   []string          `json:"token_endpoint_auth_methods_supported"`
+	TokenEndpointAuthSigningAlgs               []string          `json:"token_endpoint_auth_signing_alg_values_supported"`
+	ScopesSupported                            []string          `json:"scopes_supported"`
+	AuthorizationResponseIssParameterSupported bool              `json:"authorization_response_iss_parameter_supported"`
 
 	// Source is the URL the document came from.
 	Source string          `json:"-"`

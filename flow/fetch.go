@@ -40,6 +40,9 @@ type Client struct {
 	// DPoP, when set, proves possession of its key on every token
 	// request and resource call (RFC 9449).
 	DPoP *DPoP
+	// CertThumbprint is the x5t#S256 of the client certificate, when one
+	// is presented (mTLS): certificate-bound tokens name it (RFC 8705 3.1).
+	CertThumbprint string
 }
 
 // checkRedirect holds every hop to the rules of the first URL, and follows

@@ -66,7 +66,7 @@ func (c *Client) runFlow(ctx context.Context, req FlowRequest, grant string,
 		return rep, &Error{URL: md.TokenEndpoint, Err: err}
 	}
 	auth, err := ChooseAuth(md, ClientCredentials{ID: req.ClientID, Secret: req.ClientSecret, Method: req.AuthMethod,
-		Key: req.ClientKey, AssertionAudience: req.AssertionAudience})
+		Key: req.ClientKey, AssertionAudience: req.AssertionAudience, Cert: c.CertThumbprint != ""})
 	if err != nil {
 		return rep, err
 	}

@@ -296,6 +296,9 @@ func (c *Client) Discovered(ctx context.Context, issuer string, ov Endpoints, wa
 	for _, p := range md.Problems {
 		warn("the issuer's metadata: " + p)
 	}
+	if c.CertThumbprint != "" {
+		md.useMTLSAliases()
+	}
 	ov.apply(md)
 	c.TrustHeaders(md.endpoints()...)
 	return md, f, nil
@@ -369,4 +372,19 @@ func requestObject(md *Metadata, auth ClientAuth, q url.Values) (url.Values, err
 		return nil, &OptionError{Option: "client_key", Err: err}
 	}
 	return url.Values{"client_id": {ja.ClientID}, "request": {jwt}, "response_type": {q.Get("response_type")}, "scope": {q.Get("scope")}}, nil
+}
+
+// useMTLSAliases points the endpoints at their mTLS aliases, where a client
+// certificate is presented (RFC 8705 5).
+func (md *Metadata) useMTLSAliases() {
+	for name, dst := range map[string]*string{
+		"token_endpoint": &md.TokenEndpoint, "userinfo_endpoint": &md.UserinfoEndpoint,
+		"pushed_authorization_request_endpoint": &md.PushedAuthorizationRequestEndpoint,
+		"device_authorization_endpoint":         &md.DeviceAuthorizationEndpoint,
+		"introspection_endpoint":                &md.IntrospectionEndpoint, "revocation_endpoint": &md.RevocationEndpoint,
+	} {
+		if alias := md.MTLSEndpointAliases[name]; alias != "" {
+			*dst = alias
+		}
+	}
 }

@@ -91,7 +91,7 @@ func (c *Client) CheckTokens(ctx context.Context, tr *TokenResponse, o TokenSetO
 	if accessToken != nil {
 		rep.AccessToken = accessTokenReport(accessToken, keys, vopts, o.Audience)
 	}
-	tokenResponseChecks(rep, tr, md, accessToken, c.DPoP)
+	tokenResponseChecks(rep, tr, md, accessToken, c.DPoP, c.CertThumbprint)
 
 	if o.Userinfo && md.UserinfoEndpoint != "" && tr.AccessToken != "" {
 		start := time.Now()
@@ -141,7 +141,7 @@ func accessTokenReport(r *decode.Result, keys *decode.KeySet, base decode.Verify
 
 // tokenResponseChecks looks at the token response itself: quirks of real
 // issuers, and what is missing.
-func tokenResponseChecks(rep *decode.FlowReport, tr *TokenResponse, md *Metadata, at *decode.Result, dpop *DPoP) {
+func tokenResponseChecks(rep *decode.FlowReport, tr *TokenResponse, md *Metadata, at *decode.Result, dpop *DPoP, cert string) {
 	if v, ok := tr.Members["expires_in"]; ok && len(v) > 0 && v[0] == '"' {
 		rep.Checks = append(rep.Checks, decode.Check{ID: "expires_in", Status: decode.Warn, Found: string(v),
 			Message: "expires_in is a string, not a number (RFC 6749 5.1): accepted", Hint: "Entra ID and some older issuers do this; strict clients reject it"})
@@ -154,6 +154,11 @@ func tokenResponseChecks(rep *decode.FlowReport, tr *TokenResponse, md *Metadata
 	}
 	if dpop != nil {
 		rep.Checks = append(rep.Checks, dpopChecks(tr, at, dpop)...)
+	}
+	if cert != "" {
+		if ch, ok := certBinding(at, cert, md != nil && md.TLSClientCertificateBoundAccessTokens); ok {
+			rep.Checks = append(rep.Checks, ch)
+		}
 	}
 	if tr.RefreshToken == "" {
 		h := "no refresh token: ask for the offline_access scope if the client may use one"
@@ -435,4 +440,31 @@ func orNone(s string) string {
 		return "(no token_type)"
 	}
 	return s
+}
+
+// certBinding: a JWT access token got over mTLS may be bound to the client
+// certificate (cnf x5t#S256, RFC 8705 3.1); when the issuer says it binds
+// them, it must be, and to this certificate.
+func certBinding(at *decode.Result, thumbprint string, promised bool) (decode.Check, bool) {
+	if at == nil || at.Kind != decode.KindJWS {
+		return decode.Check{}, false
+	}
+	var cnf map[string]string
+	for _, m := range at.Claims {
+		if m.Name == "cnf" {
+			_ = json.Unmarshal(m.Value, &cnf)
+		}
+	}
+	got := cnf["x5t#S256"]
+	switch {
+	case got == "" && promised:
+		return decode.Check{ID: "mtls_binding", Status: decode.Fail, Expected: thumbprint,
+			Message: "the issuer says it binds tokens to the client certificate, but this one has no cnf x5t#S256 (RFC 8705 3.1)"}, true
+	case got == "":
+		return decode.Check{}, false
+	case got != thumbprint:
+		return decode.Check{ID: "mtls_binding", Status: decode.Fail, Found: got, Expected: thumbprint,
+			Message: "the access token is bound to another certificate (cnf x5t#S256) than the one presented"}, true
+	}
+	return decode.Check{ID: "mtls_binding", Status: decode.Pass, Found: got, Message: "the access token is bound to the client certificate presented (cnf x5t#S256)"}, true
 }

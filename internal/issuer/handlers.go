@@ -30,6 +30,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	}
 	s.sweep()
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/mtls/"); ok && r.TLS != nil {
+		// The mTLS endpoint aliases (RFC 8705 5) are the endpoints
+		// themselves, on this listener, which asks every client for a
+		// certificate.
+		r.URL.Path = "/" + rest
+	}
 	s.hitsMu.Lock()
 	if s.hits == nil {
 		s.hits = map[string]int{}
@@ -186,6 +192,17 @@ func (s *Server) discovery(w http.ResponseWriter) {
 	}
 	if f.DiscoveryIssuerSlash {
 		md["issuer"] = iss + "/"
+	}
+	if strings.HasPrefix(iss, "https://") {
+		aliases := map[string]string{}
+		for _, e := range []string{"token", "userinfo", "par", "device_authorization", "introspect", "revoke"} {
+			name := map[string]string{"token": "token_endpoint", "userinfo": "userinfo_endpoint", "par": "pushed_authorization_request_endpoint",
+				"device_authorization": "device_authorization_endpoint", "introspect": "introspection_endpoint", "revoke": "revocation_endpoint"}[e]
+			aliases[name] = iss + "/mtls/" + e
+		}
+		md["mtls_endpoint_aliases"] = aliases
+		md["tls_client_certificate_bound_access_tokens"] = true
+		md["token_endpoint_auth_methods_supported"] = append(append([]string(nil), authMethods...), "self_signed_tls_client_auth")
 	}
 	if s.jwksAlgs != nil {
 		md["id_token_signing_alg_values_supported"] = s.jwksAlgs
@@ -407,6 +424,13 @@ func (s *Server) authenticate(r *http.Request) (*Client, string) {
 	if r.PostForm.Has("client_assertion_type") || r.PostForm.Has("client_assertion") {
 		return s.authenticateAssertion(r)
 	}
+	if c := s.client(r.PostForm.Get("client_id")); c != nil && c.AuthMethod == "self_signed_tls_client_auth" {
+		// RFC 8705 2.2: the certificate the client registered, presented.
+		if certThumbprint(r) == "" || certThumbprint(r) != c.TLSCertThumbprint {
+			return nil, "self_signed_tls_client_auth: present the client's registered certificate"
+		}
+		return c, ""
+	}
 	id, secret, basic := r.BasicAuth()
 	method := "client_secret_basic"
 	if basic {
@@ -589,6 +613,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cp.jkt = jkt
+	if strings.HasPrefix(s.issuer, "https://") {
+		cp.x5t = certThumbprint(r) // certificate-bound (RFC 8705 3)
+	}
 	s.issue(w, &cp)
 }
 
@@ -672,6 +699,9 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
+	case g.x5t != "" && certThumbprint(r) != g.x5t:
+		oauthError(w, http.StatusUnauthorized, "invalid_token", "the token is bound to a client certificate this request does not present (RFC 8705 3)")
+		return
 	case g.jkt != "" && scheme != "DPoP":
 		oauthError(w, http.StatusUnauthorized, "invalid_token", "a DPoP-bound token goes with the DPoP scheme and a proof (RFC 9449 7.1)")
 		return
@@ -1194,4 +1224,14 @@ func authorizationDetails(raw string) (json.RawMessage, string) {
 		}
 	}
 	return json.RawMessage(raw), ""
+}
+
+// certThumbprint is the x5t#S256 of the TLS client certificate of a
+// request, "" when none was presented.
+func certThumbprint(r *http.Request) string {
+	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+		return ""
+	}
+	sum := sha256.Sum256(r.TLS.PeerCertificates[0].Raw)
+	return base64.RawURLEncoding.EncodeToString(sum[:])
 }

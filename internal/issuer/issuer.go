@@ -36,6 +36,9 @@ type Client struct {
 	AssertionAudience string
 	// RequirePAR: the client must push its authorization requests.
 	RequirePAR bool
+	// TLSCertThumbprint is the x5t#S256 of the certificate a client with
+	// self_signed_tls_client_auth registered (RFC 8705 2.2).
+	TLSCertThumbprint string
 }
 
 // User is someone who can log in.
@@ -170,6 +173,8 @@ type grant struct {
 	// the subject (RFC 8693 4.1); no ID or refresh token.
 	exchanged bool
 	act       string
+	// x5t binds the tokens to a client certificate (RFC 8705 3).
+	x5t string
 	// authzDetails are RFC 9396's authorization_details, as granted.
 	authzDetails json.RawMessage
 	client       *Client
@@ -326,9 +331,11 @@ func (s *Server) user(sub string) *User {
 	return nil
 }
 
-// confidential: the client has credentials of its own (a secret, or keys
-// for private_key_jwt).
-func (c *Client) confidential() bool { return c.Secret != "" || c.JWKS != nil }
+// confidential: the client has credentials of its own (a secret, keys
+// for private_key_jwt, or a certificate for mTLS).
+func (c *Client) confidential() bool {
+	return c.Secret != "" || c.JWKS != nil || c.TLSCertThumbprint != ""
+}
 
 // redirectAllowed: exact match, or a loopback http URI with another port
 // (RFC 8252 7.3).

@@ -176,12 +176,25 @@ func (s *Server) accessToken(g *grant) (string, error) {
 	if g.authzDetails != nil {
 		claims["authorization_details"] = g.authzDetails
 	}
+	if g.x5t != "" {
+		cnf, _ := claims["cnf"].(map[string]string)
+		if cnf == nil {
+			cnf = map[string]string{}
+		}
+		cnf["x5t#S256"] = g.x5t
+		claims["cnf"] = cnf
+	}
 	if g.jkt != "" {
 		jkt := g.jkt
 		if s.faults().DPoPOtherJKT {
 			jkt = random(32)
 		}
-		claims["cnf"] = map[string]string{"jkt": jkt}
+		cnf, _ := claims["cnf"].(map[string]string)
+		if cnf == nil {
+			cnf = map[string]string{}
+		}
+		cnf["jkt"] = jkt
+		claims["cnf"] = cnf
 	}
 	typ := "at+jwt"
 	if s.faults().AccessTokenTypJWT {
@@ -254,6 +267,7 @@ func (s *Server) checkAccessToken(token string) (*grant, bool) {
 		Jti      string `json:"jti"`
 		Cnf      struct {
 			JKT string `json:"jkt"`
+			X5T string `json:"x5t#S256"`
 		} `json:"cnf"`
 	}
 	if json.Unmarshal(payload, &c) != nil || s.cfg.Now().Unix() >= c.Exp && !s.faults().Expired {
@@ -264,6 +278,6 @@ func (s *Server) checkAccessToken(token string) (*grant, bool) {
 			return nil, false
 		}
 	}
-	g := &grant{client: s.client(c.ClientID), user: s.user(c.Sub), scope: c.Scope, expires: time.Unix(c.Exp, 0), jkt: c.Cnf.JKT}
+	g := &grant{client: s.client(c.ClientID), user: s.user(c.Sub), scope: c.Scope, expires: time.Unix(c.Exp, 0), jkt: c.Cnf.JKT, x5t: c.Cnf.X5T}
 	return g, g.client != nil
 }

@@ -4,6 +4,7 @@
 package issuertest
 
 import (
+	"crypto/tls"
 	"encoding/pem"
 	"net/http/httptest"
 	"os"
@@ -38,6 +39,8 @@ func Serve(cfg issuer.Config, caDir string) (*Issuer, error) {
 	}
 	srv.SetIssuer(scheme + it.HTTP.Listener.Addr().String())
 	if caDir != "" {
+		// Every client may present a certificate (mTLS, RFC 8705).
+		it.HTTP.TLS = &tls.Config{ClientAuth: tls.RequestClientCert}
 		it.HTTP.StartTLS()
 		it.CAFile = filepath.Join(caDir, "issuer-ca.pem")
 		cert := it.HTTP.Certificate()
