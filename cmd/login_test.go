@@ -237,7 +237,8 @@ func TestLoginUsageErrors(t *testing.T) {
 		{[]string{"--param", "code_challenge_method=plain"}, "--param code_challenge_method"},
 		{[]string{"--redirect-uri", "http://example.com/callback"}, "the host must be a loopback address"},
 		{[]string{"--redirect-uri", "https://127.0.0.1/callback"}, "must be http://127.0.0.1"},
-		{[]string{"--auth-method", "tls_client_auth"}, "use none, client_secret_basic, client_secret_post, private_key_jwt or client_secret_jwt"},
+		{[]string{"--auth-method", "client_secret_magic"}, "use none, client_secret_basic, client_secret_post, private_key_jwt, client_secret_jwt, tls_client_auth or self_signed_tls_client_auth"},
+		{[]string{"--auth-method", "tls_client_auth"}, "--auth-method tls_client_auth needs --tls-cert and --tls-key"},
 		{[]string{"--response-mode", "fragment"}, "use query or form_post"},
 	} {
 		code, out, errOut := runOIDC(t, append([]string{"login", "--issuer", "https://issuer.invalid", "--client-id", "c"}, tc.args...)...)

@@ -292,6 +292,9 @@ func (gc *grantCmd) start(ctx context.Context, io *IO) (*session, error) {
 	if gc.Client.Issuer == "" || gc.Client.ClientID == "" {
 		return nil, usageError("--issuer and --client-id are required (or $OIDC_ISSUER and $OIDC_CLIENT_ID)")
 	}
+	if m := gc.Client.AuthMethod; (m == flow.AuthTLSClient || m == flow.AuthSelfSignedTLSClient) && (gc.Net.TLSCert == "" || gc.Net.TLSKey == "") {
+		return nil, usageError("--auth-method %s needs --tls-cert and --tls-key", m)
+	}
 	if _, err := gc.Output.jq(); err != nil {
 		return nil, err
 	}
