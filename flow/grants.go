@@ -82,7 +82,7 @@ func (c *Client) runFlow(ctx context.Context, req FlowRequest, grant string,
 	}
 	err = c.CheckTokens(ctx, tr, TokenSetOptions{
 		Metadata: md, Keys: keys, ClientID: req.ClientID, Scopes: req.Scopes, Nonce: nonce,
-		MaxAge: req.MaxAge, Leeway: req.Leeway, Audience: expect, Userinfo: grant == GrantAuthorizationCode || grant == GrantDevice, Flags: req.Flags,
+		MaxAge: req.MaxAge, Leeway: req.Leeway, Audience: expect, Userinfo: grant == GrantAuthorizationCode || grant == GrantDevice || grant == GrantRefresh, Flags: req.Flags,
 	}, rep)
 	if err != nil {
 		return rep, err
@@ -464,4 +464,77 @@ func authorizationDetailsCheck(asked string, tr *TokenResponse) decode.Check {
 			Message: "granted fewer authorization details than asked: no " + strings.Join(missing, ", ")}
 	}
 	return decode.Check{ID: "authorization_details", Status: decode.Pass, Found: strings.Join(got, ", "), Message: "granted authorization_details of type " + strings.Join(got, ", ")}
+}
+
+// GrantRefresh is the refresh token grant (RFC 6749 6).
+const GrantRefresh = "refresh_token"
+
+// RefreshRequest uses a refresh token; Original is the ID token of the
+// login it came from, when known, to compare the new one with (OIDC Core
+// 12.2).
+type RefreshRequest struct {
+	FlowRequest
+	RefreshToken string
+	Original     string
+}
+
+// RunRefresh trades a refresh token for new tokens, checks them, and says
+// whether the refresh token rotated.
+func (c *Client) RunRefresh(ctx context.Context, req RefreshRequest) (*decode.FlowReport, error) {
+	return c.runFlow(ctx, req.FlowRequest, GrantRefresh, func(md *Metadata, auth ClientAuth, rep *decode.FlowReport) (*TokenResponse, string, time.Time, error) {
+		form := req.GrantRequest.form("refresh_token")
+		form.Set("refresh_token", req.RefreshToken)
+		start := time.Now()
+		tr, err := c.Exchange(ctx, md, form, auth)
+		rep.Step("token request", Millis(time.Since(start)))
+		var te *TokenError
+		if errors.As(err, &te) && te.Code == "invalid_grant" && te.Hint == "" {
+			te.Hint = "the refresh token is expired, revoked, or was used before: many issuers revoke a whole login's tokens when a rotated refresh token comes back (RFC 9700 4.14.2); log in again"
+		}
+		if err != nil {
+			return nil, "", time.Time{}, err
+		}
+		switch {
+		case tr.RefreshToken == "":
+			rep.Checks = append(rep.Checks, decode.Check{ID: "rotation", Status: decode.Pass, Message: "no new refresh token: the old one stays in use"})
+		case tr.RefreshToken != req.RefreshToken:
+			rep.Checks = append(rep.Checks, decode.Check{ID: "rotation", Status: decode.Pass, Message: "the refresh token rotated: keep the new one, the old one is spent"})
+		default:
+			rep.Checks = append(rep.Checks, decode.Check{ID: "rotation", Status: decode.Pass, Message: "the same refresh token came back: it does not rotate"})
+		}
+		if req.Original != "" && tr.IDToken != "" {
+			rep.Checks = append(rep.Checks, refreshedIDToken(req.Original, tr.IDToken)...)
+		}
+		return tr, "", time.Time{}, nil
+	})
+}
+
+// refreshedIDToken compares a refreshed ID token with the one of the
+// login (OIDC Core 12.2): the same iss, sub and aud, and auth_time not
+// changed (no one logged in again).
+func refreshedIDToken(original, refreshed string) []decode.Check {
+	o := decode.Token(original, decode.Source{}, "id_token", decode.Options{})
+	n := decode.Token(refreshed, decode.Source{}, "id_token", decode.Options{})
+	var out []decode.Check
+	for _, claim := range []string{"iss", "sub", "aud", "auth_time"} {
+		ov, nv := string(memberValue(o, claim)), string(memberValue(n, claim))
+		switch {
+		case ov == nv:
+			out = append(out, decode.Check{ID: "refresh_" + claim, Status: decode.Pass, Found: nv, Message: claim + " is the original ID token's"})
+		case claim == "auth_time" && ov == "":
+		default:
+			out = append(out, decode.Check{ID: "refresh_" + claim, Status: decode.Fail, Found: nv, Expected: ov,
+				Message: "the refreshed ID token's " + claim + " differs from the original's (OIDC Core 12.2)"})
+		}
+	}
+	return out
+}
+
+func memberValue(r *decode.Result, name string) json.RawMessage {
+	for _, m := range r.Claims {
+		if m.Name == name {
+			return m.Value
+		}
+	}
+	return nil
 }

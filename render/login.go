@@ -84,9 +84,9 @@ summary:
 
 // LoginVerdict is the last line of a login, alone with --quiet.
 func (p *Printer) LoginVerdict(rep *decode.FlowReport) {
-	what := "LOGIN"
-	if !userGrant(rep.Grant) {
-		what = "TOKEN"
+	what := "TOKEN"
+	if rep.Grant == "" || rep.Grant == "authorization_code" || rep.Grant == "device_code" {
+		what = "LOGIN"
 	}
 	verdict := what + " VALID"
 	st := p.t.Good
@@ -130,9 +130,9 @@ func audienceOf(r *decode.Result) string {
 	return strings.Join(r.StringsClaim("aud"), " ")
 }
 
-// userGrant: a grant in which a user logs in.
+// userGrant: a grant whose tokens are a user's, with userinfo to show.
 func userGrant(grant string) bool {
-	return grant == "" || grant == "authorization_code" || grant == "device_code"
+	return grant == "" || grant == "authorization_code" || grant == "device_code" || grant == "refresh_token"
 }
 
 // DeviceCode shows the device flow's user code and where to enter it: the
