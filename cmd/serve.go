@@ -39,6 +39,8 @@ type ServeOptions struct {
 	ConfigFile        string
 	DeviceInterval    time.Duration
 	PublicURL         string
+	TLS               bool
+	CAOut             string
 	Background        bool
 	LogFile           string
 	// changed says which flags were given: they win over --config.
@@ -110,6 +112,8 @@ Faults make it misbehave on purpose (--fault, repeatable):
 	f := c.Flags()
 	f.IntVar(&opts.Port, "port", 9400, portHelp)
 	f.StringVar(&opts.Addr, "addr", "127.0.0.1", "address to listen on; other than loopback needs --allow-remote")
+	f.BoolVar(&opts.TLS, "tls", false, "serve https, with a certificate made for this run (for mTLS and bound tokens); its PEM goes to --ca-out")
+	f.StringVar(&opts.CAOut, "ca-out", "", "with --tls: write the certificate to trust (--ca-file) to this `file` (default: a new file in $TMPDIR)")
 	f.StringVar(&opts.PublicURL, "public-url", "", "the issuer `URL` other machines reach it at (with --allow-remote); default http://ADDR:PORT")
 	f.BoolVar(&opts.AllowRemote, "allow-remote", false, "allow a non-loopback --addr (this is a test issuer: anyone can log in)")
 	f.BoolVar(&opts.AutoApprove, "auto-approve", false, "log in the first user at once, with no pages")
@@ -206,7 +210,21 @@ func runServe(ctx context.Context, opts *ServeOptions, io *IO) error {
 			render.WarnLine(io.Err, errTheme, "the issuer is named after 127.0.0.1: give --public-url for the name other machines use")
 		}
 	}
-	srv.SetIssuer("http://" + net.JoinHostPort(host, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)))
+	scheme := "http://"
+	var caPath string
+	if opts.TLS {
+		tlsLn, pemCert, err := issuer.ServeTLS(ln, []string{host, "127.0.0.1", "::1", "localhost"})
+		if err != nil {
+			ln.Close()
+			return &ExitError{Code: ExitNetwork, Err: fmt.Errorf("--tls: %v", err)}
+		}
+		if caPath, err = writeCA(opts.CAOut, pemCert); err != nil {
+			ln.Close()
+			return usageError("--ca-out: %v", err)
+		}
+		ln, scheme = tlsLn, "https://"
+	}
+	srv.SetIssuer(scheme + net.JoinHostPort(host, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)))
 	if opts.PublicURL != "" {
 		if u, err := url.Parse(opts.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 			ln.Close()
@@ -228,6 +246,9 @@ func runServe(ctx context.Context, opts *ServeOptions, io *IO) error {
 	// The first line is the contract: scripts read it.
 	var banner strings.Builder
 	fmt.Fprintf(&banner, "OIDC_ISSUER=%s\n", srv.Issuer())
+	if caPath != "" {
+		fmt.Fprintf(&banner, "OIDC_SERVE_CA=%s\n", shellQuote(caPath))
+	}
 	fmt.Fprintf(&banner, "discovery  %s/.well-known/openid-configuration\n", srv.Issuer())
 	for _, c := range srv.Config().Clients {
 		if c.Secret == "" {
@@ -329,3 +350,18 @@ func (r *statusRecorder) WriteHeader(code int) {
 }
 
 func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
+
+// writeCA writes the --tls certificate where clients find it: the file
+// named, or a new one in $TMPDIR.
+func writeCA(path string, pemCert []byte) (string, error) {
+	if path == "" {
+		f, err := os.CreateTemp("", "oidc-serve-ca-*.pem")
+		if err != nil {
+			return "", err
+		}
+		path = f.Name()
+		f.Close()
+	}
+	path = filePath(path)
+	return path, os.WriteFile(path, pemCert, 0o644) // a certificate: public
+}

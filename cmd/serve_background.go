@@ -25,7 +25,7 @@ const backgroundReadyTimeout = 10 * time.Second
 
 // forwardedServeFlags are the flags a --background child is given again,
 // as they were given; --fault, repeatable, is added on its own.
-var forwardedServeFlags = []string{"port", "addr", "public-url", "allow-remote", "auto-approve",
+var forwardedServeFlags = []string{"port", "addr", "public-url", "allow-remote", "auto-approve", "tls", "ca-out",
 	"signing-alg", "access-token-format", "token-ttl", "device-interval", "config", "keys"}
 
 // runServeBackground starts the same binary as `oidc serve` with the same
@@ -51,7 +51,20 @@ func runServeBackground(ctx context.Context, opts *ServeOptions, io *IO) error {
 		removeLog()
 		return &ExitError{Code: ExitNetwork, Err: fmt.Errorf("--background: cannot find this program to start it again: %v", err)}
 	}
-	child := exec.Command(exe, append(serveChildArgs(opts), "--log-file="+logPath)...)
+	args := append(serveChildArgs(opts), "--log-file="+logPath)
+	caPath := filePath(opts.CAOut)
+	if opts.TLS && caPath == "" {
+		// The parent says where the certificate goes, to tell the caller.
+		f, err := os.CreateTemp("", "oidc-serve-ca-*.pem")
+		if err != nil {
+			removeLog()
+			return usageError("--ca-out: %v", err)
+		}
+		caPath = f.Name()
+		f.Close()
+		args = append(args, "--ca-out="+caPath)
+	}
+	child := exec.Command(exe, args...)
 	// The name it was started by: a multi-call binary (the tests' one) needs it.
 	child.Args[0] = os.Args[0]
 	child.Env = append(os.Environ(), detachedEnv+"=1")
@@ -126,6 +139,11 @@ func runServeBackground(ctx context.Context, opts *ServeOptions, io *IO) error {
 	if _, err := fmt.Fprintf(io.Out, "OIDC_ISSUER=%s\nOIDC_SERVE_PID=%d\nOIDC_SERVE_LOG=%s\n",
 		shellQuote(issuer), pid, shellQuote(logPath)); err != nil {
 		return outputError(err)
+	}
+	if opts.TLS {
+		if _, err := fmt.Fprintf(io.Out, "OIDC_SERVE_CA=%s\n", shellQuote(caPath)); err != nil {
+			return outputError(err)
+		}
 	}
 	return nil
 }
