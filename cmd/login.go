@@ -153,9 +153,11 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 	if opts.Device {
 		wait, cancel := context.WithTimeout(ctx, opts.Timeout)
 		defer cancel()
+		tick, done := deviceTicker(io, progress)
 		report, err = sess.client.RunDevice(wait, flow.DeviceRequest{FlowRequest: fr,
 			Show: func(d *flow.DeviceAuthorization) { showDeviceCode(io, opts.Global, d) },
-			Tick: deviceTicker(progress)})
+			Tick: tick})
+		done()
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 			err = fmt.Errorf("%w (--timeout %s)", flow.ErrTimeout, opts.Timeout)
 		}
@@ -191,9 +193,12 @@ func showDeviceCode(io *IO, g *GlobalOptions, d *flow.DeviceAuthorization) {
 
 // deviceTicker reports the polling: once at the start, and whenever the
 // issuer asks to slow down.
-func deviceTicker(progress func(string, ...any)) func(left, interval time.Duration) {
+// On a terminal, a countdown to the code's expiry is rewritten in place
+// at every poll; done ends its line.
+func deviceTicker(io *IO, progress func(string, ...any)) (tick func(left, interval time.Duration), done func()) {
 	var last time.Duration
-	return func(left, interval time.Duration) {
+	counting := false
+	tick = func(left, interval time.Duration) {
 		switch {
 		case last == 0:
 			msg := fmt.Sprintf("waiting for you to approve (polling every %s", interval)
@@ -202,10 +207,24 @@ func deviceTicker(progress func(string, ...any)) func(left, interval time.Durati
 			}
 			progress("%s)", msg)
 		case interval > last:
+			if counting {
+				fmt.Fprintln(io.Err)
+				counting = false
+			}
 			progress("the issuer asked to slow down: polling every %s", interval)
+		case io.ErrTTY && left > 0:
+			// \r and spaces, no escape sequence: nothing a terminal answers.
+			fmt.Fprintf(io.Err, "\roidc: %s left to approve    ", left.Round(time.Second))
+			counting = true
 		}
 		last = interval
 	}
+	done = func() {
+		if counting {
+			fmt.Fprintln(io.Err)
+		}
+	}
+	return tick, done
 }
 
 // reservedParams are the authorization parameters that --param must not

@@ -104,3 +104,28 @@ func TestStartDevice(t *testing.T) {
 		t.Errorf("no endpoint: %v", err)
 	}
 }
+
+// TestExchangeRefused: a token exchange answered with a 403 page is one
+// line naming the status, an issuer error (exit 3), never a panic.
+func TestExchangeRefused(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/.well-known/openid-configuration":
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"issuer":"http://` + r.Host + `","token_endpoint":"http://` + r.Host + `/token","jwks_uri":"http://` + r.Host + `/jwks"}`))
+		default:
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusForbidden)
+			w.Write([]byte("<html><h1>403 Forbidden</h1></html>"))
+		}
+	}))
+	defer srv.Close()
+	c := newTestClient(time.Second)
+	_, err := c.RunExchange(context.Background(), ExchangeRequest{
+		FlowRequest:  FlowRequest{Issuer: srv.URL, ClientID: "gw", ClientSecret: "s", Warn: func(string) {}},
+		SubjectToken: "subject-secret", SubjectTokenType: "access_token",
+	})
+	if err == nil || !IsIssuerError(err) || !strings.Contains(err.Error(), "the token endpoint answered 403 Forbidden") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("%v", err)
+	}
+}

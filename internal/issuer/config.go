@@ -24,6 +24,9 @@ type File struct {
 		AuthMethod   string   `yaml:"token_endpoint_auth_method"`
 		JWKS         any      `yaml:"jwks"` // the client's public keys, for private_key_jwt
 		AssertionAud string   `yaml:"assertion_audience"`
+		// TLSCertSHA256 is the x5t#S256 of the certificate a client with
+		// self_signed_tls_client_auth presents (RFC 8705 2.2).
+		TLSCertSHA256 string `yaml:"tls_client_certificate_sha256"`
 	} `yaml:"clients"`
 	Users []struct {
 		Sub    string         `yaml:"sub"`
@@ -67,16 +70,20 @@ func LoadConfig(path string, cfg *Config) error {
 			}
 		}
 		switch c.AuthMethod {
-		case "", "none", "client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt":
+		case "", "none", "client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt", "self_signed_tls_client_auth":
 		default:
-			return fmt.Errorf("%s (%s): token_endpoint_auth_method: %q is not none, client_secret_basic, client_secret_post, private_key_jwt or client_secret_jwt", where, c.ID, c.AuthMethod)
+			return fmt.Errorf("%s (%s): token_endpoint_auth_method: %q is not none, client_secret_basic, client_secret_post, private_key_jwt, client_secret_jwt or self_signed_tls_client_auth", where, c.ID, c.AuthMethod)
+		}
+		if (c.AuthMethod == "self_signed_tls_client_auth") != (c.TLSCertSHA256 != "") {
+			return fmt.Errorf("%s (%s): self_signed_tls_client_auth and tls_client_certificate_sha256 go together", where, c.ID)
 		}
 		switch c.AssertionAud {
 		case "", "issuer", "token-endpoint":
 		default:
 			return fmt.Errorf("%s (%s): assertion_audience: %q is not issuer or token-endpoint", where, c.ID, c.AssertionAud)
 		}
-		client := Client{ID: c.ID, Secret: c.Secret, RedirectURIs: c.RedirectURIs, SkipConsent: c.SkipConsent, AuthMethod: c.AuthMethod, AssertionAudience: c.AssertionAud}
+		client := Client{ID: c.ID, Secret: c.Secret, RedirectURIs: c.RedirectURIs, SkipConsent: c.SkipConsent, AuthMethod: c.AuthMethod,
+			AssertionAudience: c.AssertionAud, TLSCertThumbprint: c.TLSCertSHA256}
 		if c.JWKS != nil {
 			raw, err := json.Marshal(jsonable(c.JWKS))
 			var set jose.JSONWebKeySet
