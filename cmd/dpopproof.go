@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/oidcdev/oidc/decode"
 	"github.com/oidcdev/oidc/flow"
 )
 
@@ -31,7 +30,7 @@ to oidc login or client-credentials). A proof is for one request.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&key, "dpop-key", "", "the private key `file` (JWK, JWKS or PEM) to prove DPoP with; implies --dpop")
+	f.StringVar(&key, "dpop-key", "", dpopKeyHelp)
 	f.StringVar(&method, "method", "GET", "the request's HTTP method")
 	f.StringVar(&target, "url", "", "the request's `URL`")
 	f.StringVar(&accessToken, "token", "", "the access token the request carries, bound by ath: the token, @FILE or -")
@@ -47,13 +46,9 @@ func runDPoPProof(ctx context.Context, io *IO, key, method, target, accessToken,
 	if err != nil || u.Host == "" || u.Scheme != "https" && u.Scheme != "http" {
 		return usageError("--url %q: an absolute http(s) URL", target)
 	}
-	data, err := readFileFlag(ctx, "--dpop-key", key)
+	k, err := signingKeyFile(ctx, "--dpop-key", key)
 	if err != nil {
 		return err
-	}
-	k, err := decode.SigningKey(data)
-	if err != nil {
-		return usageError("--dpop-key %s: %v", filePath(key), err)
 	}
 	d, err := flow.NewDPoP(k)
 	if err != nil {

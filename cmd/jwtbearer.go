@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/oidcdev/oidc/decode"
 	"github.com/oidcdev/oidc/flow"
 )
 
@@ -67,13 +66,9 @@ func runJWTBearer(ctx context.Context, opts *JWTBearerOptions, io *IO) error {
 		if opts.Subject == "" {
 			return usageError("--sign-key needs --sub: the user the assertion is about")
 		}
-		data, err := readFileFlag(ctx, "--sign-key", opts.SignKey)
+		k, err := signingKeyFile(ctx, "--sign-key", opts.SignKey)
 		if err != nil {
 			return err
-		}
-		k, err := decode.SigningKey(data)
-		if err != nil {
-			return usageError("--sign-key %s: %v", filePath(opts.SignKey), err)
 		}
 		req.Key = &k
 	default:

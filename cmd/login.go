@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/oidcdev/oidc/decode"
 	"github.com/oidcdev/oidc/flow"
@@ -26,6 +27,7 @@ type LoginOptions struct {
 	Params                                  []string
 	AuthorizationEndpoint, Userinfo         string
 	NoBrowser, Device, PAR, RequestObject   bool
+	flags                                   *pflag.FlagSet // which were given
 }
 
 func newLoginCmd(io *IO, g *GlobalOptions) *cobra.Command {
@@ -70,6 +72,7 @@ waiting; an RFC 9207 iss that is not the issuer ends it.`,
 		},
 	}
 	f := c.Flags()
+	opts.flags = f
 	opts.Client.add(f, true)
 	f.BoolVar(&opts.RequestObject, "request-object", false, "sign the authorization request (JAR, RFC 9101) with --client-key or the secret (client_secret_jwt)")
 	f.BoolVar(&opts.PAR, "par", false, "push the authorization request first (RFC 9126); done anyway when the issuer requires it")
@@ -135,6 +138,13 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 			return usageError("--param %s: oidc sets %s itself; it protects the flow (PKCE, state, nonce) or has its own flag", k, k)
 		}
 		params.Add(k, v)
+	}
+	if opts.Device {
+		for _, name := range []string{"par", "request-object", "param", "response-mode", "redirect-uri", "port", "prompt", "no-browser"} {
+			if opts.flags.Changed(name) {
+				return usageError("--%s is for the code flow: the device flow has no authorization request in a browser of this machine", name)
+			}
+		}
 	}
 	if opts.Port < 0 || opts.Port > 65535 {
 		return usageError("--port %d: a port is 0 (a free one) to 65535", opts.Port)

@@ -177,13 +177,9 @@ func (c *clientFlags) resolve(ctx context.Context, io *IO) error {
 		return usageError("--assertion-aud %q: use token-endpoint or issuer", c.AssertionAud)
 	}
 	if c.ClientKey != "" {
-		data, err := readFileFlag(ctx, "--client-key", c.ClientKey)
+		k, err := signingKeyFile(ctx, "--client-key", c.ClientKey)
 		if err != nil {
 			return err
-		}
-		k, err := decode.SigningKey(data)
-		if err != nil {
-			return usageError("--client-key %s: %v", filePath(c.ClientKey), err)
 		}
 		c.key = &k
 	}
@@ -217,8 +213,8 @@ func (gf *grantFlags) add(f *pflag.FlagSet, defaultScope string) {
 	f.StringArrayVar(&gf.Resources, "resource", nil, "resource indicator (RFC 8707); repeatable; the access token must be for it")
 	f.StringVar(&gf.TokenEndpoint, "token-endpoint", "", "override the discovered token endpoint")
 	f.StringVar(&gf.AuthzDetailsFlag, "authorization-details", "", "RFC 9396 authorization_details: a JSON array, or @FILE; what was granted is checked")
-	f.BoolVar(&gf.DPoP, "dpop", false, "bind the tokens to a key (DPoP, RFC 9449): a new one for this run, unless --dpop-key")
-	f.StringVar(&gf.DPoPKey, "dpop-key", "", "the private key `file` (JWK, JWKS or PEM) to prove DPoP with; implies --dpop")
+	f.BoolVar(&gf.DPoP, "dpop", false, "bind the tokens to a key (DPoP, RFC 9449): a new one for this run; --dpop-key gives one to keep, and implies --dpop")
+	f.StringVar(&gf.DPoPKey, "dpop-key", "", dpopKeyHelp)
 }
 
 // dpop sets up DPoP on the client when asked.
@@ -229,12 +225,8 @@ func (gf *grantFlags) dpop(ctx context.Context, c *flow.Client) error {
 	var key jose.JSONWebKey
 	var err error
 	if gf.DPoPKey != "" {
-		data, rerr := readFileFlag(ctx, "--dpop-key", gf.DPoPKey)
-		if rerr != nil {
-			return rerr
-		}
-		if key, err = decode.SigningKey(data); err != nil {
-			return usageError("--dpop-key %s: %v", filePath(gf.DPoPKey), err)
+		if key, err = signingKeyFile(ctx, "--dpop-key", gf.DPoPKey); err != nil {
+			return err
 		}
 	} else if key, err = decode.NewSigningKey("ES256"); err != nil {
 		return err
@@ -245,6 +237,14 @@ func (gf *grantFlags) dpop(ctx context.Context, c *flow.Client) error {
 	}
 	c.DPoP = d
 	return nil
+}
+
+// warnForgottenKey: a refresh token bound to a key this run makes and
+// forgets can never be used.
+func (gf *grantFlags) warnForgottenKey(io *IO, g *GlobalOptions) {
+	if gf.DPoP && gf.DPoPKey == "" && slices.Contains(strings.Fields(gf.Scope), "offline_access") {
+		render.WarnLine(io.Err, io.ErrTheme(g), "the refresh token will be bound to a DPoP key made for this run and then forgotten: give --dpop-key FILE (oidc keygen makes one) to use it later")
+	}
 }
 
 // flowRequest is what every grant command hands to flow: the client, the
@@ -311,6 +311,7 @@ func (gc *grantCmd) start(ctx context.Context, io *IO) (*session, error) {
 		sess.close()
 		return nil, err
 	}
+	gc.Grant.warnForgottenKey(io, gc.Global)
 	if gc.Grant.AuthzDetailsFlag != "" {
 		data, err := readValue(ctx, "--authorization-details", gc.Grant.AuthzDetailsFlag)
 		if err == nil {
@@ -391,9 +392,10 @@ func (o *outputFlags) add(f *pflag.FlagSet, quiet bool) {
 // Help texts of flags that are not in a group but appear in several
 // commands: one text each.
 const (
-	jsonHelp = "print JSON instead of text, for scripts (schema in README)"
-	timeHelp = "times are as of this `instant`, not now (RFC 3339 or Unix seconds)"
-	portHelp = "the local `port` to listen on (0: a free one)"
+	jsonHelp    = "print JSON instead of text, for scripts (schema in README)"
+	timeHelp    = "times are as of this `instant`, not now (RFC 3339 or Unix seconds)"
+	portHelp    = "the local `port` to listen on (0: a free one)"
+	dpopKeyHelp = "the private key `file` (JWK, JWKS or PEM) DPoP proofs are signed with"
 	// paramHelp: login's go on the authorization request, the other
 	// grants' on the token request.
 	paramHelp = "an extra `key=value` parameter of the request to the issuer (login: the authorization request); repeatable"
@@ -494,4 +496,17 @@ func deprecatedAlias(c *cobra.Command, io *IO, g *GlobalOptions, old, name strin
 		}
 		return run(c, args)
 	}
+}
+
+// signingKeyFile reads the private key a file flag names.
+func signingKeyFile(ctx context.Context, flag, v string) (jose.JSONWebKey, error) {
+	data, err := readFileFlag(ctx, flag, v)
+	if err != nil {
+		return jose.JSONWebKey{}, err
+	}
+	k, err := decode.SigningKey(data)
+	if err != nil {
+		return jose.JSONWebKey{}, usageError("%s %s: %v", flag, filePath(v), err)
+	}
+	return k, nil
 }

@@ -208,8 +208,9 @@ func (c *Client) StartDevice(ctx context.Context, md *Metadata, auth ClientAuth,
 		return nil, &Error{URL: endpoint, Err: fmt.Errorf("POST %s: the answer lacks device_code, user_code or verification_uri (RFC 8628 3.2)%s", endpoint, bodySnippet(resp.Body))}
 	}
 	d.ExpiresIn = seconds(m["expires_in"], 0)
-	// RFC 8628 3.2: 5 seconds when the issuer says nothing.
-	d.Interval = seconds(m["interval"], 5*time.Second)
+	// RFC 8628 3.2: 5 seconds when the issuer says nothing; never faster
+	// than once a second, whatever it says.
+	d.Interval = max(seconds(m["interval"], 5*time.Second), time.Second)
 	return d, nil
 }
 
@@ -249,6 +250,10 @@ func (c *Client) PollDevice(ctx context.Context, md *Metadata, auth ClientAuth, 
 				left = deadline.Sub(c.Now())
 			}
 			tick(left, interval)
+		}
+		if !deadline.IsZero() && c.Now().After(deadline) {
+			return nil, &DeviceError{TokenError: &TokenError{URL: md.TokenEndpoint, Code: "expired_token",
+				Hint: "the user code expired before anyone approved it: start again, and enter the code sooner"}, Step: "polling"}
 		}
 		if err := c.sleep(ctx, interval); err != nil {
 			return nil, err
@@ -336,6 +341,9 @@ func (c *Client) RunExchange(ctx context.Context, req ExchangeRequest) (*decode.
 		if errors.As(err, &te) && te.Hint == "" {
 			te.Hint, te.HintOption = exchangeHint(te, md)
 		}
+		if err == nil {
+			rep.Checks = append(rep.Checks, issuedTypeCheck(tr, req.RequestedTokenType))
+		}
 		if err == nil && jsonString(tr.Members["issued_token_type"]) == TokenTypeURI("id_token") {
 			// RFC 8693 2.2.1: the issued token is in access_token
 			// whatever its type; an ID token gets an ID token's checks.
@@ -390,26 +398,33 @@ type JWTBearerRequest struct {
 // RunJWTBearer trades an assertion for tokens and checks them.
 func (c *Client) RunJWTBearer(ctx context.Context, req JWTBearerRequest) (*decode.FlowReport, error) {
 	return c.runFlow(ctx, req.FlowRequest, GrantJWTBearer, func(md *Metadata, auth ClientAuth, rep *decode.FlowReport) (*TokenResponse, string, time.Time, error) {
-		assertion := req.Assertion
-		if assertion == "" {
+		form := req.GrantRequest.form(JWTBearerType)
+		for k, vs := range req.Params {
+			form[k] = vs
+		}
+		switch {
+		case req.Assertion != "":
+			form.Set("assertion", req.Assertion)
+		case req.Key == nil:
+			return nil, "", time.Time{}, &OptionError{Option: "sign_key", Err: errors.New("the JWT bearer grant needs an assertion, or a key to sign one")}
+		default:
 			iss := req.Issuer
 			if iss == "" {
 				iss = req.ClientID
 			}
-			a := &JWTAuth{ClientID: iss, Key: *req.Key, Audience: md.TokenEndpoint, subject: req.Subject, lifetime: 5 * time.Minute}
+			aud := md.TokenEndpoint
+			if req.AssertionAudience == AudienceIssuer {
+				aud = md.Issuer
+			}
+			a := &JWTAuth{ClientID: iss, Key: *req.Key, Audience: aud, subject: req.Subject, lifetime: 5 * time.Minute}
 			alg, err := signingAlg(*req.Key, nil)
 			if err != nil {
 				return nil, "", time.Time{}, &OptionError{Option: "sign_key", Err: err}
 			}
 			a.Alg = alg
-			if assertion, err = a.Assertion(); err != nil {
-				return nil, "", time.Time{}, &OptionError{Option: "sign_key", Err: err}
-			}
-		}
-		form := req.GrantRequest.form(JWTBearerType)
-		form.Set("assertion", assertion)
-		for k, vs := range req.Params {
-			form[k] = vs
+			// Signed for every attempt, like a client assertion: a retry
+			// must not repeat a jti.
+			auth = grantAssertion{ClientAuth: auth, sign: a.Assertion}
 		}
 		start := time.Now()
 		tr, err := c.Exchange(ctx, md, form, auth)
@@ -537,4 +552,36 @@ func memberValue(r *decode.Result, name string) json.RawMessage {
 		}
 	}
 	return nil
+}
+
+// grantAssertion adds a freshly signed grant assertion to every request
+// its client authentication goes on.
+type grantAssertion struct {
+	ClientAuth
+	sign func() (string, error)
+}
+
+func (g grantAssertion) Apply(req *http.Request, form url.Values) error {
+	if err := g.ClientAuth.Apply(req, form); err != nil {
+		return err
+	}
+	a, err := g.sign()
+	if err != nil {
+		return err
+	}
+	form.Set("assertion", a)
+	return nil
+}
+
+// issuedTypeCheck: a token exchange says what it issued (RFC 8693 2.2.1,
+// REQUIRED), and it is what was asked for.
+func issuedTypeCheck(tr *TokenResponse, requested string) decode.Check {
+	got := jsonString(tr.Members["issued_token_type"])
+	switch {
+	case got == "":
+		return decode.Check{ID: "issued_token_type", Status: decode.Fail, Message: "the exchange answer has no issued_token_type (RFC 8693 2.2.1 requires it)"}
+	case requested != "" && got != TokenTypeURI(requested):
+		return decode.Check{ID: "issued_token_type", Status: decode.Fail, Found: got, Expected: TokenTypeURI(requested), Message: "the issuer issued another type of token than was asked for"}
+	}
+	return decode.Check{ID: "issued_token_type", Status: decode.Pass, Found: got, Message: "issued " + got}
 }

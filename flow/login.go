@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -355,10 +356,19 @@ func requestObject(md *Metadata, auth ClientAuth, q url.Values) (url.Values, err
 	}
 	claims := map[string]any{}
 	for k, vs := range q {
-		if len(vs) == 1 {
-			claims[k] = vs[0]
-		} else {
+		switch {
+		case len(vs) > 1:
 			claims[k] = vs
+		case (k == "authorization_details" || k == "claims") && json.Valid([]byte(vs[0])):
+			claims[k] = json.RawMessage(vs[0]) // JSON values stay JSON (RFC 9396 3, OIDC Core 6.1)
+		case k == "max_age":
+			if n, err := strconv.ParseInt(vs[0], 10, 64); err == nil {
+				claims[k] = n
+				continue
+			}
+			claims[k] = vs[0]
+		default:
+			claims[k] = vs[0]
 		}
 	}
 	now := time.Now()

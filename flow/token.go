@@ -35,32 +35,40 @@ func (c *Client) PostForm(ctx context.Context, endpoint string, form url.Values,
 	if _, err := c.CheckURL(endpoint); err != nil {
 		return nil, &Error{URL: endpoint, Err: err}
 	}
-	form = cloneForm(form)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, nil)
-	if err != nil {
-		return nil, &Error{URL: endpoint, Err: err}
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	if auth != nil {
-		if err := auth.Apply(req, form); err != nil {
-			return nil, &Error{URL: endpoint, Err: fmt.Errorf("client authentication (%s): %w", auth.Method(), err)}
+	// Built anew for every attempt: a retry (a DPoP nonce) carries a fresh
+	// client assertion, since an issuer refuses a jti it has seen.
+	build := func() (*http.Request, error) {
+		f := cloneForm(form)
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, nil)
+		if err != nil {
+			return nil, &Error{URL: endpoint, Err: err}
 		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept", "application/json")
+		if auth != nil {
+			if err := auth.Apply(req, f); err != nil {
+				return nil, &Error{URL: endpoint, Err: fmt.Errorf("client authentication (%s): %w", auth.Method(), err)}
+			}
+		}
+		body := f.Encode()
+		req.Body = io.NopCloser(strings.NewReader(body))
+		req.ContentLength = int64(len(body))
+		return req, nil
 	}
-	body := form.Encode()
-	req.Body = io.NopCloser(strings.NewReader(body))
-	req.ContentLength = int64(len(body))
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(body)), nil }
-	return c.send(req, "", c.DPoP != nil)
+	return c.send(build, "", c.DPoP != nil)
 }
 
 // send does a request and reads the whole answer. With DPoP every attempt
 // carries a fresh proof (bound to accessToken, when given), and an answer
 // that asks for a nonce is retried once with it (RFC 9449 8, 9).
-func (c *Client) send(req *http.Request, accessToken string, dpop bool) (*Response, error) {
-	endpoint := req.URL.String()
+func (c *Client) send(build func() (*http.Request, error), accessToken string, dpop bool) (*Response, error) {
 	dpop = dpop && c.DPoP != nil
 	for attempt := 0; ; attempt++ {
+		req, err := build()
+		if err != nil {
+			return nil, err
+		}
+		endpoint := req.URL.String()
 		if dpop {
 			proof, err := c.DPoP.Proof(req.Method, endpoint, accessToken)
 			if err != nil {
@@ -82,10 +90,8 @@ func (c *Client) send(req *http.Request, accessToken string, dpop bool) (*Respon
 			off := d.Sub(out.Arrived)
 			out.ClockOffset = &off
 		}
-		if dpop && c.DPoP.remember(req.URL.Host, resp.Header) && attempt == 0 && wantsNonce(out.Status, resp.Header, out.Body) && req.GetBody != nil {
-			if req.Body, err = req.GetBody(); err == nil {
-				continue
-			}
+		if dpop && c.DPoP.remember(req.URL.Host, resp.Header) && attempt == 0 && wantsNonce(out.Status, resp.Header, out.Body) {
+			continue
 		}
 		return out, nil
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -207,20 +206,24 @@ func (c *Client) Userinfo(ctx context.Context, endpoint, accessToken, tokenType 
 	if _, err := c.CheckURL(endpoint); err != nil {
 		return nil, "", 0, &Error{URL: endpoint, Err: err}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
-	if err != nil {
-		return nil, "", 0, &Error{URL: endpoint, Err: err}
-	}
 	bound := ""
 	if strings.EqualFold(tokenType, "DPoP") && c.DPoP != nil {
-		req.Header.Set("Authorization", "DPoP "+accessToken)
 		bound = accessToken
-		req.GetBody = func() (io.ReadCloser, error) { return http.NoBody, nil }
-	} else {
-		req.Header.Set("Authorization", "Bearer "+accessToken)
 	}
-	req.Header.Set("Accept", "application/json, application/jwt")
-	resp, err := c.send(req, bound, bound != "")
+	build := func() (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
+		if err != nil {
+			return nil, &Error{URL: endpoint, Err: err}
+		}
+		if bound != "" {
+			req.Header.Set("Authorization", "DPoP "+accessToken)
+		} else {
+			req.Header.Set("Authorization", "Bearer "+accessToken)
+		}
+		req.Header.Set("Accept", "application/json, application/jwt")
+		return req, nil
+	}
+	resp, err := c.send(build, bound, bound != "")
 	if err != nil {
 		return nil, "", 0, err
 	}
@@ -414,23 +417,16 @@ func dpopChecks(tr *TokenResponse, at *decode.Result, d *DPoP) []decode.Check {
 	if at == nil || at.Kind != decode.KindJWS {
 		return append(out, decode.Check{ID: "dpop", Status: decode.Pass, Found: tr.TokenType, Message: "token_type DPoP (the token is opaque: its binding is the issuer's to keep)"})
 	}
-	var cnf struct {
-		JKT string `json:"jkt"`
-	}
-	for _, m := range at.Claims {
-		if m.Name == "cnf" {
-			_ = json.Unmarshal(m.Value, &cnf)
-		}
-	}
+	jkt := jsonString(cnfMember(at, "jkt"))
 	switch {
-	case cnf.JKT == "":
+	case jkt == "":
 		out = append(out, decode.Check{ID: "dpop", Status: decode.Fail, Expected: d.Thumbprint(),
 			Message: "token_type DPoP, but the access token has no cnf.jkt: it is bound to no key (RFC 9449 6.1)"})
-	case cnf.JKT != d.Thumbprint():
-		out = append(out, decode.Check{ID: "dpop", Status: decode.Fail, Found: cnf.JKT, Expected: d.Thumbprint(),
+	case jkt != d.Thumbprint():
+		out = append(out, decode.Check{ID: "dpop", Status: decode.Fail, Found: jkt, Expected: d.Thumbprint(),
 			Message: "the access token is bound to another key (cnf.jkt): not the one that proved possession"})
 	default:
-		out = append(out, decode.Check{ID: "dpop", Status: decode.Pass, Found: cnf.JKT, Message: "token_type DPoP; cnf.jkt is this key's thumbprint"})
+		out = append(out, decode.Check{ID: "dpop", Status: decode.Pass, Found: jkt, Message: "token_type DPoP; cnf.jkt is this key's thumbprint"})
 	}
 	return out
 }
@@ -449,13 +445,7 @@ func certBinding(at *decode.Result, thumbprint string, promised bool) (decode.Ch
 	if at == nil || at.Kind != decode.KindJWS {
 		return decode.Check{}, false
 	}
-	var cnf map[string]string
-	for _, m := range at.Claims {
-		if m.Name == "cnf" {
-			_ = json.Unmarshal(m.Value, &cnf)
-		}
-	}
-	got := cnf["x5t#S256"]
+	got := jsonString(cnfMember(at, "x5t#S256"))
 	switch {
 	case got == "" && promised:
 		return decode.Check{ID: "mtls_binding", Status: decode.Fail, Expected: thumbprint,
@@ -467,4 +457,12 @@ func certBinding(at *decode.Result, thumbprint string, promised bool) (decode.Ch
 			Message: "the access token is bound to another certificate (cnf x5t#S256) than the one presented"}, true
 	}
 	return decode.Check{ID: "mtls_binding", Status: decode.Pass, Found: got, Message: "the access token is bound to the client certificate presented (cnf x5t#S256)"}, true
+}
+
+// cnfMember is one member of a token's confirmation claim (RFC 7800),
+// whatever the others are (a jwk is an object).
+func cnfMember(r *decode.Result, name string) json.RawMessage {
+	var cnf map[string]json.RawMessage
+	_ = json.Unmarshal(memberValue(r, "cnf"), &cnf)
+	return cnf[name]
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -67,27 +68,8 @@ func (s *Server) checkAssertion(raw string, r *http.Request, grant bool) (*Clien
 	if !grant && c.AuthMethod != "" && c.AuthMethod != method {
 		return nil, "", "the client is registered for " + c.AuthMethod + ", not " + method
 	}
-	switch {
-	case method == "client_secret_jwt" && c.Secret == "":
-		return nil, "", "client_secret_jwt: the client has no secret"
-	case method == "client_secret_jwt":
-		_, err = obj.Verify([]byte(c.Secret))
-	case c.JWKS == nil:
-		return nil, "", "private_key_jwt: the client has no registered keys"
-	default:
-		err = jose.ErrCryptoFailure
-		kid := obj.Signatures[0].Protected.KeyID
-		for _, k := range c.JWKS.Keys {
-			if kid != "" && k.KeyID != kid {
-				continue
-			}
-			if _, err = obj.Verify(k.Key); err == nil {
-				break
-			}
-		}
-	}
-	if err != nil {
-		return nil, "", "the client assertion's signature does not verify with the client's " + map[bool]string{true: "secret", false: "registered keys"}[method == "client_secret_jwt"]
+	if _, why := verifyClientJWT(obj, c); why != "" {
+		return nil, "", "the client assertion's " + why
 	}
 	var auds []string
 	switch a := claims.Aud.(type) {
@@ -112,7 +94,7 @@ func (s *Server) checkAssertion(raw string, r *http.Request, grant bool) (*Clien
 		ok = ok || slices.Contains(accept, a)
 	}
 	if !ok {
-		return nil, "", "the client assertion's aud must be " + accept[0]
+		return nil, "", "the client assertion's aud must be " + strings.Join(slices.Compact(accept), " or ")
 	}
 	now := s.cfg.Now()
 	switch {
@@ -169,24 +151,9 @@ func (s *Server) requestObjectParams(r *http.Request, q url.Values) (url.Values,
 	if c == nil {
 		return nil, "client_id is not a client of this issuer"
 	}
-	var payload []byte
-	if jose.SignatureAlgorithm(obj.Signatures[0].Protected.Algorithm) == jose.HS256 {
-		if c.Secret == "" {
-			return nil, "an HS256 request object needs a client with a secret"
-		}
-		payload, err = obj.Verify([]byte(c.Secret))
-	} else if c.JWKS != nil {
-		err = jose.ErrCryptoFailure
-		for _, k := range c.JWKS.Keys {
-			if payload, err = obj.Verify(k.Key); err == nil {
-				break
-			}
-		}
-	} else {
-		return nil, "the client has no keys to verify a request object with"
-	}
-	if err != nil {
-		return nil, "the request object's signature does not verify with the client's keys"
+	payload, why := verifyClientJWT(obj, c)
+	if why != "" {
+		return nil, "the request object's " + why
 	}
 	var claims map[string]any
 	if json.Unmarshal(payload, &claims) != nil {
@@ -223,13 +190,51 @@ func (s *Server) requestObjectParams(r *http.Request, q url.Values) (url.Values,
 		case string:
 			params.Set(k, t)
 		case []any:
+			if k == "authorization_details" {
+				raw, _ := json.Marshal(t)
+				params.Set(k, string(raw))
+				continue
+			}
 			for _, e := range t {
 				if s, ok := e.(string); ok {
 					params.Add(k, s)
 				}
 			}
+		default: // numbers (max_age) and objects (claims) as the parameter would carry them
+			raw, _ := json.Marshal(t)
+			params.Set(k, string(raw))
 		}
 	}
 	params.Set("client_id", c.ID)
 	return params, ""
+}
+
+// verifyClientJWT verifies a JWT a client signed: HS256 with its secret
+// (never with key bytes: no algorithm confusion), anything else with its
+// registered keys, the kid's when the header names one. It returns the
+// payload, or why not ("signature does not verify with ...").
+func verifyClientJWT(obj *jose.JSONWebSignature, c *Client) ([]byte, string) {
+	if jose.SignatureAlgorithm(obj.Signatures[0].Protected.Algorithm) == jose.HS256 {
+		if c.Secret == "" {
+			return nil, "HS256 signature needs a client with a secret (client_secret_jwt)"
+		}
+		p, err := obj.Verify([]byte(c.Secret))
+		if err != nil {
+			return nil, "signature does not verify with the client's secret"
+		}
+		return p, ""
+	}
+	if c.JWKS == nil {
+		return nil, "signature needs the client's registered keys (private_key_jwt), and it has none"
+	}
+	kid := obj.Signatures[0].Protected.KeyID
+	for _, k := range c.JWKS.Keys {
+		if kid != "" && k.KeyID != kid {
+			continue
+		}
+		if p, err := obj.Verify(k.Key); err == nil {
+			return p, ""
+		}
+	}
+	return nil, "signature does not verify with the client's registered keys"
 }

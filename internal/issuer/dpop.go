@@ -22,7 +22,7 @@ type dpopError struct{ code, why string }
 // iat recent, jti unused, ath the access token's hash when one is used,
 // and the nonce when the dpop-nonce fault asks for one. It returns the
 // key's thumbprint, "" when the request has no proof.
-func (s *Server) checkDPoP(r *http.Request, path, accessToken string) (string, *dpopError) {
+func (s *Server) checkDPoP(r *http.Request, accessToken string) (string, *dpopError) {
 	proof := r.Header.Get("DPoP")
 	if proof == "" || s.faults().DPoPIgnored {
 		return "", nil
@@ -58,8 +58,8 @@ func (s *Server) checkDPoP(r *http.Request, path, accessToken string) (string, *
 	switch {
 	case c.Htm != r.Method:
 		return bad("htm is not " + r.Method)
-	case c.Htu != s.issuer+path:
-		return bad("htu is not " + s.issuer + path)
+	case c.Htu != s.issuer+r.URL.Path:
+		return bad("htu is not " + s.issuer + r.URL.Path)
 	case iat.Before(now.Add(-2*time.Minute)) || iat.After(now.Add(time.Minute)):
 		return bad("iat is not within a minute or two of now")
 	case c.Jti == "":

@@ -30,11 +30,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	}
 	s.sweep()
-	if rest, ok := strings.CutPrefix(r.URL.Path, "/mtls/"); ok && r.TLS != nil {
+	route := r.URL.Path
+	if rest, ok := strings.CutPrefix(route, "/mtls/"); ok && r.TLS != nil {
 		// The mTLS endpoint aliases (RFC 8705 5) are the endpoints
 		// themselves, on this listener, which asks every client for a
-		// certificate.
-		r.URL.Path = "/" + rest
+		// certificate; the request keeps its own URL (DPoP's htu, an
+		// assertion's aud).
+		route = "/" + rest
 	}
 	s.hitsMu.Lock()
 	if s.hits == nil {
@@ -56,7 +58,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	switch r.URL.Path {
+	switch route {
 	case "/.well-known/openid-configuration", "/.well-known/oauth-authorization-server":
 		if s.cfg.CacheMaxAge > 0 {
 			w.Header().Set("Cache-Control", fmt.Sprintf("max-age=%d", int(s.cfg.CacheMaxAge/time.Second)))
@@ -241,6 +243,10 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		}
 		q = p.params
 	}
+	if c := s.client(q.Get("client_id")); c != nil && (c.RequirePAR || s.cfg.RequirePAR) && !r.Form.Has("request_uri") {
+		page(w, http.StatusBadRequest, "Pushed request required", "client "+html.EscapeString(c.ID)+" must push its authorization requests first (require_pushed_authorization_requests, RFC 9126).")
+		return
+	}
 	if q.Has("request") {
 		// RFC 9101: the signed request object's claims are the request.
 		params, why := s.requestObjectParams(r, q)
@@ -249,9 +255,6 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		q = params
-	} else if c := s.client(q.Get("client_id")); c != nil && (c.RequirePAR || s.cfg.RequirePAR) && !r.Form.Has("request_uri") {
-		page(w, http.StatusBadRequest, "Pushed request required", "client "+html.EscapeString(c.ID)+" must push its authorization requests first (require_pushed_authorization_requests, RFC 9126).")
-		return
 	}
 	c := s.client(q.Get("client_id"))
 	if c == nil {
@@ -424,7 +427,7 @@ func (s *Server) authenticate(r *http.Request) (*Client, string) {
 	if r.PostForm.Has("client_assertion_type") || r.PostForm.Has("client_assertion") {
 		return s.authenticateAssertion(r)
 	}
-	if c := s.client(r.PostForm.Get("client_id")); c != nil && c.AuthMethod == "self_signed_tls_client_auth" {
+	if c := s.client(r.PostForm.Get("client_id")); c != nil && c.TLSCertThumbprint != "" {
 		// RFC 8705 2.2: the certificate the client registered, presented.
 		if certThumbprint(r) == "" || certThumbprint(r) != c.TLSCertThumbprint {
 			return nil, "self_signed_tls_client_auth: present the client's registered certificate"
@@ -484,6 +487,13 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "AADSTS9002327: Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests.")
 		return
 	}
+	// The DPoP proof first: a nonce asked for must not cost the client
+	// the assertion it authenticates with (its jti is spent below).
+	jkt, derr := s.checkDPoP(r, "")
+	if derr != nil {
+		s.dpopFail(w, derr, false)
+		return
+	}
 	c, why := s.authenticate(r)
 	if c == nil {
 		clientError(w, r, why)
@@ -493,10 +503,18 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusBadRequest, "invalid_grant", "fault token-error: this issuer refuses every grant")
 		return
 	}
-	jkt, derr := s.checkDPoP(r, "/token", "")
-	if derr != nil {
-		s.dpopFail(w, derr, false)
-		return
+	cert := certThumbprint(r)
+	// bound says why a code or refresh token bound to a DPoP key or a
+	// certificate is refused this time, before it is spent: a request
+	// without the proof must not burn it (and with it, the login).
+	bound := func(g *grant) string {
+		switch {
+		case g.jkt != "" && jkt != g.jkt:
+			return "the grant is bound to a DPoP key this request does not prove (RFC 9449 5)"
+		case g.x5t != "" && cert != g.x5t:
+			return "the grant is bound to a client certificate this request does not present (RFC 8705 3)"
+		}
+		return ""
 	}
 	var g *grant
 	switch gt := r.PostForm.Get("grant_type"); gt {
@@ -504,6 +522,11 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		code := r.PostForm.Get("code")
 		s.mu.Lock()
 		g = s.codes[code]
+		if g != nil && bound(g) != "" {
+			s.mu.Unlock()
+			oauthError(w, http.StatusBadRequest, "invalid_grant", bound(g))
+			return
+		}
 		delete(s.codes, code) // single use
 		replay := g == nil && s.replayed(code)
 		if g != nil {
@@ -542,6 +565,11 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		rt := r.PostForm.Get("refresh_token")
 		s.mu.Lock()
 		g = s.refresh[rt]
+		if g != nil && bound(g) != "" {
+			s.mu.Unlock()
+			oauthError(w, http.StatusBadRequest, "invalid_grant", bound(g))
+			return
+		}
 		delete(s.refresh, rt) // rotation: each refresh token works once
 		replay := g == nil && s.replayed(rt)
 		if g != nil {
@@ -571,7 +599,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case "urn:ietf:params:oauth:grant-type:token-exchange":
-		if g = s.exchange(w, r, c); g == nil {
+		if g = s.exchange(w, r, c, jkt, cert); g == nil {
 			return
 		}
 	case "client_credentials":
@@ -606,15 +634,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		}
 		cp.resource = res
 	}
-	// A code asked for with dpop_jkt, or a DPoP-bound refresh token, goes
-	// with that key only (RFC 9449 5, 10).
-	if g.jkt != "" && jkt != g.jkt {
-		oauthError(w, http.StatusBadRequest, "invalid_grant", "the grant is bound to another DPoP key than this proof's")
-		return
-	}
 	cp.jkt = jkt
 	if strings.HasPrefix(s.issuer, "https://") {
-		cp.x5t = certThumbprint(r) // certificate-bound (RFC 8705 3)
+		cp.x5t = cert // certificate-bound (RFC 8705 3)
 	}
 	s.issue(w, &cp)
 }
@@ -706,7 +728,7 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusUnauthorized, "invalid_token", "a DPoP-bound token goes with the DPoP scheme and a proof (RFC 9449 7.1)")
 		return
 	case scheme == "DPoP":
-		jkt, derr := s.checkDPoP(r, "/userinfo", tok)
+		jkt, derr := s.checkDPoP(r, tok)
 		switch {
 		case derr != nil:
 			s.dpopFail(w, derr, true)
@@ -1157,7 +1179,7 @@ func (s *Server) pushAuthorization(w http.ResponseWriter, r *http.Request) {
 // confidential client trades a subject token (and an actor's, for
 // delegation) for an access token for the audience it asks, with at most
 // the subject's scopes. It writes the error itself and returns nil then.
-func (s *Server) exchange(w http.ResponseWriter, r *http.Request, c *Client) *grant {
+func (s *Server) exchange(w http.ResponseWriter, r *http.Request, c *Client, jkt, cert string) *grant {
 	f := r.PostForm
 	accessType := "urn:ietf:params:oauth:token-type:access_token"
 	switch {
@@ -1175,8 +1197,17 @@ func (s *Server) exchange(w http.ResponseWriter, r *http.Request, c *Client) *gr
 		return nil
 	}
 	subject, ok := s.checkAccessToken(f.Get("subject_token"))
-	if !ok {
+	switch {
+	case !ok:
 		oauthError(w, http.StatusBadRequest, "invalid_grant", "the subject token is not a valid access token of this issuer")
+		return nil
+	// A sender-constrained token stays so: whoever exchanges it proves
+	// what it is bound to.
+	case subject.jkt != "" && jkt != subject.jkt:
+		oauthError(w, http.StatusBadRequest, "invalid_grant", "the subject token is bound to a DPoP key: prove it (RFC 9449)")
+		return nil
+	case subject.x5t != "" && cert != subject.x5t:
+		oauthError(w, http.StatusBadRequest, "invalid_grant", "the subject token is bound to a client certificate: present it (RFC 8705)")
 		return nil
 	}
 	g := &grant{client: c, user: subject.user, scope: subject.scope, exchanged: true}
