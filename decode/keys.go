@@ -338,12 +338,7 @@ func SigningKey(data []byte) (jose.JSONWebKey, error) {
 		return jose.JSONWebKey{}, fmt.Errorf("an RSA key of %d bits: RFC 7518 3.3 wants 2048 or more", rk.N.BitLen())
 	}
 	if jwk.KeyID == "" {
-		pub := jwk.Public()
-		tp, err := pub.Thumbprint(crypto.SHA256)
-		if err != nil {
-			return jose.JSONWebKey{}, err
-		}
-		jwk.KeyID = base64.RawURLEncoding.EncodeToString(tp)
+		jwk.KeyID = Thumbprint(jwk.Public())
 	}
 	return jwk, nil
 }
@@ -368,11 +363,6 @@ func NewSigningKey(alg string) (jose.JSONWebKey, error) {
 		return jose.JSONWebKey{}, err
 	}
 	k := jose.JSONWebKey{Key: priv, Algorithm: alg, Use: "sig"}
-	pub := k.Public()
-	tp, err := pub.Thumbprint(crypto.SHA256)
-	if err != nil {
-		return jose.JSONWebKey{}, err
-	}
-	k.KeyID = base64.RawURLEncoding.EncodeToString(tp)
+	k.KeyID = Thumbprint(k.Public())
 	return k, nil
 }

@@ -1,7 +1,6 @@
 package flow
 
 import (
-	"crypto"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/oidcdev/oidc/decode"
 )
 
 // DPoP proves possession of a key with every request that gets or uses a
@@ -32,12 +33,7 @@ func NewDPoP(key jose.JSONWebKey) (*DPoP, error) {
 	if err != nil {
 		return nil, &OptionError{Option: "dpop_key", Err: err}
 	}
-	pub := key.Public()
-	tp, err := pub.Thumbprint(crypto.SHA256)
-	if err != nil {
-		return nil, &OptionError{Option: "dpop_key", Err: err}
-	}
-	return &DPoP{key: key, alg: alg, jkt: base64.RawURLEncoding.EncodeToString(tp), now: time.Now, nonces: map[string]string{}}, nil
+	return &DPoP{key: key, alg: alg, jkt: decode.Thumbprint(key.Public()), now: time.Now, nonces: map[string]string{}}, nil
 }
 
 // Thumbprint is the RFC 7638 thumbprint of the public key: cnf.jkt of the

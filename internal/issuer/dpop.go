@@ -1,7 +1,6 @@
 package issuer
 
 import (
-	"crypto"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -9,6 +8,8 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/oidcdev/oidc/decode"
 )
 
 var dpopAlgs = []jose.SignatureAlgorithm{jose.ES256, jose.ES384, jose.RS256, jose.PS256, jose.EdDSA}
@@ -80,11 +81,11 @@ func (s *Server) checkDPoP(r *http.Request, accessToken string) (string, *dpopEr
 		return "", &dpopError{"invalid_dpop_proof", "the DPoP proof was used before (jti): a replay"}
 	}
 	s.dpopIDs[c.Jti] = now.Add(5 * time.Minute)
-	tp, err := h.JSONWebKey.Thumbprint(crypto.SHA256)
-	if err != nil {
+	jkt := decode.Thumbprint(*h.JSONWebKey)
+	if jkt == "" {
 		return bad("the DPoP key has no thumbprint")
 	}
-	return base64.RawURLEncoding.EncodeToString(tp), nil
+	return jkt, nil
 }
 
 // dpopFail answers a refused proof: at the token endpoint a 400 with the
