@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -286,7 +284,9 @@ func runServe(ctx context.Context, opts *ServeOptions, io *IO) error {
 	if logFile != nil {
 		logTheme = render.NewTheme(logw, false)
 	}
-	hs := &http.Server{Handler: logRequests(srv, logw, logTheme), ReadHeaderTimeout: 10 * time.Second, MaxHeaderBytes: 64 << 10}
+	hs := issuer.NewHTTPServer(srv, func(line string) {
+		fmt.Fprintln(logw, logTheme.Dim.Render("oidc serve: ")+render.Sanitize(line))
+	})
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	hup := make(chan os.Signal, 1)
@@ -316,37 +316,6 @@ func runServe(ctx context.Context, opts *ServeOptions, io *IO) error {
 			return errStopped
 		}
 	}
-}
-
-// logRequests writes one line per request: method, path (never the query,
-// which carries codes and state), status, duration, client id.
-func logRequests(next http.Handler, out io.Writer, t *render.Theme) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: 200}
-		next.ServeHTTP(rec, r)
-		client := r.URL.Query().Get("client_id")
-		if id, _, ok := r.BasicAuth(); ok {
-			client = id
-		} else if r.PostForm != nil && r.PostForm.Get("client_id") != "" {
-			client = r.PostForm.Get("client_id")
-		}
-		line := fmt.Sprintf("%s %s %d %s", r.Method, r.URL.Path, rec.status, time.Since(start).Round(time.Microsecond))
-		if client != "" {
-			line += " client=" + client
-		}
-		fmt.Fprintln(out, t.Dim.Render("oidc serve: ")+render.Sanitize(line))
-	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	r.status = code
-	r.ResponseWriter.WriteHeader(code)
 }
 
 func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
