@@ -24,7 +24,7 @@ var rules = map[string]struct {
 	"decode":   {allow: nil, forbid: []string{"net/http", "net", "os/exec", "github.com/charmbracelet/"}},
 	"render":   {allow: []string{"decode"}, forbid: []string{"net/http", "crypto/tls", "golang.org/x/oauth2"}},
 	"flow":     {allow: []string{"decode", "internal/"}, forbid: []string{"github.com/charmbracelet/", "github.com/spf13/"}},
-	"cmd":      {allow: []string{"cmd", "decode", "flow", "render", "internal/"}, forbid: []string{"github.com/charmbracelet/", "golang.org/x/oauth2", "crypto/tls"}},
+	"cmd":      {allow: []string{"cmd", "decode", "flow", "render", "internal/"}, forbid: []string{"github.com/charmbracelet/", "golang.org/x/oauth2", "crypto/tls", "net/http"}},
 	"internal": {allow: []string{"internal/", "decode"}, forbid: []string{"github.com/charmbracelet/", "github.com/spf13/"}},
 }
 
