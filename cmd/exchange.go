@@ -63,8 +63,8 @@ func runExchange(ctx context.Context, opts *ExchangeOptions, io *IO) error {
 	}
 	var actor string
 	if opts.ActorToken != "" {
-		if opts.ActorToken == "-" && opts.SubjectToken == "-" {
-			return usageError("--subject-token and --actor-token cannot both be read from stdin")
+		if err := oneStdin("--subject-token", opts.SubjectToken, "--actor-token", opts.ActorToken); err != nil {
+			return err
 		}
 		if actor, err = tokenValue(ctx, io, "--actor-token", opts.ActorToken); err != nil {
 			return err
@@ -81,6 +81,14 @@ func runExchange(ctx context.Context, opts *ExchangeOptions, io *IO) error {
 		ActorToken: actor, ActorTokenType: opts.ActorTokenType, RequestedTokenType: opts.RequestedTokenType,
 	})
 	return opts.finish(ctx, io, report, err)
+}
+
+// oneStdin refuses two token flags that would both read stdin.
+func oneStdin(flagA, a, flagB, b string) error {
+	if a == "-" && b == "-" {
+		return usageError("%s and %s cannot both be read from stdin", flagA, flagB)
+	}
+	return nil
 }
 
 // tokenValue is a token given as a flag: itself, @FILE, or - for stdin

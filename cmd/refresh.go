@@ -50,8 +50,8 @@ func runRefresh(ctx context.Context, opts *RefreshOptions, io *IO) error {
 	}
 	var original string
 	if opts.IDToken != "" {
-		if opts.IDToken == "-" && opts.RefreshToken == "-" {
-			return usageError("--refresh-token and --id-token cannot both be read from stdin")
+		if err := oneStdin("--refresh-token", opts.RefreshToken, "--id-token", opts.IDToken); err != nil {
+			return err
 		}
 		if original, err = tokenValue(ctx, io, "--id-token", opts.IDToken); err != nil {
 			return err

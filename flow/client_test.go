@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"golang.org/x/oauth2"
@@ -108,14 +109,7 @@ func TestTokenClientAuth(t *testing.T) {
 
 // TestTokenResponses: what a token endpoint may answer besides a token.
 func TestTokenResponses(t *testing.T) {
-	var status int
-	var ctype, body string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", ctype)
-		w.WriteHeader(status)
-		w.Write([]byte(body))
-	}))
-	defer srv.Close()
+	srv, answer := cannedServer(t)
 	c := newTestClient(0)
 	c.MaxBytes = 1 << 20
 	tests := []struct {
@@ -133,7 +127,7 @@ func TestTokenResponses(t *testing.T) {
 		{200, "application/json", `{"access_token":"` + strings.Repeat("x", 2<<20) + `"}`, "the response is larger than 1024 KiB"},
 	}
 	for _, tc := range tests {
-		status, ctype, body = tc.status, tc.ctype, tc.body
+		answer(tc.status, tc.ctype, tc.body)
 		tr, err := c.Token(context.Background(), srv.URL, url.Values{"grant_type": {"client_credentials"}}, SecretBasic{"id", "s"})
 		switch {
 		case tc.want == "" && err != nil:
@@ -145,7 +139,7 @@ func TestTokenResponses(t *testing.T) {
 		}
 	}
 	// Numbers stay as sent.
-	status, ctype, body = 200, "application/json", `{"access_token":"at","expires_in":600000000000}`
+	answer(200, "application/json", `{"access_token":"at","expires_in":600000000000}`)
 	tr, err := c.Token(context.Background(), srv.URL, url.Values{}, nil)
 	if err != nil || tr.ExpiresIn != "600000000000" || string(tr.Members["expires_in"]) != "600000000000" {
 		t.Errorf("expires_in: %+v %v", tr, err)
@@ -308,5 +302,26 @@ func TestHeadersStayWithTheIssuer(t *testing.T) {
 	}
 	if seen != "" {
 		t.Errorf("another host got the extra headers: %q", seen)
+	}
+}
+
+// cannedServer answers every request with what answer last set.
+func cannedServer(t *testing.T) (*httptest.Server, func(status int, contentType, body string)) {
+	var mu sync.Mutex
+	var status int
+	var ctype, body string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		st, ct, b := status, ctype, body
+		mu.Unlock()
+		w.Header().Set("Content-Type", ct)
+		w.WriteHeader(st)
+		w.Write([]byte(b))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func(st int, ct, b string) {
+		mu.Lock()
+		status, ctype, body = st, ct, b
+		mu.Unlock()
 	}
 }

@@ -69,14 +69,7 @@ func TestPollDevice(t *testing.T) {
 
 // TestStartDevice: what a device authorization endpoint may answer.
 func TestStartDevice(t *testing.T) {
-	var status int
-	var ctype, body string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", ctype)
-		w.WriteHeader(status)
-		w.Write([]byte(body))
-	}))
-	defer srv.Close()
+	srv, answer := cannedServer(t)
 	md := &Metadata{Issuer: srv.URL, TokenEndpoint: srv.URL + "/token", DeviceAuthorizationEndpoint: srv.URL + "/device"}
 	c := newTestClient(time.Second)
 	for _, tc := range []struct {
@@ -91,7 +84,7 @@ func TestStartDevice(t *testing.T) {
 		{200, "text/html", `<html>login</html>`, "answered 200 OK: <html>login</html>"},
 		{400, "application/json", `{"error":"unauthorized_client","error_description":"device flow not enabled"}`, "unauthorized_client: device flow not enabled"},
 	} {
-		status, ctype, body = tc.status, tc.ctype, tc.body
+		answer(tc.status, tc.ctype, tc.body)
 		d, err := c.StartDevice(context.Background(), md, PublicClient{"cli"}, GrantRequest{Scopes: []string{"openid"}})
 		switch {
 		case tc.want == "" && (err != nil || d.Interval != 5*time.Second || d.VerificationURI != "https://x/d"):

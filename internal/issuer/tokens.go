@@ -176,24 +176,19 @@ func (s *Server) accessToken(g *grant) (string, error) {
 	if g.authzDetails != nil {
 		claims["authorization_details"] = g.authzDetails
 	}
+	// The confirmation claim (RFC 7800): what the token is bound to.
+	cnf := map[string]string{}
 	if g.x5t != "" {
-		cnf, _ := claims["cnf"].(map[string]string)
-		if cnf == nil {
-			cnf = map[string]string{}
-		}
 		cnf["x5t#S256"] = g.x5t
-		claims["cnf"] = cnf
 	}
 	if g.jkt != "" {
 		jkt := g.jkt
 		if s.faults().DPoPOtherJKT {
 			jkt = random(32)
 		}
-		cnf, _ := claims["cnf"].(map[string]string)
-		if cnf == nil {
-			cnf = map[string]string{}
-		}
 		cnf["jkt"] = jkt
+	}
+	if len(cnf) > 0 {
 		claims["cnf"] = cnf
 	}
 	typ := "at+jwt"
