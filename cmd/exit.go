@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/oidcdev/oidc/flow"
+	"github.com/oidcdev/oidc/internal/cache"
 )
 
 // Exit codes: a contract scripts rely on. README and `oidc --help` list them.
@@ -67,12 +68,13 @@ func exitCode(err error) int {
 	var oe *flow.OptionError
 	var ue *flow.UnpinnedIssuerError
 	var ce cobraError
+	var unsafe *cache.UnsafeError
 	switch {
 	case err == nil:
 		return ExitOK
 	case errors.As(err, &ee):
 		return ee.Code
-	case errors.As(err, &ce), errors.As(err, &oe), errors.As(err, &ue), errors.Is(err, flow.ErrNoKeySource):
+	case errors.As(err, &ce), errors.As(err, &oe), errors.As(err, &ue), errors.As(err, &unsafe), errors.Is(err, flow.ErrNoKeySource):
 		return ExitUsage
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted

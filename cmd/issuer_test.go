@@ -24,6 +24,7 @@ import (
 // scriptState is what the custom commands of one script share.
 type scriptState struct {
 	issuer   *issuertest.Issuer
+	op       *issuertest.Issuer // the one op started
 	trapHits func() int
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/oidcdev/oidc/decode"
 	"github.com/oidcdev/oidc/flow"
+	"github.com/oidcdev/oidc/internal/config"
 	"github.com/oidcdev/oidc/render"
 )
 
@@ -27,6 +28,8 @@ type LoginOptions struct {
 	Params                                  []string
 	AuthorizationEndpoint, Userinfo         string
 	NoBrowser, Device, PAR, RequestObject   bool
+	Save                                    string
+	SaveSecret                              bool
 	flags                                   *pflag.FlagSet // which were given
 }
 
@@ -71,7 +74,15 @@ waiting; an RFC 9207 iss that is not the issuer ends it.`,
 			return runLogin(c.Context(), opts, io)
 		},
 	}
-	f := c.Flags()
+	opts.addLoginFlags(c.Flags())
+	c.Flags().StringVar(&opts.Save, "save", "", "when every check passes, save these settings as profile `NAME` of the config file (secrets as references), and cache the tokens for oidc token")
+	c.Flags().BoolVar(&opts.SaveSecret, "save-secret", false, "with --save: write a --client-secret given literally into the config file (made 0600); otherwise only a reference ($OIDC_CLIENT_SECRET, @FILE) is saved")
+	return c
+}
+
+// addLoginFlags adds login's flags: also oidc token's, which logs in the
+// same way when it must.
+func (opts *LoginOptions) addLoginFlags(f *pflag.FlagSet) {
 	opts.flags = f
 	opts.Client.add(f, true)
 	f.BoolVar(&opts.RequestObject, "request-object", false, "sign the authorization request (JAR, RFC 9101) with --client-key or the secret (client_secret_jwt)")
@@ -89,26 +100,57 @@ waiting; an RFC 9207 iss that is not the issuer ends it.`,
 	f.StringVar(&opts.Userinfo, "userinfo-endpoint", "", "override the discovered userinfo endpoint")
 	f.BoolVar(&opts.NoBrowser, "no-browser", false, "do not open a browser: print the URL, and read a pasted redirect URL on stdin")
 	f.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "how long to wait for you to log in")
-	opts.addFlags(f, "openid profile email")
-	return c
+	opts.addFlags(f, loginScope)
 }
 
 func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
-	errTheme := io.ErrTheme(opts.Global)
-	progress := func(format string, args ...any) {
-		for _, l := range strings.Split(fmt.Sprintf(format, args...), "\n") {
-			fmt.Fprintln(io.Err, errTheme.Dim.Render("oidc: ")+render.Sanitize(l))
+	if opts.Save != "" {
+		if err := config.ValidName(opts.Save); err != nil {
+			return usageError("--save: %v", err)
 		}
+		if opts.Client.Profile == "" {
+			opts.Client.Profile = opts.Save
+			opts.Client.profileOptional = true
+		}
+	} else if opts.SaveSecret {
+		return usageError("--save-secret goes with --save NAME")
 	}
 	sess, err := opts.start(ctx, io)
 	if err != nil {
 		return err
 	}
 	defer sess.close()
+	got, err := opts.login(ctx, io, sess)
+	var report *decode.FlowReport
+	if got != nil {
+		report = got.Report
+	}
+	if err == nil && report.Valid {
+		if err := opts.keep(ctx, io, got); err != nil {
+			return err
+		}
+	}
+	return opts.finish(ctx, io, report, err)
+}
+
+// progress writes a line of a flow's progress on stderr.
+func progressLine(io *IO, g *GlobalOptions) func(format string, args ...any) {
+	errTheme := io.ErrTheme(g)
+	return func(format string, args ...any) {
+		for _, l := range strings.Split(fmt.Sprintf(format, args...), "\n") {
+			fmt.Fprintln(io.Err, errTheme.Dim.Render("oidc: ")+render.Sanitize(l))
+		}
+	}
+}
+
+// login runs the code flow or the device flow as the flags say and
+// returns what it brought, checked.
+func (opts *LoginOptions) login(ctx context.Context, io *IO, sess *session) (*flow.Obtained, error) {
+	progress := progressLine(io, opts.Global)
 	switch opts.ResponseMode {
 	case "", "query", "form_post":
 	default:
-		return usageError("--response-mode %q: use query or form_post", opts.ResponseMode)
+		return nil, usageError("--response-mode %q: use query or form_post", opts.ResponseMode)
 	}
 	maxAge := opts.maxAge
 	params := url.Values{}
@@ -132,34 +174,37 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 	for _, kv := range opts.Params {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
-			return usageError("--param %q: use key=value", kv)
+			return nil, usageError("--param %q: use key=value", kv)
 		}
 		if reservedParams[k] {
-			return usageError("--param %s: oidc sets %s itself; it protects the flow (PKCE, state, nonce) or has its own flag", k, k)
+			return nil, usageError("--param %s: oidc sets %s itself; it protects the flow (PKCE, state, nonce) or has its own flag", k, k)
 		}
 		params.Add(k, v)
 	}
 	if opts.Device {
 		for _, name := range []string{"par", "request-object", "param", "response-mode", "redirect-uri", "port", "prompt", "no-browser"} {
 			if opts.flags.Changed(name) {
-				return usageError("--%s is for the code flow: the device flow has no authorization request in a browser of this machine", name)
+				return nil, usageError("--%s is for the code flow: the device flow has no authorization request in a browser of this machine", name)
 			}
 		}
 	}
 	if opts.Port < 0 || opts.Port > 65535 {
-		return usageError("--port %d: a port is 0 (a free one) to 65535", opts.Port)
+		return nil, usageError("--port %d: a port is 0 (a free one) to 65535", opts.Port)
 	}
 	if opts.Timeout <= 0 {
-		return usageError("--timeout must be positive: how long to wait for you to log in")
+		return nil, usageError("--timeout must be positive: how long to wait for you to log in")
 	}
 	if opts.RedirectURI != "" {
 		if err := flow.CheckRedirectURI(opts.RedirectURI); err != nil {
-			return usageError("--redirect-uri: %v", err)
+			return nil, usageError("--redirect-uri: %v", err)
 		}
 	}
 	fr := opts.request(io)
 	fr.Endpoints.Authorization, fr.Endpoints.Userinfo = opts.AuthorizationEndpoint, opts.Userinfo
+	got := &flow.Obtained{DPoPKey: opts.Grant.madeKey}
+	fr.OnTokens = func(tr *flow.TokenResponse) { got.Tokens = tr }
 	var report *decode.FlowReport
+	var err error
 	if opts.Device {
 		wait, cancel := context.WithTimeout(ctx, opts.Timeout)
 		defer cancel()
@@ -190,7 +235,11 @@ func runLogin(ctx context.Context, opts *LoginOptions, io *IO) error {
 			err = fmt.Errorf("%w (--timeout %s)", err, opts.Timeout)
 		}
 	}
-	return opts.finish(ctx, io, report, err)
+	if report == nil {
+		return nil, err
+	}
+	got.Report = report
+	return got, err
 }
 
 // showDeviceCode tells the user where to go and what to enter, on stderr:

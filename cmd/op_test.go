@@ -123,6 +123,19 @@ func cmdOp(ts *testscript.TestScript, neg bool, args []string) {
 	if useTLS {
 		ts.Setenv("ISSUER_CA", it.CAFile)
 	}
+	ts.Value("state").(*scriptState).op = it
+}
+
+// cmdFaults replaces the faults of the issuer op started, as the
+// /admin/faults endpoint does: faults [FAULT ...] (none: clear them).
+func cmdFaults(ts *testscript.TestScript, neg bool, args []string) {
+	it := ts.Value("state").(*scriptState).op
+	if neg || it == nil {
+		ts.Fatalf("usage: faults [FAULT ...], after op")
+	}
+	f, err := issuertest.Faults(args...)
+	ts.Check(err)
+	it.SetFaults(f)
 }
 
 // cmdExits runs a program and checks its exit code, the contract scripts

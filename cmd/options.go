@@ -15,6 +15,7 @@ import (
 	"github.com/oidcdev/oidc/decode"
 	"github.com/oidcdev/oidc/flow"
 	"github.com/oidcdev/oidc/internal/cache"
+	"github.com/oidcdev/oidc/internal/config"
 	"github.com/oidcdev/oidc/internal/version"
 	"github.com/oidcdev/oidc/render"
 )
@@ -127,10 +128,26 @@ type clientFlags struct {
 	AuthMethod   string
 	ClientKey    string
 	AssertionAud string
+	Profile      string
 	key          *jose.JSONWebKey // ClientKey, read
+	// profile is the one --profile or $OIDC_PROFILE named, applied.
+	profile    *config.Profile
+	configPath string
+	// secretResolved: ClientSecret is the value, not a flag's @FILE.
+	secretResolved bool
+	flags          *pflag.FlagSet
+	withSecret     bool
+	resolved       bool
+	// profileOptional: the profile need not exist yet (login --save).
+	profileOptional bool
+	// secretFrom says where the secret came from, and secretFlag is
+	// --client-secret as typed: what login --save may write.
+	secretFrom, secretFlag string
 }
 
 func (c *clientFlags) add(f *pflag.FlagSet, withSecret bool) {
+	c.flags, c.withSecret = f, withSecret
+	f.StringVar(&c.Profile, "profile", "", profileHelp)
 	f.StringVar(&c.Issuer, "issuer", "", "the issuer `URL`: tokens must come from it; its discovery document gives endpoints and keys (default $OIDC_ISSUER)")
 	f.StringVar(&c.ClientID, "client-id", "", "your client `id`: the ID token's expected aud and azp (default $OIDC_CLIENT_ID)")
 	if withSecret {
@@ -141,9 +158,16 @@ func (c *clientFlags) add(f *pflag.FlagSet, withSecret bool) {
 	}
 }
 
-// resolve fills what the flags left empty from the environment and reads
-// a secret given as @FILE.
+// resolve fills what the flags left empty from the profile, then from the
+// environment, and reads a secret given as @FILE. It runs once.
 func (c *clientFlags) resolve(ctx context.Context, io *IO) error {
+	if c.resolved {
+		return nil
+	}
+	c.resolved = true
+	if err := applyProfile(io, c.flags, c); err != nil {
+		return err
+	}
 	from := "--issuer"
 	if c.Issuer == "" {
 		c.Issuer, from = io.Getenv("OIDC_ISSUER"), "$OIDC_ISSUER"
@@ -158,10 +182,18 @@ func (c *clientFlags) resolve(ctx context.Context, io *IO) error {
 		}
 		c.Issuer = iss
 	}
-	if c.ClientSecret == "" {
-		c.ClientSecret = io.Getenv("OIDC_CLIENT_SECRET")
-	}
 	if c.ClientSecret != "" {
+		c.secretFrom, c.secretFlag = secretFromFlag, c.ClientSecret
+	}
+	if err := c.profileSecret(ctx, io); err != nil {
+		return err
+	}
+	if c.ClientSecret == "" {
+		if c.ClientSecret = io.Getenv("OIDC_CLIENT_SECRET"); c.ClientSecret != "" {
+			c.secretFrom = secretFromEnv
+		}
+	}
+	if c.ClientSecret != "" && !c.secretResolved {
 		s, err := secretValue(ctx, "--client-secret", c.ClientSecret)
 		if err != nil {
 			return err
@@ -206,6 +238,9 @@ type grantFlags struct {
 	// AuthzDetails is RFC 9396's authorization_details, read.
 	AuthzDetailsFlag string
 	authzDetails     string
+	// madeKey is the DPoP key made for this run (a private JWK), to
+	// cache with the tokens bound to it.
+	madeKey []byte
 }
 
 func (gf *grantFlags) add(f *pflag.FlagSet, defaultScope string) {
@@ -230,6 +265,8 @@ func (gf *grantFlags) dpop(ctx context.Context, c *flow.Client) error {
 		}
 	} else if key, err = decode.NewSigningKey("ES256"); err != nil {
 		return err
+	} else if gf.madeKey, err = key.MarshalJSON(); err != nil {
+		return err
 	}
 	d, err := flow.NewDPoP(key)
 	if err != nil {
@@ -241,8 +278,8 @@ func (gf *grantFlags) dpop(ctx context.Context, c *flow.Client) error {
 
 // warnForgottenKey: a refresh token bound to a key this run makes and
 // forgets can never be used.
-func (gf *grantFlags) warnForgottenKey(io *IO, g *GlobalOptions) {
-	if gf.DPoP && gf.DPoPKey == "" && slices.Contains(strings.Fields(gf.Scope), "offline_access") {
+func (gf *grantFlags) warnForgottenKey(io *IO, g *GlobalOptions, cached bool) {
+	if !cached && gf.DPoP && gf.DPoPKey == "" && slices.Contains(strings.Fields(gf.Scope), "offline_access") {
 		render.WarnLine(io.Err, io.ErrTheme(g), "the refresh token will be bound to a DPoP key made for this run and then forgotten: give --dpop-key FILE (oidc keygen makes one) to use it later")
 	}
 }
@@ -311,7 +348,7 @@ func (gc *grantCmd) start(ctx context.Context, io *IO) (*session, error) {
 		sess.close()
 		return nil, err
 	}
-	gc.Grant.warnForgottenKey(io, gc.Global)
+	gc.Grant.warnForgottenKey(io, gc.Global, gc.Client.Profile != "")
 	if gc.Grant.AuthzDetailsFlag != "" {
 		data, err := readValue(ctx, "--authorization-details", gc.Grant.AuthzDetailsFlag)
 		if err == nil {

@@ -143,6 +143,8 @@ var subcommands = map[string]func(*IO, *GlobalOptions) *cobra.Command{
 	"jwt-bearer":         newJWTBearerCmd,
 	"dpop-proof":         newDPoPProofCmd,
 	"refresh":            newRefreshCmd,
+	"token":              newTokenCmd,
+	"config":             newConfigCmd,
 	"version":            func(io *IO, _ *GlobalOptions) *cobra.Command { return newVersionCmd(io) },
 }
 
@@ -193,7 +195,7 @@ JSON document per token for scripts, --jq filters it.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 	root.SetUsageTemplate(strings.TrimRight(root.UsageTemplate(), "\n") + "\n\n" + exitCodesHelp)
 
-	names := []string{"decode", "verify", "login", "client-credentials", "exchange", "jwt-bearer", "refresh", "keygen", "dpop-proof", "serve", "version"}
+	names := []string{"decode", "verify", "login", "client-credentials", "exchange", "jwt-bearer", "refresh", "token", "config", "keygen", "dpop-proof", "serve", "version"}
 	if only != "" {
 		names = []string{only}
 		// cobra would build its completion commands on every run.

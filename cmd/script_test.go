@@ -3,6 +3,7 @@ package cmd
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,12 +35,20 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
+		// [ci]: under CI=true a missing tool fails instead of skipping.
+		Condition: func(cond string) (bool, error) {
+			if cond == "ci" {
+				return os.Getenv("CI") == "true", nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("SAMPLES", samples)
 			env.Setenv("VECTORS", vectors)
 			// The sample tokens were issued at 2026-11-25T10:00:00Z.
 			env.Setenv("AT", "2026-11-25T10:30:00Z")
 			env.Setenv("OIDC_CACHE_DIR", filepath.Join(env.WorkDir, ".cache"))
+			env.Setenv("OIDC_CONFIG", filepath.Join(env.WorkDir, ".config", "oidc", "config.yaml"))
 			env.Values["state"] = &scriptState{}
 			return nil
 		},
@@ -52,6 +61,7 @@ func TestScripts(t *testing.T) {
 			"mint":   cmdMint,
 			"tamper": cmdTamper,
 			"op":     cmdOp,
+			"faults": cmdFaults,
 			"exits":  cmdExits,
 			"mkcert": cmdMkcert,
 		},

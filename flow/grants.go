@@ -40,6 +40,8 @@ type FlowRequest struct {
 	// Audience.
 	Expect []string
 	Warn   func(string)
+	// OnTokens, when set, sees the token response before the checks.
+	OnTokens func(*TokenResponse)
 	// Flags name the command's flag for each input, for hints.
 	Flags map[string]string
 }
@@ -74,6 +76,9 @@ func (c *Client) runFlow(ctx context.Context, req FlowRequest, grant string,
 	tr, nonce, since, err := get(md, auth, rep)
 	if err != nil {
 		return rep, err
+	}
+	if req.OnTokens != nil {
+		req.OnTokens(tr)
 	}
 	keys := &KeySource{Client: c, Issuer: md.Issuer, Metadata: md, MetadataFetch: mdFetch}
 	expect := append(append(append([]string(nil), req.Resource...), req.Audience...), req.Expect...)
@@ -525,18 +530,20 @@ func (c *Client) RunRefresh(ctx context.Context, req RefreshRequest) (*decode.Fl
 }
 
 // refreshedIDToken compares a refreshed ID token with the one of the
-// login (OIDC Core 12.2): the same iss, sub and aud, and auth_time not
-// changed (no one logged in again).
+// login (OIDC Core 12.2): the same iss, sub, aud and azp (absent if it was
+// absent); auth_time not changed (no one logged in again); a nonce, which
+// it should not have, the original's if it has one.
 func refreshedIDToken(original, refreshed string) []decode.Check {
 	o := decode.Token(original, decode.Source{}, "id_token", decode.Options{})
 	n := decode.Token(refreshed, decode.Source{}, "id_token", decode.Options{})
 	var out []decode.Check
-	for _, claim := range []string{"iss", "sub", "aud", "auth_time"} {
+	for _, claim := range []string{"iss", "sub", "aud", "azp", "auth_time", "nonce"} {
 		ov, nv := string(memberValue(o, claim)), string(memberValue(n, claim))
 		switch {
+		case ov == nv && nv == "":
 		case ov == nv:
 			out = append(out, decode.Check{ID: "refresh_" + claim, Status: decode.Pass, Found: nv, Message: claim + " is the original ID token's"})
-		case claim == "auth_time" && ov == "":
+		case claim == "auth_time" && ov == "", claim == "nonce" && nv == "":
 		default:
 			out = append(out, decode.Check{ID: "refresh_" + claim, Status: decode.Fail, Found: nv, Expected: ov,
 				Message: "the refreshed ID token's " + claim + " differs from the original's (OIDC Core 12.2)"})

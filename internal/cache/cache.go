@@ -93,23 +93,7 @@ func (c *Cache) Put(e *Entry) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(c.dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), c.path(e.URL))
+	return writeAtomic(c.dir, c.path(e.URL), data)
 }
 
 // Lifetime turns a max-age (negative: none given) into a cache lifetime
