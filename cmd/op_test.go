@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -14,8 +15,10 @@ import (
 	"math/big"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -176,4 +179,68 @@ func cmdMkcert(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644))
 	ts.Check(os.WriteFile(ts.MkAbs(args[1]), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600))
+}
+
+// cmdOpHits checks what the issuer op started counted: ophits KEY N,
+// KEY a path or "/token grant_type=G".
+func cmdOpHits(ts *testscript.TestScript, neg bool, args []string) {
+	it := ts.Value("state").(*scriptState).op
+	if neg || it == nil || len(args) != 2 {
+		ts.Fatalf("usage: ophits KEY N, after op")
+	}
+	if got := it.Hits(args[0]); strconv.Itoa(got) != args[1] {
+		ts.Fatalf("%s: %d requests, want %s", args[0], got, args[1])
+	}
+}
+
+// cmdParallel runs N copies of a program at once, as N processes, and
+// checks that each exits 0; copy i's stdout goes to OUTDIR/i:
+//
+//	parallel N OUTDIR PROG [ARGS...]
+//
+// The processes get the script's PATH, HOME and OIDC_* variables.
+func cmdParallel(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 {
+		ts.Fatalf("usage: parallel N OUTDIR PROG [ARGS...]")
+	}
+	n, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	dir := ts.MkAbs(args[1])
+	ts.Check(os.MkdirAll(dir, 0o755))
+	var env []string
+	for _, k := range []string{"PATH", "HOME", "TMPDIR", "OIDC_CONFIG", "OIDC_CACHE_DIR", "OIDC_PROFILE"} {
+		env = append(env, k+"="+ts.Getenv(k))
+	}
+	prog, err := exec.LookPath(args[2])
+	if p := ts.Getenv("PATH"); p != "" {
+		for _, d := range filepath.SplitList(p) {
+			if _, serr := os.Stat(filepath.Join(d, args[2])); serr == nil {
+				prog, err = filepath.Join(d, args[2]), nil
+				break
+			}
+		}
+	}
+	ts.Check(err)
+	errs := make([]error, n)
+	stderr := make([]bytes.Buffer, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := exec.Command(prog, args[3:]...)
+			c.Env, c.Dir, c.Stderr = env, ts.MkAbs("."), &stderr[i]
+			out, err := c.Output()
+			if err == nil {
+				err = os.WriteFile(filepath.Join(dir, strconv.Itoa(i)), out, 0o644)
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			ts.Fatalf("copy %d: %v: %s", i, err, stderr[i].String())
+		}
+	}
 }

@@ -255,13 +255,17 @@ func StoreTokens(key cache.TokenKey, profile string, got *Obtained, prev *cache.
 	return t
 }
 
-// accessExpiry: expires_in from when the answer arrived; else a JWT
-// access token's own exp; else unknown (zero).
+// accessExpiry is the earlier of expires_in (counted from when the answer
+// arrived) and a JWT access token's own exp, which is what resources
+// check; zero when neither says.
 func accessExpiry(tr *TokenResponse) time.Time {
+	exp := tokenExp(tr.AccessToken)
 	if n, err := strconv.ParseFloat(strings.Trim(tr.ExpiresIn, `"`), 64); err == nil && n > 0 && n < 1e9 && !tr.Arrived.IsZero() {
-		return tr.Arrived.Add(time.Duration(n * float64(time.Second)))
+		if in := tr.Arrived.Add(time.Duration(n * float64(time.Second))); exp.IsZero() || in.Before(exp) {
+			return in
+		}
 	}
-	return tokenExp(tr.AccessToken)
+	return exp
 }
 
 // tokenExp is a JWT's exp, zero when it has none or is no JWT.

@@ -38,12 +38,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// assertion's aud).
 		route = "/" + rest
 	}
-	s.hitsMu.Lock()
-	if s.hits == nil {
-		s.hits = map[string]int{}
-	}
-	s.hits[r.URL.Path]++
-	s.hitsMu.Unlock()
+	s.count(r.URL.Path)
 	f := s.faults()
 	if f.DateSkew != 0 {
 		w.Header().Set("Date", s.cfg.Now().Add(f.DateSkew).UTC().Format(http.TimeFormat))
@@ -477,6 +472,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "POST an application/x-www-form-urlencoded body")
 		return
 	}
+	s.count("/token grant_type=" + r.PostForm.Get("grant_type"))
 	if f.TokenHTML {
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusBadGateway)

@@ -109,7 +109,7 @@ type Server struct {
 	jwksMu   sync.RWMutex // cfg.JWKS changes while serving
 	jwksAlgs []string     // of the first published key set: metadata stays put over a rotation
 	hitsMu   sync.Mutex
-	hits     map[string]int // requests by path
+	hits     map[string]int // requests by path, and token requests by grant
 
 	mu      sync.Mutex
 	pending map[string]*authRequest // interaction id -> request
@@ -259,7 +259,18 @@ func (s *Server) publishedJWKS() []byte {
 	return s.cfg.JWKS
 }
 
-// Hits is how many requests a path got: tests count fetches and cache hits.
+// count adds a request to a path's hits (or to "/token grant_type=G").
+func (s *Server) count(key string) {
+	s.hitsMu.Lock()
+	if s.hits == nil {
+		s.hits = map[string]int{}
+	}
+	s.hits[key]++
+	s.hitsMu.Unlock()
+}
+
+// Hits is how many requests a path got: tests count fetches and cache
+// hits, and "/token grant_type=refresh_token" counts refreshes.
 func (s *Server) Hits(path string) int {
 	s.hitsMu.Lock()
 	defer s.hitsMu.Unlock()
