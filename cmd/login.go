@@ -88,7 +88,7 @@ func (opts *LoginOptions) addLoginFlags(f *pflag.FlagSet) {
 	f.BoolVar(&opts.RequestObject, "request-object", false, "sign the authorization request (JAR, RFC 9101) with --client-key or the secret (client_secret_jwt)")
 	f.BoolVar(&opts.PAR, "par", false, "push the authorization request first (RFC 9126); done anyway when the issuer requires it")
 	f.BoolVar(&opts.Device, "device", false, "log in with the device flow (RFC 8628): a code to enter on any device; no browser or callback here")
-	f.StringVar(&opts.RedirectURI, "redirect-uri", "", "exact redirect URI to use (loopback host only; the listener binds what it names)")
+	f.StringVar(&opts.RedirectURI, "redirect-uri", "", redirectURIHelp)
 	f.IntVar(&opts.Port, "port", 0, portHelp)
 	f.StringVar(&opts.ResponseMode, "response-mode", "", "query or form_post")
 	f.StringVar(&opts.Prompt, "prompt", "", "prompt: none, login, consent, select_account")
@@ -98,8 +98,8 @@ func (opts *LoginOptions) addLoginFlags(f *pflag.FlagSet) {
 	f.StringArrayVar(&opts.Params, "param", nil, paramHelp)
 	f.StringVar(&opts.AuthorizationEndpoint, "authorization-endpoint", "", "override the discovered authorization endpoint")
 	f.StringVar(&opts.Userinfo, "userinfo-endpoint", "", "override the discovered userinfo endpoint")
-	f.BoolVar(&opts.NoBrowser, "no-browser", false, "do not open a browser: print the URL, and read a pasted redirect URL on stdin")
-	f.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "how long to wait for you to log in")
+	f.BoolVar(&opts.NoBrowser, "no-browser", false, noBrowserHelp)
+	f.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, browserTimeoutHelp)
 	opts.addFlags(f, loginScope)
 }
 

@@ -429,10 +429,14 @@ func (o *outputFlags) add(f *pflag.FlagSet, quiet bool) {
 // Help texts of flags that are not in a group but appear in several
 // commands: one text each.
 const (
-	jsonHelp    = "print JSON instead of text, for scripts (schema in README)"
-	timeHelp    = "times are as of this `instant`, not now (RFC 3339 or Unix seconds)"
-	portHelp    = "the local `port` to listen on (0: a free one)"
-	dpopKeyHelp = "the private key `file` (JWK, JWKS or PEM) DPoP proofs are signed with"
+	jsonHelp = "print JSON instead of text, for scripts (schema in README)"
+	timeHelp = "times are as of this `instant`, not now (RFC 3339 or Unix seconds)"
+	portHelp = "the local `port` to listen on (0: a free one)"
+	// The browser's way back: login's redirect, logout's post-logout one.
+	redirectURIHelp    = "the exact loopback URI the browser comes back to (login: the redirect URI; logout: post_logout_redirect_uri); the listener binds what it names"
+	noBrowserHelp      = "do not open a browser: print the URL to open (login: and read the URL the browser came back to, pasted on stdin)"
+	browserTimeoutHelp = "how long to wait for the browser to come back (for you to log in, or out)"
+	dpopKeyHelp        = "the private key `file` (JWK, JWKS or PEM) DPoP proofs are signed with"
 	// paramHelp: login's go on the authorization request, the other
 	// grants' on the token request.
 	paramHelp = "an extra `key=value` parameter of the request to the issuer (login: the authorization request); repeatable"

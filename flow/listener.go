@@ -51,6 +51,9 @@ type callbackCheck struct {
 	state     string
 	issuer    string
 	issuerReq bool // the issuer advertises RFC 9207 iss
+	// logout: the redirect after RP-initiated logout, which brings only
+	// the state back.
+	logout bool
 }
 
 // errWrongState is a callback that is not for this flow: answered, ignored.
@@ -62,6 +65,12 @@ var errWrongState = errors.New("the state parameter does not match the one this 
 func (cc *callbackCheck) check(p url.Values) error {
 	if len(p["state"]) != 1 || subtle.ConstantTimeCompare([]byte(p.Get("state")), []byte(cc.state)) != 1 {
 		return errWrongState
+	}
+	if cc.logout {
+		if e := p.Get("error"); e != "" {
+			return &AuthError{Code: e, Description: p.Get("error_description"), URI: p.Get("error_uri")}
+		}
+		return nil
 	}
 	for _, name := range []string{"iss", "code", "error"} {
 		if len(p[name]) > 1 {
@@ -195,6 +204,9 @@ func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch err := l.check.check(params); {
+	case err == nil && l.check.logout:
+		webpage.Text(w, http.StatusOK, "Signed out", "The issuer signed you out and sent you back to oidc. You can close this tab and return to the terminal.")
+		l.deliver(callbackResult{cb: &Callback{Params: params, Via: "listener"}})
 	case err == nil:
 		webpage.Text(w, http.StatusOK, "Signed in", "oidc received the authorization code. You can close this tab and return to the terminal.")
 		l.deliver(callbackResult{cb: &Callback{Params: params, Via: "listener"}})

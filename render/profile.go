@@ -56,3 +56,35 @@ func (p *Printer) Profiles(l ProfileList, now time.Time) {
 	}
 	p.table(rows)
 }
+
+// LogoutResult is `oidc logout`; its JSON is documented.
+type LogoutResult struct {
+	Profile      string   `json:"profile,omitempty"`
+	Revoked      []string `json:"revoked"` // token_type_hint of each revoked token, in order
+	EndedSession bool     `json:"ended_session"`
+	Removed      bool     `json:"removed"`
+	CacheFile    string   `json:"cache_file"`
+	Note         string   `json:"note,omitempty"`
+}
+
+// Logout prints what logout did.
+func (p *Printer) Logout(r LogoutResult) {
+	who := "the tokens"
+	if r.Profile != "" {
+		who = "profile " + Sanitize(r.Profile)
+	}
+	switch {
+	case r.Removed:
+		p.line(p.t.Good.Render("LOGGED OUT") + "  " + who + ": cached tokens removed")
+	case r.EndedSession:
+		p.line(p.t.Good.Render("LOGGED OUT") + "  " + who + ": signed out at the issuer")
+	default:
+		p.line(p.t.Dim.Render("NOTHING TO DO") + "  " + who + ": " + Sanitize(r.Note))
+	}
+	for _, h := range r.Revoked {
+		p.line(indent + "revoked at the issuer: " + h)
+	}
+	if r.EndedSession {
+		p.line(indent + "signed out at the issuer (RP-initiated logout)")
+	}
+}
