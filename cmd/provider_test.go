@@ -29,10 +29,10 @@ func runOIDCEnv(t *testing.T, env map[string]string, args ...string) (int, strin
 	var out, errOut syncBuffer
 	cache := t.TempDir()
 	io := &IO{In: strings.NewReader(""), Out: &out, Err: &errOut, Getenv: func(k string) string {
-		if k == "OIDC_CACHE_DIR" {
-			return cache
+		if v, ok := env[k]; ok || k != "OIDC_CACHE_DIR" {
+			return v
 		}
-		return env[k]
+		return cache
 	}}
 	code := Run(context.Background(), args, io)
 	return code, out.String(), errOut.String()

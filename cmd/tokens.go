@@ -170,7 +170,9 @@ func (l *lazySession) refresh(ctx context.Context, cur *cache.Tokens) (*flow.Obt
 	if err != nil {
 		return nil, err
 	}
-	if len(cur.DPoPKey) > 0 && sess.client.DPoP == nil {
+	// The set is bound to the key cached with it: that one, not a key
+	// this run made.
+	if len(cur.DPoPKey) > 0 {
 		var k jose.JSONWebKey
 		err := k.UnmarshalJSON(cur.DPoPKey)
 		var d *flow.DPoP
