@@ -20,8 +20,8 @@ const (
 
 const exitCodesHelp = `Exit codes:
   0    success; every check passed
-  1    a check failed (token invalid, expired, wrong audience, ...)
-  2    usage error, or input that is not a token
+  1    a check failed (token invalid, expired, wrong audience, ...); token: login required
+  2    usage error, a bad config file, or input that is not a token
   3    network, issuer or protocol error (discovery failed, token endpoint error, timeout)
   130  interrupted
 `
