@@ -54,6 +54,7 @@ id_token_hint, back to a loopback post_logout_redirect_uri, state checked).`,
 }
 
 func runLogout(ctx context.Context, opts *LogoutOptions, io *IO) error {
+	opts.Client.deferCredentials = true // none needed for what the cache answers
 	if err := opts.Client.resolve(ctx, io); err != nil {
 		return err
 	}

@@ -140,6 +140,8 @@ type clientFlags struct {
 	resolved       bool
 	// profileOptional: the profile need not exist yet (login --save).
 	profileOptional bool
+	// deferCredentials: resolve leaves the secret and key to credentials.
+	deferCredentials, credentialsRead bool
 	// secretFrom says where the secret came from, and secretFlag is
 	// --client-secret as typed: what login --save may write.
 	secretFrom, secretFlag string
@@ -171,6 +173,8 @@ func (c *clientFlags) resolve(ctx context.Context, io *IO) error {
 	from := "--issuer"
 	if c.Issuer == "" {
 		c.Issuer, from = io.Getenv("OIDC_ISSUER"), "$OIDC_ISSUER"
+	} else if !c.flags.Changed("issuer") && c.profile != nil {
+		from = "profile " + c.Profile + ": issuer"
 	}
 	if c.ClientID == "" {
 		c.ClientID = io.Getenv("OIDC_CLIENT_ID")
@@ -182,6 +186,29 @@ func (c *clientFlags) resolve(ctx context.Context, io *IO) error {
 		}
 		c.Issuer = iss
 	}
+	if !slices.Contains(flow.AuthMethods, c.AuthMethod) && c.AuthMethod != "" {
+		return usageError("--auth-method %q: use %s", c.AuthMethod, orList(flow.AuthMethods))
+	}
+	switch c.AssertionAud {
+	case "", flow.AudienceTokenEndpoint, flow.AudienceIssuer:
+	default:
+		return usageError("--assertion-aud %q: use token-endpoint or issuer", c.AssertionAud)
+	}
+	if c.deferCredentials {
+		return nil
+	}
+	return c.credentials(ctx, io)
+}
+
+// credentials reads the client's secret and key: from the flags, the
+// profile (a command it names runs here) or the environment. Commands
+// that may need none (oidc token on a cache hit) call it only when they
+// talk to the issuer. It runs once.
+func (c *clientFlags) credentials(ctx context.Context, io *IO) error {
+	if c.credentialsRead {
+		return nil
+	}
+	c.credentialsRead = true
 	if c.ClientSecret != "" {
 		c.secretFrom, c.secretFlag = secretFromFlag, c.ClientSecret
 	}
@@ -199,14 +226,6 @@ func (c *clientFlags) resolve(ctx context.Context, io *IO) error {
 			return err
 		}
 		c.ClientSecret = s
-	}
-	if !slices.Contains(flow.AuthMethods, c.AuthMethod) && c.AuthMethod != "" {
-		return usageError("--auth-method %q: use %s", c.AuthMethod, orList(flow.AuthMethods))
-	}
-	switch c.AssertionAud {
-	case "", flow.AudienceTokenEndpoint, flow.AudienceIssuer:
-	default:
-		return usageError("--assertion-aud %q: use token-endpoint or issuer", c.AssertionAud)
 	}
 	if c.ClientKey != "" {
 		k, err := signingKeyFile(ctx, "--client-key", c.ClientKey)
@@ -324,6 +343,9 @@ func (gc *grantCmd) addFlags(f *pflag.FlagSet, defaultScope string) {
 // usage error before anything is sent. The caller closes the session.
 func (gc *grantCmd) start(ctx context.Context, io *IO) (*session, error) {
 	if err := gc.Client.resolve(ctx, io); err != nil {
+		return nil, err
+	}
+	if err := gc.Client.credentials(ctx, io); err != nil {
 		return nil, err
 	}
 	if gc.Client.Issuer == "" || gc.Client.ClientID == "" {

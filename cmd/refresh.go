@@ -85,6 +85,7 @@ func runRefresh(ctx context.Context, opts *RefreshOptions, io *IO) error {
 // runCachedRefresh refreshes the cached tokens of the profile (or the
 // flags) at once, under the cache's lock, and reports what changed.
 func runCachedRefresh(ctx context.Context, opts *RefreshOptions, io *IO) error {
+	opts.Client.deferCredentials = true // none needed for what the cache answers
 	if err := opts.Client.resolve(ctx, io); err != nil {
 		return err
 	}

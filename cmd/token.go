@@ -83,6 +83,7 @@ server refused).`,
 }
 
 func runToken(ctx context.Context, opts *TokenOptions, io *IO) error {
+	opts.Client.deferCredentials = true // none needed for what the cache answers
 	if err := opts.Client.resolve(ctx, io); err != nil {
 		return err
 	}
