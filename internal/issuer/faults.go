@@ -22,6 +22,7 @@ type Faults struct {
 	ExpiresInString  bool          // expires_in sent as a string
 	Slow             time.Duration // the token endpoint waits this long
 	TokenError       bool          // the token endpoint answers invalid_grant
+	RefreshExpired   bool          // refresh tokens are refused as expired
 	NoUserinfoSub    bool          // userinfo's sub is another user's
 	// What real issuers get wrong or do differently, one each.
 	LyingMetadata     bool // discovery names another issuer
@@ -58,6 +59,7 @@ var FaultNames = map[string]string{
 	"expires-in-string":            `expires_in is a string ("3600")`,
 	"slow=DURATION":                "the token endpoint answers after this long",
 	"token-error":                  "the token endpoint answers invalid_grant",
+	"refresh-expired":              "refresh tokens are refused as expired (invalid_grant)",
 	"no-userinfo-sub":              "userinfo's sub is another user's",
 	"lying-metadata":               "discovery names another issuer",
 	"no-token-endpoint":            "discovery has no token_endpoint",
@@ -130,6 +132,8 @@ func (f *Faults) Set(spec string) error {
 		f.ExpiresInString = true
 	case "token-error":
 		f.TokenError = true
+	case "refresh-expired":
+		f.RefreshExpired = true
 	case "no-userinfo-sub":
 		f.NoUserinfoSub = true
 	case "lying-metadata":
@@ -194,6 +198,7 @@ func (f Faults) Active() []string {
 	add(f.HS256Confusion, "hs256-confusion")
 	add(f.ExpiresInString, "expires-in-string")
 	add(f.TokenError, "token-error")
+	add(f.RefreshExpired, "refresh-expired")
 	add(f.NoUserinfoSub, "no-userinfo-sub")
 	add(f.LyingMetadata, "lying-metadata")
 	add(f.NoTokenEndpoint, "no-token-endpoint")

@@ -561,6 +561,11 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		rt := r.PostForm.Get("refresh_token")
 		s.mu.Lock()
 		g = s.refresh[rt]
+		if g != nil && (f.RefreshExpired || s.cfg.Now().After(g.expires)) {
+			s.mu.Unlock()
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "the refresh token expired")
+			return
+		}
 		if g != nil && bound(g) != "" {
 			s.mu.Unlock()
 			oauthError(w, http.StatusBadRequest, "invalid_grant", bound(g))
