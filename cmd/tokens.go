@@ -195,5 +195,7 @@ func (l *lazySession) refresh(ctx context.Context, cur *cache.Tokens) (*flow.Obt
 
 // waitingLine says on stderr that another oidc holds the tokens' lock.
 func waitingLine(io *IO, g *GlobalOptions) func() {
-	return func() { progressLine(io, g)("waiting for another oidc that is refreshing or logging in for the same tokens") }
+	return func() {
+		progressLine(io, g)("waiting for another oidc that is refreshing or logging in for the same tokens")
+	}
 }
