@@ -26,6 +26,7 @@ type scriptState struct {
 	issuer   *issuertest.Issuer
 	op       *issuertest.Issuer // the one op started
 	trapHits func() int
+	kube     *kubeAPI // the one kubeapi started
 }
 
 // cmdIssuer: the issuer of oidc serve publishing the sample keys, for

@@ -66,6 +66,7 @@ func TestScripts(t *testing.T) {
 			"parallel": cmdParallel,
 			"exits":    cmdExits,
 			"mkcert":   cmdMkcert,
+			"kubeapi":  cmdKubeAPI,
 		},
 	})
 }
