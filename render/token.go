@@ -49,7 +49,8 @@ type TokenOutOptions struct {
 }
 
 // ExecInfo is what kubectl tells an exec credential plugin
-// ($KUBERNETES_EXEC_INFO).
+// ($KUBERNETES_EXEC_INFO). Given: kubectl said whether it is interactive
+// (kubectl before 1.22 says nothing: then the terminals decide).
 type ExecInfo struct {
 	APIVersion  string
 	Interactive bool
@@ -70,7 +71,7 @@ func ParseExecInfo(env string) (*ExecInfo, error) {
 	var v struct {
 		APIVersion string `json:"apiVersion"`
 		Spec       struct {
-			Interactive bool `json:"interactive"`
+			Interactive *bool `json:"interactive"`
 		} `json:"spec"`
 	}
 	if err := json.Unmarshal([]byte(env), &v); err != nil {
@@ -79,7 +80,10 @@ func ParseExecInfo(env string) (*ExecInfo, error) {
 	if !slices.Contains(execAPIVersions, v.APIVersion) {
 		return nil, fmt.Errorf("apiVersion %q: oidc speaks %s", v.APIVersion, strings.Join(execAPIVersions, " and "))
 	}
-	info.APIVersion, info.Interactive, info.Given = v.APIVersion, v.Spec.Interactive, true
+	info.APIVersion = v.APIVersion
+	if v.Spec.Interactive != nil {
+		info.Interactive, info.Given = *v.Spec.Interactive, true
+	}
 	return info, nil
 }
 

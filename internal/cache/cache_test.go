@@ -53,3 +53,37 @@ func TestCacheEntries(t *testing.T) {
 		t.Error("an entry for another URL")
 	}
 }
+
+// Whatever a token cache file holds, Get never panics, and hands out
+// only a set of the key asked for.
+func FuzzTokensGet(f *testing.F) {
+	f.Add([]byte(`{"version":1,"key":{"issuer":"https://i","client_id":"c","scopes":["openid"]},"access_token":"x"}`))
+	f.Add([]byte(`{"version":1,"key":{"issuer":"https://other","client_id":"c","scopes":["openid"]},"access_token":"x"}`))
+	f.Add([]byte(`{"version":2}`))
+	f.Add([]byte("garbage"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := OpenTokens(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := TokenKey{Issuer: "https://i", ClientID: "c", Scopes: []string{"openid"}}
+		if err := os.WriteFile(s.Path(k), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Get(k)
+		if err == nil && got != nil && !got.Key.same(k) {
+			t.Fatalf("handed out the set of %+v for %+v", got.Key, k)
+		}
+	})
+}
+
+// The key names a request, not the order it was written in: scopes and
+// resources in any order find the same set; another scope does not.
+func TestTokenKeyOrder(t *testing.T) {
+	a := TokenKey{Issuer: "https://i", ClientID: "c", Scopes: []string{"openid", "email"}, Resource: []string{"r1", "r2"}}
+	b := TokenKey{Issuer: "https://i", ClientID: "c", Scopes: []string{"email", "openid", "openid"}, Resource: []string{"r2", "r1"}}
+	c := TokenKey{Issuer: "https://i", ClientID: "c", Scopes: []string{"openid"}, Resource: []string{"r1", "r2"}}
+	if a.id() != b.id() || a.id() == c.id() {
+		t.Fatalf("ids %s %s %s", a.id(), b.id(), c.id())
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -163,7 +164,9 @@ func (e *Error) Error() string {
 	return at + ": " + e.Msg
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+// yamlLine finds the line number in yaml's message: compiled when a file
+// is broken, not at every start.
+var yamlLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
 
 // parse returns the document's top mapping, nil when the file is empty.
 func parse(path string, data []byte) (*yaml.Node, error) {
@@ -171,7 +174,7 @@ func parse(path string, data []byte) (*yaml.Node, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		msg := err.Error()
 		line := 0
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		if m := yamlLine().FindStringSubmatch(msg); m != nil {
 			line, _ = strconv.Atoi(m[1])
 			msg = m[2]
 		}
@@ -187,11 +190,17 @@ func parse(path string, data []byte) (*yaml.Node, error) {
 	return root, nil
 }
 
-var profileName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-
-// ValidName checks a profile name: letters, digits, '.', '_' and '-'.
+// ValidName checks a profile name: up to 64 letters, digits, '.', '_'
+// and '-', starting with a letter or digit.
 func ValidName(name string) error {
-	if !profileName.MatchString(name) {
+	ok := len(name) > 0 && len(name) <= 64
+	for i, r := range name {
+		alnum := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+		if !alnum && (i == 0 || r != '.' && r != '_' && r != '-') {
+			ok = false
+		}
+	}
+	if !ok {
 		return fmt.Errorf("profile name %q: use letters, digits, '.', '_' and '-' (up to 64)", name)
 	}
 	return nil
