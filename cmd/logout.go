@@ -54,12 +54,8 @@ id_token_hint, back to a loopback post_logout_redirect_uri, state checked).`,
 }
 
 func runLogout(ctx context.Context, opts *LogoutOptions, io *IO) error {
-	opts.Client.deferCredentials = true // none needed for what the cache answers
-	if err := opts.Client.resolve(ctx, io); err != nil {
+	if err := opts.Client.resolveCached(ctx, io, ""); err != nil {
 		return err
-	}
-	if opts.Client.Issuer == "" || opts.Client.ClientID == "" {
-		return usageError("--profile, or --issuer and --client-id, are required (or $OIDC_PROFILE, or $OIDC_ISSUER and $OIDC_CLIENT_ID)")
 	}
 	if opts.RedirectURI != "" {
 		if err := flow.CheckRedirectURI(opts.RedirectURI); err != nil {

@@ -349,7 +349,7 @@ func (gc *grantCmd) start(ctx context.Context, io *IO) (*session, error) {
 		return nil, err
 	}
 	if gc.Client.Issuer == "" || gc.Client.ClientID == "" {
-		return nil, usageError("--issuer and --client-id are required (or $OIDC_ISSUER and $OIDC_CLIENT_ID)")
+		return nil, usageError("--issuer and --client-id are required (or --profile NAME, or $OIDC_ISSUER and $OIDC_CLIENT_ID)")
 	}
 	if m := gc.Client.AuthMethod; (m == flow.AuthTLSClient || m == flow.AuthSelfSignedTLSClient) && (gc.Net.TLSCert == "" || gc.Net.TLSKey == "") {
 		return nil, usageError("--auth-method %s needs --tls-cert and --tls-key", m)

@@ -85,12 +85,8 @@ func runRefresh(ctx context.Context, opts *RefreshOptions, io *IO) error {
 // runCachedRefresh refreshes the cached tokens of the profile (or the
 // flags) at once, under the cache's lock, and reports what changed.
 func runCachedRefresh(ctx context.Context, opts *RefreshOptions, io *IO) error {
-	opts.Client.deferCredentials = true // none needed for what the cache answers
-	if err := opts.Client.resolve(ctx, io); err != nil {
+	if err := opts.Client.resolveCached(ctx, io, "--refresh-token, or "); err != nil {
 		return err
-	}
-	if opts.Client.Issuer == "" || opts.Client.ClientID == "" {
-		return usageError("--refresh-token, or a profile (--profile, $OIDC_PROFILE) or --issuer and --client-id whose tokens are cached, is required")
 	}
 	store, err := openTokens(io)
 	if err != nil {

@@ -83,8 +83,7 @@ server refused).`,
 }
 
 func runToken(ctx context.Context, opts *TokenOptions, io *IO) error {
-	opts.Client.deferCredentials = true // none needed for what the cache answers
-	if err := opts.Client.resolve(ctx, io); err != nil {
+	if err := opts.Client.resolveCached(ctx, io, ""); err != nil {
 		return err
 	}
 	format := opts.Format
@@ -120,9 +119,6 @@ func runToken(ctx context.Context, opts *TokenOptions, io *IO) error {
 	}
 	if opts.Wait <= 0 {
 		return usageError("--wait must be positive")
-	}
-	if opts.Client.Issuer == "" || opts.Client.ClientID == "" {
-		return usageError("--profile, or --issuer and --client-id, are required (or $OIDC_PROFILE, or $OIDC_ISSUER and $OIDC_CLIENT_ID)")
 	}
 	jq, err := opts.Output.jq()
 	if err != nil {

@@ -201,3 +201,17 @@ func waitingLine(io *IO, g *GlobalOptions) func() {
 		progressLine(io, g)("waiting for another oidc that is refreshing or logging in for the same tokens")
 	}
 }
+
+// resolveCached resolves the client flags of a command that works on the
+// token cache: the issuer and client name the tokens; the secret and key
+// wait until a request needs them.
+func (c *clientFlags) resolveCached(ctx context.Context, io *IO, alternative string) error {
+	c.deferCredentials = true
+	if err := c.resolve(ctx, io); err != nil {
+		return err
+	}
+	if c.Issuer == "" || c.ClientID == "" {
+		return usageError("%s--profile NAME, or --issuer and --client-id, are required (or $OIDC_PROFILE, or $OIDC_ISSUER and $OIDC_CLIENT_ID)", alternative)
+	}
+	return nil
+}

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/oidcdev/oidc/internal/safefile"
 )
 
 // Lifetimes: an issuer's Cache-Control max-age is honoured within these.
@@ -93,7 +95,7 @@ func (c *Cache) Put(e *Entry) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(c.dir, c.path(e.URL), data)
+	return safefile.Write(c.path(e.URL), data, 0o600)
 }
 
 // Lifetime turns a max-age (negative: none given) into a cache lifetime

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/oidcdev/oidc/internal/safefile"
 )
 
 // TokenKey is what a set of tokens was asked for: the cache holds one set
@@ -169,7 +171,7 @@ func (s *TokenStore) Put(t *Tokens) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(s.dir, s.Path(t.Key), data)
+	return safefile.Write(s.Path(t.Key), data, 0o600)
 }
 
 // Delete removes the tokens of k; none is not an error.
@@ -219,30 +221,4 @@ func (s *TokenStore) Lock(ctx context.Context, k TokenKey, wait time.Duration, w
 		case <-time.After(delay):
 		}
 	}
-}
-
-// writeAtomic writes data to path through a temporary file in dir,
-// readable by the user only.
-func writeAtomic(dir, path string, data []byte) error {
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

@@ -13,13 +13,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/oidcdev/oidc/internal/safefile"
 )
 
 // Profile is one named set of settings. Each field but the secret stands
@@ -237,41 +238,6 @@ func (f *File) read(root *yaml.Node) error {
 	return nil
 }
 
-// fields are the members of a profile: how each is read.
-var fields = map[string]func(r *reader, p *Profile) error{
-	"issuer":             func(r *reader, p *Profile) error { return r.str(&p.Issuer) },
-	"client_id":          func(r *reader, p *Profile) error { return r.str(&p.ClientID) },
-	"client_secret":      func(r *reader, p *Profile) error { return r.secret(&p.ClientSecret) },
-	"auth_method":        func(r *reader, p *Profile) error { return r.str(&p.AuthMethod) },
-	"client_key":         func(r *reader, p *Profile) error { return r.path(&p.ClientKey) },
-	"assertion_audience": func(r *reader, p *Profile) error { return r.str(&p.AssertionAudience) },
-	"scope":              func(r *reader, p *Profile) error { return r.scope(&p.Scope) },
-	"audience":           func(r *reader, p *Profile) error { return r.list(&p.Audience) },
-	"resource":           func(r *reader, p *Profile) error { return r.list(&p.Resource) },
-	"redirect_uri":       func(r *reader, p *Profile) error { return r.str(&p.RedirectURI) },
-	"port":               func(r *reader, p *Profile) error { return r.port(&p.Port) },
-	"params":             func(r *reader, p *Profile) error { return r.params(&p.Params) },
-	"device":             func(r *reader, p *Profile) error { return r.boolean(&p.Device) },
-	"dpop":               func(r *reader, p *Profile) error { return r.boolean(&p.DPoP) },
-	"dpop_key":           func(r *reader, p *Profile) error { return r.path(&p.DPoPKey) },
-	"ca_file":            func(r *reader, p *Profile) error { return r.path(&p.CAFile) },
-	"tls_cert":           func(r *reader, p *Profile) error { return r.path(&p.TLSCert) },
-	"tls_key":            func(r *reader, p *Profile) error { return r.path(&p.TLSKey) },
-	"allow_http":         func(r *reader, p *Profile) error { return r.boolean(&p.AllowHTTP) },
-	"headers":            func(r *reader, p *Profile) error { return r.list(&p.Headers) },
-	"output":             func(r *reader, p *Profile) error { return r.str(&p.Output) },
-}
-
-// FieldNames lists a profile's members, for messages and help.
-func FieldNames() []string {
-	names := make([]string, 0, len(fields))
-	for n := range fields {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
 type reader struct {
 	f     *File
 	field string
@@ -294,7 +260,7 @@ func (f *File) readProfile(name string, body *yaml.Node) (*Profile, error) {
 	for i := 0; i+1 < len(body.Content); i += 2 {
 		k, v := body.Content[i], body.Content[i+1]
 		r := &reader{f: f, field: "profiles." + name + "." + k.Value, n: v}
-		read, ok := fields[k.Value]
+		fd, ok := fieldByName(k.Value)
 		if !ok {
 			r.n = k
 			msg := "unknown field"
@@ -310,7 +276,7 @@ func (f *File) readProfile(name string, body *yaml.Node) (*Profile, error) {
 			return nil, r.fail("given twice")
 		}
 		seen[k.Value] = true
-		if err := read(r, p); err != nil {
+		if err := fd.read(r, p); err != nil {
 			return nil, err
 		}
 	}
@@ -510,60 +476,6 @@ func distance(a, b string) int {
 	return prev[len(b)]
 }
 
-// Flags are the flag values a profile stands for, by flag name, in the
-// order they are applied; the secret is not among them (Secret resolves
-// it).
-func (p *Profile) Flags() [][2]string {
-	var out [][2]string
-	add := func(flag, v string) {
-		if v != "" {
-			out = append(out, [2]string{flag, v})
-		}
-	}
-	add("issuer", p.Issuer)
-	add("client-id", p.ClientID)
-	add("auth-method", p.AuthMethod)
-	add("client-key", p.ClientKey)
-	add("assertion-aud", p.AssertionAudience)
-	add("scope", p.Scope)
-	for _, a := range p.Audience {
-		add("audience", a)
-	}
-	for _, r := range p.Resource {
-		add("resource", r)
-	}
-	add("redirect-uri", p.RedirectURI)
-	if p.Port != 0 {
-		add("port", strconv.Itoa(p.Port))
-	}
-	keys := make([]string, 0, len(p.Params))
-	for k := range p.Params {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		add("param", k+"="+p.Params[k])
-	}
-	if p.Device {
-		add("device", "true")
-	}
-	if p.DPoP {
-		add("dpop", "true")
-	}
-	add("dpop-key", p.DPoPKey)
-	add("ca-file", p.CAFile)
-	add("tls-cert", p.TLSCert)
-	add("tls-key", p.TLSKey)
-	if p.AllowHTTP {
-		add("allow-http", "true")
-	}
-	for _, h := range p.Headers {
-		add("header", h)
-	}
-	add("output", p.Output)
-	return out
-}
-
 // Save writes the profile under name, keeping the rest of the file (its
 // other profiles and comments) as it was. The file is created 0600 in a
 // 0700 directory; an existing file keeps its mode unless the profile
@@ -631,112 +543,7 @@ func Save(path, name string, p *Profile) error {
 	if err := enc.Close(); err != nil {
 		return err
 	}
-	return writeFile(path, buf.Bytes(), mode)
-}
-
-// yaml is the profile as the file writes it, in a fixed order.
-func (p *Profile) yaml() *yaml.Node {
-	m := &yaml.Node{Kind: yaml.MappingNode}
-	str := func(k, v string) {
-		if v != "" {
-			m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k}, &yaml.Node{Kind: yaml.ScalarNode, Value: v})
-		}
-	}
-	list := func(k string, vs []string) {
-		if len(vs) == 0 {
-			return
-		}
-		seq := &yaml.Node{Kind: yaml.SequenceNode}
-		for _, v := range vs {
-			seq.Content = append(seq.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: v})
-		}
-		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k}, seq)
-	}
-	boolean := func(k string, v bool) {
-		if v {
-			m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k}, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
-		}
-	}
-	str("issuer", p.Issuer)
-	str("client_id", p.ClientID)
-	if s := p.ClientSecret; s != nil {
-		sm := &yaml.Node{Kind: yaml.MappingNode}
-		kv := func(k string, v *yaml.Node) {
-			sm.Content = append(sm.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k}, v)
-		}
-		switch {
-		case s.Env != "":
-			kv("env", &yaml.Node{Kind: yaml.ScalarNode, Value: s.Env})
-		case s.File != "":
-			kv("file", &yaml.Node{Kind: yaml.ScalarNode, Value: s.File})
-		case len(s.Command) > 0:
-			seq := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
-			for _, a := range s.Command {
-				seq.Content = append(seq.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: a})
-			}
-			kv("command", seq)
-		default:
-			kv("value", &yaml.Node{Kind: yaml.ScalarNode, Value: s.Value})
-		}
-		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "client_secret"}, sm)
-	}
-	str("auth_method", p.AuthMethod)
-	str("client_key", p.ClientKey)
-	str("assertion_audience", p.AssertionAudience)
-	str("scope", p.Scope)
-	list("audience", p.Audience)
-	list("resource", p.Resource)
-	str("redirect_uri", p.RedirectURI)
-	if p.Port != 0 {
-		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "port"}, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(p.Port)})
-	}
-	if len(p.Params) > 0 {
-		pm := &yaml.Node{Kind: yaml.MappingNode}
-		keys := make([]string, 0, len(p.Params))
-		for k := range p.Params {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			pm.Content = append(pm.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k}, &yaml.Node{Kind: yaml.ScalarNode, Value: p.Params[k]})
-		}
-		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "params"}, pm)
-	}
-	boolean("device", p.Device)
-	boolean("dpop", p.DPoP)
-	str("dpop_key", p.DPoPKey)
-	str("ca_file", p.CAFile)
-	str("tls_cert", p.TLSCert)
-	str("tls_key", p.TLSKey)
-	boolean("allow_http", p.AllowHTTP)
-	list("headers", p.Headers)
-	str("output", p.Output)
-	return m
-}
-
-// writeFile replaces path atomically, creating its directory 0700.
-func writeFile(path string, data []byte, mode os.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, ".config-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return safefile.Write(path, buf.Bytes(), mode)
 }
 
 // MarshalJSON shows where a secret is, never a value written in the file.

@@ -74,3 +74,21 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// Values that YAML would read as numbers or booleans come back as the
+// strings they were.
+func TestSaveQuotesAmbiguousStrings(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	p := &Profile{Issuer: "https://i.example", ClientID: "true", Scope: "1234", ClientSecret: &Secret{Value: "0x10"}, Params: map[string]string{"n": "null"}}
+	if err := Save(path, "p", p); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := f.Profiles["p"]
+	if got.ClientID != "true" || got.Scope != "1234" || got.ClientSecret.Value != "0x10" || got.Params["n"] != "null" {
+		t.Fatalf("read back %+v %+v", got, got.ClientSecret)
+	}
+}
