@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oidcdev/oidc/decode"
 	"github.com/oidcdev/oidc/internal/cache"
 )
 
@@ -104,13 +105,7 @@ func (c *Client) CheckURL(raw string) (*url.URL, error) {
 }
 
 // IsLoopback reports whether host is localhost or a loopback address.
-func IsLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+func IsLoopback(host string) bool { return decode.IsLoopbackHost(host) }
 
 // GetJSON fetches a JSON document, through the cache unless fresh is set.
 func (c *Client) GetJSON(ctx context.Context, raw string, fresh bool) (*Fetched, error) {

@@ -1,0 +1,267 @@
+package decode
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/json"
+	"math/big"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+)
+
+func ids(fs []Finding) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.ID
+	}
+	return out
+}
+
+func cleanMetadata(iss string) map[string]any {
+	return map[string]any{
+		"issuer": iss, "authorization_endpoint": iss + "/authorize", "token_endpoint": iss + "/token", "userinfo_endpoint": iss + "/userinfo",
+		"jwks_uri": iss + "/jwks", "response_types_supported": []string{"code"}, "subject_types_supported": []string{"public"},
+		"id_token_signing_alg_values_supported": []string{"RS256"}, "code_challenge_methods_supported": []string{"S256"},
+		"scopes_supported": []string{"openid", "email"}, "authorization_response_iss_parameter_supported": true,
+	}
+}
+
+func lintOf(t *testing.T, md map[string]any, issuer string) []Finding {
+	t.Helper()
+	raw, err := json.Marshal(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return LintMetadata(raw, MetadataLint{Issuer: issuer, WellKnown: WellKnownOpenID})
+}
+
+func TestLintMetadataClean(t *testing.T) {
+	if fs := lintOf(t, cleanMetadata("https://login.example.com"), "https://login.example.com"); len(fs) != 0 {
+		t.Fatalf("findings on clean metadata: %+v", fs)
+	}
+}
+
+// Each break is found, by its stable id, and only it.
+func TestLintMetadataFindings(t *testing.T) {
+	const iss = "https://login.example.com"
+	for _, tc := range []struct {
+		name   string
+		change func(md map[string]any)
+		given  string
+		want   string
+		msg    string
+	}{
+		{"trailing slash", func(md map[string]any) { md["issuer"] = iss + "/" }, iss, "issuer_mismatch", "trailing slash"},
+		{"port", func(md map[string]any) { md["issuer"] = "https://login.example.com:8443" }, iss, "issuer_mismatch", "the port differs"},
+		{"scheme", func(md map[string]any) { md["issuer"] = "http://login.example.com" }, iss, "issuer_mismatch", "X-Forwarded-Proto"},
+		{"keycloak auth prefix", func(md map[string]any) { md["issuer"] = "https://kc.example.com/realms/dev" }, "https://kc.example.com/auth/realms/dev", "issuer_mismatch", "/auth prefix"},
+		{"no issuer", func(md map[string]any) { delete(md, "issuer") }, iss, "issuer_missing", ""},
+		{"http endpoint", func(md map[string]any) { md["token_endpoint"] = "http://login.example.com/token" }, iss, "endpoint_not_https", "token_endpoint"},
+		{"relative endpoint", func(md map[string]any) { md["jwks_uri"] = "/jwks" }, iss, "endpoint_invalid", ""},
+		{"no jwks_uri", func(md map[string]any) { delete(md, "jwks_uri") }, iss, "required_missing", "jwks_uri"},
+		{"no pkce member", func(md map[string]any) { delete(md, "code_challenge_methods_supported") }, iss, "pkce_not_advertised", "OAuth 2.1"},
+		{"plain only", func(md map[string]any) { md["code_challenge_methods_supported"] = []string{"plain"} }, iss, "pkce_s256_missing", ""},
+		{"implicit", func(md map[string]any) { md["grant_types_supported"] = []string{"authorization_code", "implicit"} }, iss, "grant_implicit", ""},
+		{"password", func(md map[string]any) { md["grant_types_supported"] = []string{"password"} }, iss, "grant_password", ""},
+		{"token response type", func(md map[string]any) { md["response_types_supported"] = []string{"code", "id_token token"} }, iss, "response_type_token", ""},
+		{"alg none", func(md map[string]any) { md["id_token_signing_alg_values_supported"] = []string{"RS256", "none"} }, iss, "id_token_alg_none", ""},
+		{"hmac", func(md map[string]any) { md["id_token_signing_alg_values_supported"] = []string{"RS256", "HS256"} }, iss, "id_token_alg_hmac", ""},
+		{"no RFC 9207", func(md map[string]any) { delete(md, "authorization_response_iss_parameter_supported") }, iss, "iss_parameter_unsupported", ""},
+		{"wrong type", func(md map[string]any) { md["scopes_supported"] = "openid email" }, iss, "member_type", "scopes_supported"},
+		{"mtls alias http", func(md map[string]any) {
+			md["mtls_endpoint_aliases"] = map[string]string{"token_endpoint": "http://mtls.example.com/token"}
+		}, iss, "endpoint_not_https", "mtls_endpoint_aliases.token_endpoint"},
+		{"par required without endpoint", func(md map[string]any) { md["require_pushed_authorization_requests"] = true }, iss, "par_required_no_endpoint", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			md := cleanMetadata(iss)
+			tc.change(md)
+			fs := lintOf(t, md, tc.given)
+			got := ids(fs)
+			if tc.name == "scheme" && len(got) == 2 && got[1] == "endpoint_not_https" {
+				got = got[:1] // an http issuer is not https either
+			}
+			if len(got) != 1 || got[0] != tc.want {
+				t.Fatalf("findings %v, want only %s: %+v", got, tc.want, fs)
+			}
+			if f := fs[0]; !strings.Contains(f.Message+f.Member, tc.msg) || f.Clause == "" || f.Fix == "" || f.Severity == "" {
+				t.Fatalf("finding %+v: want %q in it, a clause, a fix and a severity", f, tc.msg)
+			}
+		})
+	}
+}
+
+// Loopback issuers may be plain http (oidc serve, tests).
+func TestLintMetadataLoopbackHTTP(t *testing.T) {
+	if fs := lintOf(t, cleanMetadata("http://127.0.0.1:9400"), "http://127.0.0.1:9400"); len(fs) != 0 {
+		t.Fatalf("findings: %+v", fs)
+	}
+}
+
+func TestLintMetadataEntraCommon(t *testing.T) {
+	md := cleanMetadata("https://login.microsoftonline.com/{tenantid}/v2.0")
+	delete(md, "code_challenge_methods_supported")
+	fs := lintOf(t, md, "https://login.microsoftonline.com/common/v2.0")
+	got := ids(fs)
+	if !slices.Contains(got, "entra_tenant_placeholder") || slices.Contains(got, "issuer_mismatch") || !slices.Contains(got, "pkce_not_advertised") {
+		t.Fatalf("findings %v", got)
+	}
+	for _, f := range fs {
+		if f.ID == "pkce_not_advertised" && !strings.Contains(f.Message, "Microsoft Entra ID supports S256 but does not advertise it") {
+			t.Fatalf("no vendor note: %s", f.Message)
+		}
+	}
+}
+
+func jwks(t *testing.T, keys ...any) []byte {
+	t.Helper()
+	data, err := json.Marshal(map[string]any{"keys": keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func publicJWK(t *testing.T, key any, kid, alg string) map[string]any {
+	t.Helper()
+	data, err := json.Marshal(jose.JSONWebKey{Key: key, KeyID: kid, Algorithm: alg, Use: "sig"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestLintJWKS(t *testing.T) {
+	now := time.Now()
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	clean := jwks(t, publicJWK(t, &rsaKey.PublicKey, "r1", "RS256"), publicJWK(t, &ecKey.PublicKey, "e1", "ES256"))
+	if l := LintJWKS(clean, now); len(l.Findings) != 0 || len(l.Keys) != 2 || l.Keys[0].Bits != 2048 || l.Keys[1].Curve != "P-256" || l.Keys[0].Thumbprint == "" {
+		t.Fatalf("clean set: %+v", l)
+	}
+
+	private := publicJWK(t, rsaKey, "r1", "RS256") // the private key, as a mistake publishes it
+	weak, _ := rsa.GenerateKey(rand.Reader, 1024)
+	noAlg := publicJWK(t, &ecKey.PublicKey, "e2", "")
+	delete(noAlg, "use")
+	conflict := publicJWK(t, &ecKey.PublicKey, "e3", "ES256")
+	conflict["key_ops"] = []string{"encrypt"}
+	for _, tc := range []struct {
+		name string
+		set  []byte
+		want string
+	}{
+		{"private key", jwks(t, private), "private_key_published"},
+		{"symmetric", jwks(t, map[string]any{"kty": "oct", "kid": "h", "k": "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0", "alg": "HS256"}), "symmetric_key_published"},
+		{"duplicate kid", jwks(t, publicJWK(t, &rsaKey.PublicKey, "same", "RS256"), publicJWK(t, &ecKey.PublicKey, "same", "ES256")), "duplicate_kid"},
+		{"no alg, no use", jwks(t, noAlg), "no_alg_no_use"},
+		{"weak RSA", jwks(t, publicJWK(t, &weak.PublicKey, "w", "RS256")), "rsa_too_small"},
+		{"alg of another kty", jwks(t, publicJWK(t, &ecKey.PublicKey, "e", "RS256")), "alg_kty_mismatch"},
+		{"use and key_ops", jwks(t, conflict), "use_key_ops_conflict"},
+		{"empty", []byte(`{"keys":[]}`), "jwks_empty"},
+		{"not a set", []byte(`{"kty":"RSA"}`), "jwks_not_json"},
+		{"off curve", jwks(t, map[string]any{"kty": "EC", "crv": "P-256", "kid": "bad", "alg": "ES256", "use": "sig",
+			"x": base64.RawURLEncoding.EncodeToString(make([]byte, 32)), "y": base64.RawURLEncoding.EncodeToString(append(make([]byte, 31), 1))}), "key_invalid"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := LintJWKS(tc.set, now)
+			if !slices.Contains(ids(l.Findings), tc.want) {
+				t.Fatalf("findings %v, want %s: %+v", ids(l.Findings), tc.want, l.Findings)
+			}
+		})
+	}
+}
+
+func selfSigned(t *testing.T, key *ecdsa.PrivateKey, from, to time.Time) []byte {
+	t.Helper()
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "signing"}, NotBefore: from, NotAfter: to}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}
+
+func TestLintJWKSCertificates(t *testing.T) {
+	now := time.Now()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	withCert := func(der []byte, x5tS256 string) []byte {
+		k := publicJWK(t, &key.PublicKey, "c", "ES256")
+		k["x5c"] = []string{base64.StdEncoding.EncodeToString(der)}
+		if x5tS256 != "" {
+			k["x5t#S256"] = x5tS256
+		}
+		return jwks(t, k)
+	}
+	good := selfSigned(t, key, now.Add(-time.Hour), now.Add(time.Hour))
+	sum := sha256.Sum256(good)
+	l := LintJWKS(withCert(good, base64.RawURLEncoding.EncodeToString(sum[:])), now)
+	if len(l.Findings) != 0 || l.Keys[0].Cert == nil || l.Keys[0].Cert.X5tS256Match == nil || !*l.Keys[0].Cert.X5tS256Match {
+		t.Fatalf("good certificate: %+v %+v", l.Findings, l.Keys[0].Cert)
+	}
+	for _, tc := range []struct {
+		name string
+		set  []byte
+		want string
+	}{
+		{"expired", withCert(selfSigned(t, key, now.Add(-48*time.Hour), now.Add(-24*time.Hour)), ""), "cert_expired"},
+		{"not yet valid", withCert(selfSigned(t, key, now.Add(24*time.Hour), now.Add(48*time.Hour)), ""), "cert_not_yet_valid"},
+		{"x5t#S256 wrong", withCert(good, "AAAA"), "x5t_mismatch"},
+		{"another key's certificate", withCert(selfSigned(t, other, now.Add(-time.Hour), now.Add(time.Hour)), ""), "cert_key_mismatch"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ids(LintJWKS(tc.set, now).Findings); !slices.Contains(got, tc.want) {
+				t.Fatalf("findings %v, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// A modulus made of primes of the ROCA form (65537^a mod M + k*M) has
+// the fingerprint; real random keys do not.
+func TestROCA(t *testing.T) {
+	m := big.NewInt(1)
+	for _, p := range rocaPrimes {
+		m.Mul(m, big.NewInt(p))
+	}
+	rocaPrime := func() *big.Int {
+		for {
+			a, _ := rand.Int(rand.Reader, big.NewInt(1<<20))
+			k, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 512-uint(m.BitLen())))
+			p := new(big.Int).Exp(big.NewInt(65537), a, m)
+			p.Add(p, k.Mul(k, m))
+			if p.ProbablyPrime(20) {
+				return p
+			}
+		}
+	}
+	n := new(big.Int).Mul(rocaPrime(), rocaPrime())
+	if !ROCAVulnerable(n) {
+		t.Fatal("a ROCA-form modulus is not detected")
+	}
+	for range 5 {
+		k, _ := rsa.GenerateKey(rand.Reader, 2048)
+		if ROCAVulnerable(k.N) {
+			t.Fatal("a random modulus is reported as ROCA")
+		}
+	}
+	set := jwks(t, publicJWK(t, &rsa.PublicKey{N: n, E: 65537}, "roca", "RS256"))
+	if got := ids(LintJWKS(set, time.Now()).Findings); !slices.Contains(got, "roca") {
+		t.Fatalf("findings %v", got)
+	}
+}
