@@ -54,7 +54,7 @@ type CertInfo struct {
 // KeySetLint is what LintJWKS found.
 type KeySetLint struct {
 	Keys     []PublishedKey `json:"keys"`
-	Findings []Finding `json:"findings"`
+	Findings []Finding      `json:"findings"`
 }
 
 // privateMembers are the JWK members of private keys (RFC 7518 6.2.2,
@@ -346,4 +346,3 @@ func ROCAVulnerable(n *big.Int) bool {
 	}
 	return true
 }
-
