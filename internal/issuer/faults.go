@@ -39,6 +39,12 @@ type Faults struct {
 	DateSkew             time.Duration // the Date header is off by this much (the issuer's clock)
 	HugeJWKS             bool          // the JWKS is over 2 MiB
 	SlowDiscovery        time.Duration // discovery and the JWKS answer after this long
+	// What oidc discover and oidc jwks must find in metadata and keys.
+	NoS256       bool // code_challenge_methods_supported lists plain only
+	HTTPEndpoint bool // userinfo_endpoint is plain http on another host
+	DuplicateKid bool // two keys of the JWKS share the signing key's kid
+	PrivateJWK   bool // the JWKS publishes the signing key's private half
+	ExpiredX5C   bool // the signing key carries an expired certificate (x5c)
 	// DPoP (RFC 9449).
 	DPoPNonce    bool // the token endpoint and userinfo demand a DPoP nonce
 	DPoPIgnored  bool // DPoP proofs are ignored: Bearer tokens
@@ -74,6 +80,11 @@ var FaultNames = map[string]string{
 	"date-skew=DURATION":           "the Date header is off by this much: the issuer's clock (e.g. date-skew=10m)",
 	"huge-jwks":                    "the JWKS is over 2 MiB",
 	"slow-discovery=DURATION":      "discovery and the JWKS answer after this long",
+	"no-s256":                      "code_challenge_methods_supported lists plain only, no S256",
+	"http-endpoint":                "userinfo_endpoint is published as plain http on another host",
+	"duplicate-kid":                "a second key in the JWKS has the signing key's kid",
+	"private-jwk":                  "the JWKS publishes the signing key's private half (d, p, q...)",
+	"expired-x5c":                  "the signing key in the JWKS carries an expired certificate (x5c)",
 	"dpop-nonce":                   "the token endpoint and userinfo demand a DPoP nonce (use_dpop_nonce)",
 	"dpop-ignored":                 "DPoP proofs are ignored: Bearer tokens come back",
 	"dpop-other-jkt":               "DPoP tokens are bound to another key (cnf.jkt)",
@@ -106,6 +117,16 @@ func (f *Faults) Set(spec string) error {
 		f.DiscoveryIssuerSlash = true
 	case "huge-jwks":
 		f.HugeJWKS = true
+	case "no-s256":
+		f.NoS256 = true
+	case "http-endpoint":
+		f.HTTPEndpoint = true
+	case "duplicate-kid":
+		f.DuplicateKid = true
+	case "private-jwk":
+		f.PrivateJWK = true
+	case "expired-x5c":
+		f.ExpiredX5C = true
 	case "dpop-nonce":
 		f.DPoPNonce = true
 	case "dpop-ignored":
@@ -211,6 +232,11 @@ func (f Faults) Active() []string {
 	add(f.ExpiresInNanos, "expires-in-nanoseconds")
 	add(f.DiscoveryIssuerSlash, "discovery-iss-trailing-slash")
 	add(f.HugeJWKS, "huge-jwks")
+	add(f.NoS256, "no-s256")
+	add(f.HTTPEndpoint, "http-endpoint")
+	add(f.DuplicateKid, "duplicate-kid")
+	add(f.PrivateJWK, "private-jwk")
+	add(f.ExpiredX5C, "expired-x5c")
 	add(f.DPoPNonce, "dpop-nonce")
 	add(f.DPoPIgnored, "dpop-ignored")
 	add(f.DPoPOtherJKT, "dpop-other-jkt")

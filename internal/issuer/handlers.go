@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -107,7 +108,28 @@ func (s *Server) jwks(w http.ResponseWriter, f Faults) {
 		w.Write(doc)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.publicKeys())
+	set := s.publicKeys()
+	signing := s.signingKey()
+	for i, k := range set.Keys {
+		if k.KeyID != signing.KeyID {
+			continue
+		}
+		if f.PrivateJWK {
+			set.Keys[i] = signing
+		}
+		if f.ExpiredX5C {
+			if cert, err := expiredCertificate(signing); err == nil {
+				set.Keys[i].Certificates = []*x509.Certificate{cert}
+			}
+		}
+	}
+	if f.DuplicateKid {
+		stray := s.strayKey()
+		other := stray.Public()
+		other.KeyID = signing.KeyID
+		set.Keys = append(set.Keys, other)
+	}
+	writeJSON(w, http.StatusOK, set)
 }
 
 // clientError is invalid_client, with the challenge of the scheme the
@@ -206,6 +228,12 @@ func (s *Server) discovery(w http.ResponseWriter) {
 	}
 	if f.NoTokenEndpoint {
 		delete(md, "token_endpoint")
+	}
+	if f.NoS256 {
+		md["code_challenge_methods_supported"] = []string{"plain"}
+	}
+	if f.HTTPEndpoint {
+		md["userinfo_endpoint"] = "http://userinfo.invalid/userinfo"
 	}
 	writeJSON(w, http.StatusOK, md)
 }

@@ -1,14 +1,18 @@
 package issuer
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"os"
 	"time"
 
@@ -152,4 +156,21 @@ func (s *Server) LoadKeys(path string) (bool, error) {
 	s.rsa, s.ec, s.ed, s.prev = f.Keys[0], f.Keys[1], f.Keys[2], f.Keys[3:]
 	s.keyMu.Unlock()
 	return true, nil
+}
+
+// expiredCertificate is a self-signed certificate for the key that
+// expired a day ago (the expired-x5c fault).
+func expiredCertificate(k jose.JSONWebKey) (*x509.Certificate, error) {
+	signer, ok := k.Key.(crypto.Signer)
+	if !ok {
+		return nil, errors.New("not a private key")
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(now.Unix()), Subject: pkix.Name{CommonName: "oidc serve signing key"},
+		NotBefore: now.Add(-48 * time.Hour), NotAfter: now.Add(-24 * time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, signer.Public(), signer)
+	if err != nil {
+		return nil, err
+	}
+	return x509.ParseCertificate(der)
 }

@@ -1,0 +1,119 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oidcdev/oidc/decode"
+	"github.com/oidcdev/oidc/render"
+)
+
+// DiscoverOptions are the flags of `oidc discover`.
+type DiscoverOptions struct {
+	Global *GlobalOptions
+	Client clientFlags
+	Net    networkFlags
+	Output outputFlags
+	Issuer string // the argument
+}
+
+func newDiscoverCmd(io *IO, g *GlobalOptions) *cobra.Command {
+	opts := &DiscoverOptions{Global: g}
+	c := &cobra.Command{
+		Use:   "discover [ISSUER]",
+		Short: "Fetch an issuer's metadata at every well-known URL, check its endpoints and keys, and lint it",
+		Long: `Discover fetches the OpenID discovery document and the RFC 8414 metadata of
+an issuer (for an issuer with a path, every well-known form, saying which
+answered), shows the endpoints and capabilities, checks that each endpoint
+answers, lints the key set, and lints the metadata: the issuer exactly the
+URL, https everywhere (loopback excepted), the members OIDC Discovery and
+RFC 8414 require, PKCE S256, grants and response types RFC 9700 advises
+against, none or HMAC for ID tokens, RFC 9207, vendor quirks.
+
+Every finding has a stable id, a severity (critical, error, warning,
+info), the clause it comes from and a fix. The exit code is 1 when a
+finding of error severity or worse is there, so CI can lint an issuer.`,
+		Example: `  oidc discover https://accounts.google.com
+  oidc discover --profile work --json | jq '.findings[] | select(.severity != "info")'
+  oidc discover "$ISS" --jq '.findings[].id'`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Issuer = args[0]
+			}
+			return runDiscover(c.Context(), opts, io)
+		},
+	}
+	f := c.Flags()
+	opts.Client.add(f, false)
+	opts.Net.add(f)
+	opts.Output.add(f, false)
+	return c
+}
+
+// issuerArgument is the issuer an argument or the client flags name; a
+// discovery URL given for it is taken back to its issuer, with a note.
+func issuerArgument(ctx context.Context, io *IO, g *GlobalOptions, c *clientFlags, arg string) (string, error) {
+	if arg != "" {
+		if c.flags.Changed("issuer") {
+			return "", usageError("the issuer is given twice: as an argument and as --issuer")
+		}
+		c.Issuer = arg
+	}
+	c.deferCredentials = true
+	if err := c.resolve(ctx, io); err != nil {
+		return "", err
+	}
+	if c.Issuer == "" {
+		return "", usageError("give the issuer: as an argument, --issuer, --profile or $OIDC_ISSUER")
+	}
+	for _, suffix := range []string{"/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"} {
+		if base, ok := strings.CutSuffix(c.Issuer, suffix); ok && base != "" {
+			render.WarnLine(io.Err, io.ErrTheme(g), c.Issuer+" is a discovery URL: taking its issuer, "+base)
+			c.Issuer = base
+		}
+	}
+	return c.Issuer, nil
+}
+
+func runDiscover(ctx context.Context, opts *DiscoverOptions, io *IO) error {
+	iss, err := issuerArgument(ctx, io, opts.Global, &opts.Client, opts.Issuer)
+	if err != nil {
+		return err
+	}
+	if _, err := opts.Output.jq(); err != nil {
+		return err
+	}
+	sess, err := opts.Net.client(io, opts.Global, false, true)
+	if err != nil {
+		return err
+	}
+	defer sess.close()
+	rep, err := sess.client.DiscoverAll(ctx, iss)
+	if err != nil && rep == nil {
+		return err
+	}
+	if err != nil {
+		// Nothing answered: the documents tried are the report.
+		_ = writeResult(ctx, io, opts.Global, &opts.Output, rep, func(p *render.Printer) { p.Discover(rep) })
+		return err
+	}
+	if err := writeResult(ctx, io, opts.Global, &opts.Output, rep, func(p *render.Printer) { p.Discover(rep) }); err != nil {
+		return err
+	}
+	if !rep.Valid {
+		return &ExitError{Code: ExitCheckFailed, Silent: true, Err: errors.New("the metadata has errors")}
+	}
+	return nil
+}
+
+// lintFailed is the exit of a lint with errors.
+func lintFailed(fs []decode.Finding) error {
+	if decode.Failing(fs) {
+		return &ExitError{Code: ExitCheckFailed, Silent: true, Err: errors.New("lint errors")}
+	}
+	return nil
+}
