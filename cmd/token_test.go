@@ -70,3 +70,31 @@ func TestTokenRealProvider(t *testing.T) {
 		}
 	})
 }
+
+// TestDiscoverRealProvider lints oidc-provider's metadata and keys: what
+// it finds is what that configuration really has (the hybrid response
+// types the tests enable, no RFC 8414 document), nothing more.
+func TestDiscoverRealProvider(t *testing.T) {
+	p := testprovider.Start(t)
+	code, out, errOut := runOIDC(t, "discover", p.Issuer, "--json")
+	var rep struct {
+		Findings []struct{ ID, Severity, Member string }
+		Valid    bool
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("exit %d: %v\n%s", code, err, errOut)
+	}
+	var got []string
+	for _, f := range rep.Findings {
+		got = append(got, f.ID)
+	}
+	// The tests' provider enables implicit and the hybrid code id_token
+	// token: both true findings; anything else would be a false one.
+	if code != 0 || !rep.Valid || strings.Join(got, " ") != "grant_implicit response_type_token" {
+		t.Fatalf("exit %d, valid %v, findings %v\n%s", code, rep.Valid, got, errOut)
+	}
+	code, out, errOut = runOIDC(t, "jwks", p.Issuer, "--jq", ".findings | length")
+	if code != 0 || strings.TrimSpace(out) != "0" {
+		t.Fatalf("jwks: exit %d: %s\n%s", code, out, errOut)
+	}
+}
