@@ -31,7 +31,7 @@ to oidc login or client-credentials). A proof is for one request.`,
 	}
 	f := c.Flags()
 	f.StringVar(&key, "dpop-key", "", dpopKeyHelp)
-	f.StringVar(&method, "method", "GET", "the request's HTTP method")
+	f.StringVar(&method, "method", "GET", methodHelp)
 	f.StringVar(&target, "url", "", "the request's `URL`")
 	f.StringVar(&accessToken, "token", "", "the access token the request carries, bound by ath: the token, @FILE or -")
 	f.StringVar(&nonce, "dpop-nonce", "", "the DPoP-Nonce the server asked for")

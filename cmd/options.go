@@ -458,6 +458,7 @@ const (
 	redirectURIHelp    = "the exact loopback URI the browser comes back to (login: the redirect URI; logout: post_logout_redirect_uri); the listener binds what it names"
 	noBrowserHelp      = "do not open a browser: print the URL to open (login: and read the URL the browser came back to, pasted on stdin)"
 	browserTimeoutHelp = "how long to wait for the browser to come back (for you to log in, or out)"
+	methodHelp         = "the request's HTTP `method` (userinfo: GET or POST, OIDC Core 5.3.1)"
 	dpopKeyHelp        = "the private key `file` (JWK, JWKS or PEM) DPoP proofs are signed with"
 	// paramHelp: login's go on the authorization request, the other
 	// grants' on the token request.

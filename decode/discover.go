@@ -39,3 +39,26 @@ type DiscoverReport struct {
 	Findings  []Finding       `json:"findings"`
 	Valid     bool            `json:"valid"` // no finding of error severity or worse
 }
+
+// EndpointReport is what `oidc introspect`, `oidc revoke` and
+// `oidc userinfo` got from an endpoint and what the checks made of it. Its
+// JSON is documented.
+type EndpointReport struct {
+	Endpoint   string `json:"endpoint"`
+	URL        string `json:"url"`
+	AuthMethod string `json:"auth_method,omitempty"`
+	Status     int    `json:"status"`
+	// Active is introspection's verdict on the token (RFC 7662 2.2).
+	Active *bool `json:"active,omitempty"`
+	// Response is the answer's members (a signed answer's claims).
+	Response json.RawMessage `json:"response,omitempty"`
+	// JWT is a signed (or encrypted) answer as it came, and Verification
+	// what the checks made of it.
+	JWT          string        `json:"jwt,omitempty"`
+	Verification *Verification `json:"verification,omitempty"`
+	// Challenge is a WWW-Authenticate answer's parameters (RFC 6750 3).
+	Challenge map[string]string `json:"challenge,omitempty"`
+	Checks    []Check           `json:"checks"`
+	Hints     []string          `json:"hints"`
+	Valid     bool              `json:"valid"`
+}

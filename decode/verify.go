@@ -31,6 +31,10 @@ const (
 	// ProfileUserinfo is a signed userinfo response (OIDC Core 5.3.2):
 	// iss and aud are checked, exp and iat only when present.
 	ProfileUserinfo = "userinfo"
+	// ProfileIntrospection is a JWT introspection response (RFC 9701 5):
+	// typ token-introspection+jwt, iss, aud and iat, the answer in the
+	// token_introspection claim; no exp, no sub.
+	ProfileIntrospection = "introspection"
 )
 
 // Check is one verification step. IDs are stable: scripts match on them.
@@ -232,7 +236,7 @@ var allContentEncs = []jose.ContentEncryption{jose.A128CBC_HS256, jose.A192CBC_H
 // profile decides which rules apply.
 func (v *Verification) profile(r *Result, opts VerifyOptions) {
 	switch opts.Profile {
-	case ProfileID, ProfileAccess, ProfileLogout, ProfileUserinfo:
+	case ProfileID, ProfileAccess, ProfileLogout, ProfileUserinfo, ProfileIntrospection:
 		v.Profile, v.ProfileReason = opts.Profile, "chosen by the caller"
 		if f := opts.Flags["type"]; f != "" {
 			v.ProfileReason = "chosen with " + f
@@ -632,6 +636,12 @@ func (c *checker) typ() {
 		} else {
 			c.add("typ", Fail, "an RFC 9068 access token must have typ at+jwt", found(typ), expected("at+jwt"), hint(c.accessTypHint(typ, has, norm)))
 		}
+	case ProfileIntrospection:
+		if norm == "token-introspection+jwt" {
+			c.add("typ", Pass, "typ "+typ, found(typ))
+		} else {
+			c.add("typ", Fail, "a JWT introspection response must have typ token-introspection+jwt (RFC 9701 5)", found(typ), expected("token-introspection+jwt"))
+		}
 	case ProfileLogout:
 		switch {
 		case norm == "logout+jwt":
@@ -818,8 +828,8 @@ func (c *checker) sub() {
 	sub, ok := stringMember(c.r.Claims, "sub")
 	switch {
 	case !has(c.r.Claims, "sub"):
-		if c.v.Profile == ProfileLogout {
-			return // sid or sub: checked with the required claims
+		if c.v.Profile == ProfileLogout || c.v.Profile == ProfileIntrospection {
+			return // a logout token's sid or sub: checked with the required claims
 		}
 		c.add("sub", Fail, "no sub claim")
 	case !ok || sub == "":
@@ -871,7 +881,7 @@ func (c *checker) times() {
 	exp, hasExp, okExp := c.claimTime("exp")
 	if okExp {
 		switch {
-		case !hasExp && c.v.Profile == ProfileUserinfo:
+		case !hasExp && (c.v.Profile == ProfileUserinfo || c.v.Profile == ProfileIntrospection):
 		case !hasExp:
 			c.add("exp", Fail, "no exp claim: the token never expires", hint("ID tokens, RFC 9068 access tokens and logout tokens must have exp"))
 		case !now.Before(exp.Add(leeway)):
@@ -911,7 +921,7 @@ func (c *checker) nonce() {
 			c.add("nonce", Fail, "a logout token must not contain a nonce", found(nonce),
 				hint("a nonce marks an ID token: this may be an ID token replayed as a logout token (Back-Channel Logout 2.4)"))
 		}
-	case c.v.Profile == ProfileAccess, c.v.Profile == ProfileUserinfo:
+	case c.v.Profile == ProfileAccess, c.v.Profile == ProfileUserinfo, c.v.Profile == ProfileIntrospection:
 	case want == "" && has:
 		c.add("nonce", Skip, "nonce "+nonce+" not compared", found(nonce), hint("the nonce sent in the authorization request was not given"+flagNote(c.opts.Flags, "nonce")))
 	case want == "":
@@ -1015,6 +1025,8 @@ func (c *checker) hashClaim(name, value, alg, input, what string) {
 func (c *checker) required() {
 	var need []string
 	switch c.v.Profile {
+	case ProfileIntrospection:
+		need = []string{"token_introspection"} // RFC 9701 5
 	case ProfileAccess:
 		need = []string{"client_id", "jti"} // RFC 9068 2.2 (iss, exp, aud, sub, iat checked above)
 	case ProfileLogout:

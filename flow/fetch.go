@@ -44,6 +44,9 @@ type Client struct {
 	// CertThumbprint is the x5t#S256 of the client certificate, when one
 	// is presented (mTLS): certificate-bound tokens name it (RFC 8705 3.1).
 	CertThumbprint string
+	// accept replaces PostForm's Accept header (a signed introspection
+	// answer is asked for by media type, RFC 9701 4).
+	accept string
 }
 
 // checkRedirect holds every hop to the rules of the first URL, and follows

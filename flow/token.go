@@ -44,7 +44,11 @@ func (c *Client) PostForm(ctx context.Context, endpoint string, form url.Values,
 			return nil, &Error{URL: endpoint, Err: err}
 		}
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Accept", "application/json")
+		accept := "application/json"
+		if c.accept != "" {
+			accept = c.accept
+		}
+		req.Header.Set("Accept", accept)
 		if auth != nil {
 			if err := auth.Apply(req, f); err != nil {
 				return nil, &Error{URL: endpoint, Err: fmt.Errorf("client authentication (%s): %w", auth.Method(), err)}

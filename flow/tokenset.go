@@ -203,17 +203,28 @@ func expiresInAgainstExp(tr *TokenResponse, at *decode.Result) (decode.Check, bo
 // comes back as sent, with its media type: JSON, or a signed or encrypted
 // JWT (OIDC Core 5.3.2).
 func (c *Client) Userinfo(ctx context.Context, endpoint, accessToken, tokenType string) (body []byte, contentType string, status int, err error) {
+	body, contentType, status, _, err = c.userinfo(ctx, http.MethodGet, endpoint, accessToken, tokenType)
+	return body, contentType, status, err
+}
+
+// userinfo calls userinfo with GET or POST (OIDC Core 5.3.1), the token in
+// the Authorization header either way; it also returns the answer's
+// WWW-Authenticate.
+func (c *Client) userinfo(ctx context.Context, method, endpoint, accessToken, tokenType string) (body []byte, contentType string, status int, challenge string, err error) {
 	if _, err := c.CheckURL(endpoint); err != nil {
-		return nil, "", 0, &Error{URL: endpoint, Err: err}
+		return nil, "", 0, "", &Error{URL: endpoint, Err: err}
 	}
 	bound := ""
 	if strings.EqualFold(tokenType, "DPoP") && c.DPoP != nil {
 		bound = accessToken
 	}
 	build := func() (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
+		req, err := http.NewRequestWithContext(ctx, method, endpoint, nil)
 		if err != nil {
 			return nil, &Error{URL: endpoint, Err: err}
+		}
+		if method == http.MethodPost {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		}
 		if bound != "" {
 			req.Header.Set("Authorization", "DPoP "+accessToken)
@@ -225,16 +236,17 @@ func (c *Client) Userinfo(ctx context.Context, endpoint, accessToken, tokenType 
 	}
 	resp, err := c.send(build, bound, bound != "")
 	if err != nil {
-		return nil, "", 0, err
+		return nil, "", 0, "", err
 	}
+	wa := resp.Header.Get("WWW-Authenticate")
 	if resp.Status != http.StatusOK {
 		msg := fmt.Sprintf("%d %s", resp.Status, http.StatusText(resp.Status))
-		if wa := resp.Header.Get("WWW-Authenticate"); wa != "" {
+		if wa != "" {
 			msg += " (" + wa + ")"
 		}
-		return resp.Body, "", resp.Status, &Error{URL: endpoint, Err: fmt.Errorf("userinfo answered %s", msg)}
+		return resp.Body, "", resp.Status, wa, &Error{URL: endpoint, Err: fmt.Errorf("userinfo answered %s", msg)}
 	}
-	return resp.Body, resp.Header.Get("Content-Type"), resp.Status, nil
+	return resp.Body, resp.Header.Get("Content-Type"), resp.Status, wa, nil
 }
 
 // userinfoChecks: userinfo's sub must be the ID token's (OIDC Core 5.3.2);

@@ -3,6 +3,7 @@ package render
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -202,4 +203,79 @@ func (p *Printer) lintVerdict(what string, fs []decode.Finding) {
 		msg += " (" + strings.Join(parts, ", ") + ")"
 	}
 	p.line(p.t.Good.Render(msg))
+}
+
+// Endpoint prints what introspection, revocation or userinfo answered:
+// the claims, a signed answer's verification, the checks and a verdict.
+func (p *Printer) Endpoint(r *decode.EndpointReport) {
+	p.sections = 0
+	title := strings.ToUpper(r.Endpoint) + "  " + Sanitize(r.URL)
+	p.line(p.t.Title.Render(title))
+	meta := fmt.Sprintf("answered %d", r.Status)
+	if r.AuthMethod != "" {
+		meta += ", client authenticated with " + r.AuthMethod
+	}
+	p.paragraph("", p.t.Dim, meta)
+	p.sections = 1 // a blank line before the first section
+	if r.Verification != nil {
+		p.line()
+		p.line(p.t.Title.Render("━━ SIGNED ANSWER"))
+		p.Verification(r.Verification, false)
+	}
+	if r.Response != nil {
+		p.section("ANSWER")
+		p.members(r.Response)
+	}
+	if len(r.Challenge) > 0 {
+		p.section("CHALLENGE (WWW-Authenticate)")
+		rows := make([]row, 0, len(r.Challenge))
+		for _, k := range sortedKeys(r.Challenge) {
+			rows = append(rows, row{key: Sanitize(k), value: Sanitize(r.Challenge[k])})
+		}
+		p.table(rows)
+	}
+	p.section("CHECKS")
+	for _, c := range r.Checks {
+		st := p.statusStyle(c.Status)
+		p.line(indent, st.Render(symbols[c.Status]), " ", p.t.Key.Render(c.ID), "  ", Sanitize(c.Message))
+		if c.Hint != "" {
+			p.paragraph("    ", p.t.Dim, "hint: "+Sanitize(c.Hint))
+		}
+	}
+	for _, h := range r.Hints {
+		p.paragraph("· ", p.t.Dim, Sanitize(h))
+	}
+	p.line()
+	if r.Valid {
+		p.line(p.t.Good.Render(strings.ToUpper(r.Endpoint) + " OK"))
+	} else {
+		p.line(p.t.Bad.Render(strings.ToUpper(r.Endpoint) + " FAILED"))
+	}
+}
+
+// members prints a JSON object's members as a token's claims are: each
+// explained, times with how long ago or ahead.
+func (p *Printer) members(raw json.RawMessage) {
+	members, _ := decode.ObjectMembers(raw)
+	now := time.Now().Unix()
+	rows := make([]row, 0, len(members))
+	for _, m := range members {
+		info, _ := decode.ClaimExplained(m.Name)
+		r := row{key: Sanitize(m.Name), value: jsonValue(m.Value), desc: info.Desc}
+		var n float64
+		if (m.Name == "exp" || m.Name == "iat" || m.Name == "nbf" || m.Name == "auth_time") && json.Unmarshal(m.Value, &n) == nil {
+			r.note = decode.Relative(m.Name, int64(n)-now)
+		}
+		rows = append(rows, r)
+	}
+	p.table(rows)
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

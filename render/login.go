@@ -44,13 +44,7 @@ func (p *Printer) Login(rep *decode.FlowReport, showTokens bool) {
 	case rep.UserinfoError != "":
 		p.paragraph("", p.t.Warn, Sanitize(rep.UserinfoError))
 	case rep.Userinfo != nil:
-		members, _ := decode.ObjectMembers(rep.Userinfo)
-		rows := make([]row, 0, len(members))
-		for _, m := range members {
-			info, _ := decode.ClaimExplained(m.Name)
-			rows = append(rows, row{key: Sanitize(m.Name), value: jsonValue(m.Value), desc: info.Desc})
-		}
-		p.table(rows)
+		p.members(rep.Userinfo)
 	default:
 		p.line(indent, p.t.Dim.Render("(the issuer has no userinfo endpoint)"))
 	}

@@ -811,16 +811,27 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 	if rg != nil && !s.revokedToken(tok) {
 		g, ok = rg, true
 	}
-	if !ok {
-		writeJSON(w, http.StatusOK, map[string]any{"active": false})
+	resp := map[string]any{"active": false}
+	if ok {
+		resp = map[string]any{"active": true, "client_id": g.client.ID, "scope": g.scope, "iss": s.issuer, "token_type": "Bearer"}
+		if g.user != nil {
+			resp["sub"] = g.user.Sub
+		}
+		if !g.expires.IsZero() {
+			resp["exp"] = g.expires.Unix()
+		}
+	}
+	if strings.Contains(r.Header.Get("Accept"), "application/token-introspection+jwt") {
+		// RFC 9701 5: the answer signed, for the client that asked.
+		jwt, err := s.sign("token-introspection+jwt", map[string]any{"iss": s.issuer, "aud": c.ID, "iat": s.cfg.Now().Unix(), "token_introspection": resp}, false)
+		if err != nil {
+			oauthError(w, http.StatusInternalServerError, "server_error", err.Error())
+			return
+		}
+		w.Header().Set("Content-Type", "application/token-introspection+jwt")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Write([]byte(jwt))
 		return
-	}
-	resp := map[string]any{"active": true, "client_id": g.client.ID, "scope": g.scope, "iss": s.issuer, "token_type": "Bearer"}
-	if g.user != nil {
-		resp["sub"] = g.user.Sub
-	}
-	if !g.expires.IsZero() {
-		resp["exp"] = g.expires.Unix()
 	}
 	writeJSON(w, http.StatusOK, resp)
 }

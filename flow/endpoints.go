@@ -1,0 +1,280 @@
+package flow
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/oidcdev/oidc/decode"
+)
+
+// EndpointRequest is a call to one of the issuer's token endpoints
+// besides the token endpoint: introspection (RFC 7662), revocation
+// (RFC 7009).
+type EndpointRequest struct {
+	FlowRequest
+	Token, Hint string
+	// JWT asks for a signed introspection answer (RFC 9701).
+	JWT bool
+	// Endpoint overrides the discovered one.
+	Endpoint string
+}
+
+// endpointSetup discovers the issuer and chooses the client
+// authentication, as every grant does.
+func (c *Client) endpointSetup(ctx context.Context, req EndpointRequest, member string, get func(*Metadata) string) (*Metadata, ClientAuth, string, error) {
+	md, _, err := c.Discovered(ctx, req.Issuer, req.Endpoints, req.Warn)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	endpoint := req.Endpoint
+	if endpoint == "" {
+		endpoint = get(md)
+	}
+	if endpoint == "" {
+		return md, nil, "", &Error{URL: md.Source, Option: member, Err: fmt.Errorf("the metadata of %s has no %s: give it yourself", req.Issuer, member)}
+	}
+	auth, err := ChooseAuth(md, ClientCredentials{ID: req.ClientID, Secret: req.ClientSecret, Method: req.AuthMethod,
+		Key: req.ClientKey, AssertionAudience: req.AssertionAudience, Cert: c.CertThumbprint != ""})
+	return md, auth, endpoint, err
+}
+
+// Introspect asks the issuer about a token (RFC 7662) and explains the
+// answer; a signed answer (RFC 9701) is verified with the issuer's keys:
+// typ, iss the issuer, aud the client.
+func (c *Client) Introspect(ctx context.Context, req EndpointRequest) (*decode.EndpointReport, error) {
+	md, auth, endpoint, err := c.endpointSetup(ctx, req, "introspection_endpoint", func(md *Metadata) string { return md.IntrospectionEndpoint })
+	if err != nil {
+		return nil, err
+	}
+	rep := &decode.EndpointReport{Endpoint: "introspection", URL: endpoint, AuthMethod: auth.Method(), Checks: []decode.Check{}, Hints: []string{}}
+	form := url.Values{"token": {req.Token}}
+	if req.Hint != "" {
+		form.Set("token_type_hint", req.Hint)
+	}
+	ac := *c
+	if req.JWT {
+		ac.accept = "application/token-introspection+jwt"
+	}
+	resp, err := ac.PostForm(ctx, endpoint, form, auth)
+	if err != nil {
+		return rep, err
+	}
+	rep.Status = resp.Status
+	if resp.Status != http.StatusOK {
+		var members map[string]json.RawMessage
+		_ = json.Unmarshal(resp.Body, &members)
+		return rep, resp.oauthError("the introspection endpoint", members, auth)
+	}
+	body := bytes.TrimSpace(resp.Body)
+	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if ct == "application/token-introspection+jwt" || len(body) > 0 && body[0] != '{' {
+		rep.JWT = string(body)
+		keys := &KeySource{Client: c, Issuer: md.Issuer, Metadata: md}
+		r := decode.Token(rep.JWT, decode.Source{}, "introspection response", decode.Options{Now: c.Now()})
+		resolved, kerr := keys.ForToken(ctx, r)
+		if kerr != nil {
+			return rep, kerr
+		}
+		o := decode.VerifyOptions{Issuer: md.Issuer, IssuerPinned: true, Audience: []string{req.ClientID}, Profile: decode.ProfileIntrospection, Now: c.Now(), Leeway: req.Leeway, Flags: req.Flags}
+		resolved.Apply(&o)
+		v := decode.Verify(r, resolved.Keys, o)
+		rep.Verification = v
+		if v.Token != nil {
+			body = bytes.TrimSpace(memberValue(v.Token, "token_introspection"))
+		}
+		if !v.Valid {
+			rep.Checks = append(rep.Checks, decode.Check{ID: "introspection_jwt", Status: decode.Fail, Message: "the signed introspection answer does not verify: " + strings.Join(failedIDs(v), ", ")})
+		} else {
+			rep.Checks = append(rep.Checks, decode.Check{ID: "introspection_jwt", Status: decode.Pass, Message: "the introspection answer is signed by the issuer, for this client (RFC 9701)"})
+		}
+	} else if req.JWT {
+		rep.Hints = append(rep.Hints, "a signed answer (RFC 9701) was asked for, a plain JSON one came: the issuer does not support JWT introspection responses")
+	}
+	var members map[string]json.RawMessage
+	if json.Unmarshal(body, &members) != nil {
+		return rep, &Error{URL: endpoint, Err: fmt.Errorf("the introspection answer is not a JSON object%s", bodySnippet(body))}
+	}
+	rep.Response = body
+	var active bool
+	if json.Unmarshal(members["active"], &active) != nil {
+		rep.Checks = append(rep.Checks, decode.Check{ID: "active", Status: decode.Fail, Message: "the answer has no boolean active member (RFC 7662 2.2 requires it)"})
+	} else {
+		rep.Active = &active
+		if active {
+			rep.Checks = append(rep.Checks, decode.Check{ID: "active", Status: decode.Pass, Message: "the issuer says the token is active"})
+		} else {
+			rep.Checks = append(rep.Checks, decode.Check{ID: "active", Status: decode.Fail, Message: "the issuer says the token is not active",
+				Hint: "expired, revoked, unknown to this issuer, or not for this client: RFC 7662 2.2 lets the issuer say no more"})
+		}
+	}
+	rep.Valid = decide(rep.Checks)
+	return rep, nil
+}
+
+// RevokeToken revokes one token (RFC 7009) and says what the 200 means.
+func (c *Client) RevokeToken(ctx context.Context, req EndpointRequest) (*decode.EndpointReport, error) {
+	_, auth, endpoint, err := c.endpointSetup(ctx, req, "revocation_endpoint", func(md *Metadata) string { return md.RevocationEndpoint })
+	if err != nil {
+		return nil, err
+	}
+	rep := &decode.EndpointReport{Endpoint: "revocation", URL: endpoint, AuthMethod: auth.Method(), Checks: []decode.Check{}, Hints: []string{}}
+	form := url.Values{"token": {req.Token}}
+	if req.Hint != "" {
+		form.Set("token_type_hint", req.Hint)
+	}
+	resp, err := c.PostForm(ctx, endpoint, form, auth)
+	if err != nil {
+		return rep, err
+	}
+	rep.Status = resp.Status
+	if resp.Status != http.StatusOK {
+		var members map[string]json.RawMessage
+		_ = json.Unmarshal(resp.Body, &members)
+		te := resp.oauthError("the revocation endpoint", members, auth)
+		if te.Code == "unsupported_token_type" {
+			te.Hint = "the issuer cannot revoke this kind of token (RFC 7009 2.2.1): often access tokens, which then live until they expire"
+		}
+		return rep, te
+	}
+	rep.Checks = append(rep.Checks, decode.Check{ID: "revoked", Status: decode.Pass, Message: "the issuer answered 200: the token is no longer valid",
+		Hint: "RFC 7009 2.2: the answer is 200 also for a token the issuer did not know or that had expired, so it says the token is not valid now, not that it was"})
+	rep.Hints = append(rep.Hints, "a 200 is the answer for an unknown or already invalid token too (RFC 7009 2.2): it does not prove the token was ever valid")
+	rep.Valid = true
+	return rep, nil
+}
+
+func decide(checks []decode.Check) bool {
+	for _, c := range checks {
+		if c.Status == decode.Fail {
+			return false
+		}
+	}
+	return true
+}
+
+// UserinfoRequest calls userinfo with a token the caller has.
+type UserinfoRequest struct {
+	FlowRequest
+	Token, TokenType string
+	Method           string // GET (default) or POST
+	Endpoint         string
+}
+
+// UserinfoCall calls the userinfo endpoint and explains the answer: the
+// claims, a signed answer verified (iss the issuer, aud the client), a
+// refusal's RFC 6750 challenge in words.
+func (c *Client) UserinfoCall(ctx context.Context, req UserinfoRequest) (*decode.EndpointReport, error) {
+	md, _, err := c.Discovered(ctx, req.Issuer, req.Endpoints, req.Warn)
+	if err != nil {
+		return nil, err
+	}
+	endpoint := req.Endpoint
+	if endpoint == "" {
+		endpoint = md.UserinfoEndpoint
+	}
+	if endpoint == "" {
+		return nil, &Error{URL: md.Source, Option: "userinfo_endpoint", Err: fmt.Errorf("the metadata of %s has no userinfo_endpoint: give it yourself", req.Issuer)}
+	}
+	method := req.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	rep := &decode.EndpointReport{Endpoint: "userinfo", URL: endpoint, Checks: []decode.Check{}, Hints: []string{}}
+	body, ct, status, challenge, err := c.userinfo(ctx, method, endpoint, req.Token, req.TokenType)
+	rep.Status = status
+	if status == http.StatusUnauthorized || status == http.StatusForbidden {
+		rep.Checks = append(rep.Checks, refusal(status, challenge, req.TokenType))
+		if chs := decode.ParseChallenges(challenge); len(chs) > 0 {
+			rep.Challenge = chs[0].Params
+		}
+		rep.Valid = false
+		return rep, nil
+	}
+	if err != nil {
+		return rep, err
+	}
+	body = bytes.TrimSpace(body)
+	if mt, _, _ := mime.ParseMediaType(ct); mt == "application/jwt" || len(body) > 0 && body[0] != '{' {
+		rep.JWT = string(body)
+		keys := &KeySource{Client: c, Issuer: md.Issuer, Metadata: md}
+		r := decode.Token(rep.JWT, decode.Source{}, "userinfo", decode.Options{Now: c.Now()})
+		resolved, kerr := keys.ForToken(ctx, r)
+		if kerr != nil {
+			return rep, kerr
+		}
+		o := decode.VerifyOptions{Issuer: md.Issuer, IssuerPinned: true, ClientID: req.ClientID, Profile: decode.ProfileUserinfo, Now: c.Now(), Leeway: req.Leeway, Flags: req.Flags}
+		resolved.Apply(&o)
+		v := decode.Verify(r, resolved.Keys, o)
+		rep.Verification = v
+		claims := v.Token
+		if v.Nested != nil {
+			claims = v.Nested
+		}
+		status, msg := decode.Pass, "userinfo came signed; its signature, iss and aud were verified (OIDC Core 5.3.2)"
+		if !v.Valid {
+			status, msg = decode.Fail, "userinfo came as a JWT that does not verify: "+strings.Join(failedIDs(v), ", ")
+		}
+		rep.Checks = append(rep.Checks, decode.Check{ID: "userinfo_jwt", Status: status, Message: msg})
+		if claims != nil {
+			body = claims.Payload
+		}
+	}
+	if _, perr := decode.ObjectMembers(body); perr != nil {
+		rep.Checks = append(rep.Checks, decode.Check{ID: "userinfo", Status: decode.Fail, Message: "userinfo is not a JSON object: " + perr.Error()})
+	} else {
+		rep.Response = body
+		var sub struct {
+			Sub *string `json:"sub"`
+		}
+		_ = json.Unmarshal(body, &sub)
+		if sub.Sub == nil || *sub.Sub == "" {
+			rep.Checks = append(rep.Checks, decode.Check{ID: "userinfo_sub", Status: decode.Fail, Message: "userinfo has no sub: OIDC Core 5.3.2 requires it"})
+		} else {
+			rep.Checks = append(rep.Checks, decode.Check{ID: "userinfo_sub", Status: decode.Pass, Found: *sub.Sub, Message: "userinfo is about sub " + *sub.Sub})
+		}
+	}
+	rep.Valid = decide(rep.Checks)
+	return rep, nil
+}
+
+// refusal explains a 401 or 403 from a resource by its RFC 6750 3
+// challenge.
+func refusal(status int, header, tokenType string) decode.Check {
+	chk := decode.Check{ID: "userinfo", Status: decode.Fail, Found: header}
+	var params map[string]string
+	if chs := decode.ParseChallenges(header); len(chs) > 0 {
+		params = chs[0].Params
+	}
+	code := params["error"]
+	chk.Message = fmt.Sprintf("userinfo refused the token (%d %s)", status, http.StatusText(status))
+	if code != "" {
+		chk.Message += ": " + code
+		if d := params["error_description"]; d != "" {
+			chk.Message += ": " + d
+		}
+	}
+	switch {
+	case code == "invalid_token":
+		chk.Hint = "expired, revoked, or not an access token for userinfo: one for another resource (RFC 8707 --resource) or audience is refused; use a token from a login with openid"
+	case code == "insufficient_scope":
+		chk.Hint = "the token lacks a scope userinfo needs (openid, at least)"
+		if s := params["scope"]; s != "" {
+			chk.Hint += ": it asks for " + s
+		}
+	case code == "use_dpop_nonce" || code == "invalid_dpop_proof":
+		chk.Hint = "a DPoP problem: the proof (or its nonce) was refused (RFC 9449 7, 9)"
+	case header == "":
+		chk.Hint = "no WWW-Authenticate challenge came (RFC 6750 3 asks for one): nothing says why"
+	case strings.EqualFold(tokenType, "DPoP"):
+		chk.Hint = "the token is DPoP-bound: it needs its key (--dpop-key) and the DPoP scheme"
+	default:
+		chk.Hint = "the token was refused without an error code"
+	}
+	return chk
+}
