@@ -98,3 +98,34 @@ func TestDiscoverRealProvider(t *testing.T) {
 		t.Fatalf("jwks: exit %d: %s\n%s", code, out, errOut)
 	}
 }
+
+// TestEndpointsRealProvider: userinfo, introspection and revocation
+// against oidc-provider, with the cached token of a saved login.
+func TestEndpointsRealProvider(t *testing.T) {
+	p := testprovider.Start(t)
+	dir := t.TempDir()
+	env := map[string]string{"BROWSER": "fake-browser", "OIDC_CONFIG": filepath.Join(dir, "config.yaml"), "OIDC_CACHE_DIR": filepath.Join(dir, "cache")}
+	run := func(args ...string) (int, string, string) { return runOIDCEnv(t, env, args...) }
+	if code, out, errOut := run("login", "--issuer", p.Issuer, "--client-id", testprovider.ConfidentialClient, "--client-secret", "oidc-cli-secret",
+		"--scope", "openid profile offline_access", "--prompt", "consent", "--timeout", "30s", "--save", "conf", "--save-secret", "-q"); code != 0 {
+		t.Fatalf("login: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut := run("userinfo", "--profile", "conf", "--json")
+	if code != 0 || !strings.Contains(out, `"id":"userinfo_sub","status":"pass"`) || !strings.Contains(out, `"preferred_username":"alice"`) {
+		t.Fatalf("userinfo: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = run("introspect", "--profile", "conf", "--json")
+	if code != 0 || !strings.Contains(out, `"active":true`) || !strings.Contains(out, `"client_id":"oidc-cli-confidential"`) {
+		t.Fatalf("introspect: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = run("revoke", "--profile", "conf", "--cached", "refresh_token", "--json")
+	if code != 0 || !strings.Contains(out, `"status":200`) {
+		t.Fatalf("revoke: exit %d\n%s\n%s", code, out, errOut)
+	}
+	// oidc-provider revokes the grant with the refresh token: the access
+	// token is no longer active either.
+	code, out, errOut = run("introspect", "--profile", "conf", "--json")
+	if code != ExitCheckFailed || !strings.Contains(out, `"active":false`) {
+		t.Fatalf("introspect after revoke: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
