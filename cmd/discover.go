@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oidcdev/oidc/decode"
+	"github.com/oidcdev/oidc/internal/version"
 	"github.com/oidcdev/oidc/render"
 )
 
@@ -17,6 +18,7 @@ type DiscoverOptions struct {
 	Client clientFlags
 	Net    networkFlags
 	Output outputFlags
+	SARIF  bool
 	Issuer string // the argument
 }
 
@@ -51,6 +53,7 @@ finding of error severity or worse is there, so CI can lint an issuer.`,
 	opts.Client.add(f, false)
 	opts.Net.add(f)
 	opts.Output.add(f, false)
+	f.BoolVar(&opts.SARIF, "sarif", false, sarifHelp)
 	return c
 }
 
@@ -101,11 +104,25 @@ func runDiscover(ctx context.Context, opts *DiscoverOptions, io *IO) error {
 		_ = writeResult(ctx, io, opts.Global, &opts.Output, rep, func(p *render.Printer) { p.Discover(rep) })
 		return err
 	}
-	if err := writeResult(ctx, io, opts.Global, &opts.Output, rep, func(p *render.Printer) { p.Discover(rep) }); err != nil {
+	if opts.SARIF {
+		err = writeSARIF(io, rep.Source, rep.Findings)
+	} else {
+		err = writeResult(ctx, io, opts.Global, &opts.Output, rep, func(p *render.Printer) { p.Discover(rep) })
+	}
+	if err != nil {
 		return err
 	}
 	if !rep.Valid {
 		return &ExitError{Code: ExitCheckFailed, Silent: true, Err: errors.New("the metadata has errors")}
+	}
+	return nil
+}
+
+const sarifHelp = "print the findings as a SARIF 2.1.0 log, for code scanning"
+
+func writeSARIF(io *IO, uri string, fs []decode.Finding) error {
+	if err := render.SARIF(io.Out, version.Get().Version, uri, fs); err != nil {
+		return outputError(err)
 	}
 	return nil
 }

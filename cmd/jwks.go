@@ -20,6 +20,7 @@ type JWKSOptions struct {
 	Client clientFlags
 	Net    networkFlags
 	Output outputFlags
+	SARIF  bool
 	Arg    string
 }
 
@@ -51,6 +52,7 @@ file; exit 1 when a finding of error severity or worse is there.`,
 	opts.Client.add(f, false)
 	opts.Net.add(f)
 	opts.Output.add(f, false)
+	f.BoolVar(&opts.SARIF, "sarif", false, sarifHelp)
 	return c
 }
 
@@ -89,7 +91,13 @@ func runJWKS(ctx context.Context, opts *JWKSOptions, io *IO) error {
 	}
 	l := decode.LintJWKS(data, time.Now())
 	rep := keySetReport{Source: source, KeySetLint: l, Valid: !decode.Failing(l.Findings)}
-	if err := writeResult(ctx, io, opts.Global, &opts.Output, rep, func(p *render.Printer) { p.KeySet(source, l) }); err != nil {
+	var err error
+	if opts.SARIF {
+		err = writeSARIF(io, source, l.Findings)
+	} else {
+		err = writeResult(ctx, io, opts.Global, &opts.Output, rep, func(p *render.Printer) { p.KeySet(source, l) })
+	}
+	if err != nil {
 		return err
 	}
 	return lintFailed(l.Findings)

@@ -197,6 +197,7 @@ func (s *Server) discovery(w http.ResponseWriter) {
 		"request_parameter_supported":                      true,
 		"request_object_signing_alg_values_supported":      assertionAlgNames,
 		"introspection_endpoint_auth_methods_supported":    []string{"client_secret_basic", "client_secret_post"},
+		"introspection_signing_alg_values_supported":       algs(s.signingKey().Algorithm),
 		"revocation_endpoint_auth_methods_supported":       []string{"none", "client_secret_basic", "client_secret_post"},
 		"token_endpoint_auth_methods_supported":            authMethods,
 		"token_endpoint_auth_signing_alg_values_supported": assertionAlgNames,
