@@ -64,6 +64,7 @@ func TestLintMetadataFindings(t *testing.T) {
 		{"trailing slash", func(md map[string]any) { md["issuer"] = iss + "/" }, iss, "issuer_mismatch", "trailing slash"},
 		{"port", func(md map[string]any) { md["issuer"] = "https://login.example.com:8443" }, iss, "issuer_mismatch", "the port differs"},
 		{"scheme", func(md map[string]any) { md["issuer"] = "http://login.example.com" }, iss, "issuer_mismatch", "X-Forwarded-Proto"},
+		{"entra v1.0 issuer", func(md map[string]any) { md["issuer"] = "https://sts.windows.net/tid/" }, "https://login.microsoftonline.com/tid", "issuer_mismatch", "v1.0 endpoints"},
 		{"keycloak auth prefix", func(md map[string]any) { md["issuer"] = "https://kc.example.com/realms/dev" }, "https://kc.example.com/auth/realms/dev", "issuer_mismatch", "/auth prefix"},
 		{"no issuer", func(md map[string]any) { delete(md, "issuer") }, iss, "issuer_missing", ""},
 		{"http endpoint", func(md map[string]any) { md["token_endpoint"] = "http://login.example.com/token" }, iss, "endpoint_not_https", "token_endpoint"},
