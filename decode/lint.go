@@ -69,7 +69,9 @@ func Vendor(issuer string) string {
 		return "Microsoft Entra ID"
 	case host == "accounts.google.com":
 		return "Google"
-	case strings.HasPrefix(host, "cognito-idp.") && strings.HasSuffix(host, ".amazonaws.com"):
+	case (strings.HasPrefix(host, "cognito-idp.") || strings.HasPrefix(host, "issuer-cognito-idp.")) && strings.HasSuffix(host, ".amazonaws.com"):
+		// issuer-cognito-idp: the pools whose issuer configuration is
+		// UPDATED (multi-Region) rather than ORIGINAL.
 		return "Amazon Cognito"
 	case strings.HasSuffix(host, ".okta.com") || strings.HasSuffix(host, ".oktapreview.com"):
 		return "Okta"

@@ -124,6 +124,24 @@ func TestLintMetadataEntraCommon(t *testing.T) {
 	}
 }
 
+func TestVendor(t *testing.T) {
+	for url, want := range map[string]string{
+		"https://login.microsoftonline.com/common/v2.0":                        "Microsoft Entra ID",
+		"https://sts.windows.net/tid/":                                         "Microsoft Entra ID",
+		"https://accounts.google.com":                                          "Google",
+		"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example":        "Amazon Cognito",
+		"https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example": "Amazon Cognito",
+		"https://example.okta.com/oauth2/default":                              "Okta",
+		"https://example.us.auth0.com/":                                        "Auth0",
+		"https://sso.example.com/realms/demo":                                  "Keycloak",
+		"https://auth.example.com":                                             "",
+	} {
+		if got := Vendor(url); got != want {
+			t.Errorf("Vendor(%s) = %q, want %q", url, got, want)
+		}
+	}
+}
+
 func jwks(t *testing.T, keys ...any) []byte {
 	t.Helper()
 	data, err := json.Marshal(map[string]any{"keys": keys})
