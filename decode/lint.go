@@ -69,7 +69,9 @@ func Vendor(issuer string) string {
 		return "Microsoft Entra ID"
 	case host == "accounts.google.com":
 		return "Google"
-	case strings.HasPrefix(host, "cognito-idp.") && strings.HasSuffix(host, ".amazonaws.com"):
+	case (strings.HasPrefix(host, "cognito-idp.") || strings.HasPrefix(host, "issuer-cognito-idp.")) && strings.HasSuffix(host, ".amazonaws.com"):
+		// issuer-cognito-idp: the pools whose issuer configuration is
+		// UPDATED (multi-Region) rather than ORIGINAL.
 		return "Amazon Cognito"
 	case strings.HasSuffix(host, ".okta.com") || strings.HasSuffix(host, ".oktapreview.com"):
 		return "Okta"
@@ -192,6 +194,8 @@ func issuerDifference(got, want, vendor string) string {
 		return "the port differs: an issuer behind a proxy or load balancer that publishes its own port (set its external URL / frontend URL)"
 	case strings.Contains(got, "/auth/realms/") != strings.Contains(want, "/auth/realms/") && (vendor == "Keycloak" || strings.Contains(got, "/realms/")):
 		return "one has Keycloak's /auth prefix and the other not: Keycloak 17 and later dropped /auth from its URLs (set KC_HTTP_RELATIVE_PATH=/auth, or drop /auth on the clients)"
+	case vendor == "Microsoft Entra ID" && strings.EqualFold(g.Hostname(), "sts.windows.net") && !strings.EqualFold(w.Hostname(), "sts.windows.net"):
+		return "Entra's v1.0 endpoints name their issuer https://sts.windows.net/TENANT/ (the iss of v1.0 tokens), not the login.microsoftonline.com URL they are served from: configure clients with the sts.windows.net issuer, or use the v2.0 endpoint (login.microsoftonline.com/TENANT/v2.0), whose issuer is its own URL"
 	case g.Host != w.Host:
 		return "the host differs: the issuer publishes another name for itself (its configured hostname or frontend URL)"
 	}

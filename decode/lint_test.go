@@ -64,6 +64,7 @@ func TestLintMetadataFindings(t *testing.T) {
 		{"trailing slash", func(md map[string]any) { md["issuer"] = iss + "/" }, iss, "issuer_mismatch", "trailing slash"},
 		{"port", func(md map[string]any) { md["issuer"] = "https://login.example.com:8443" }, iss, "issuer_mismatch", "the port differs"},
 		{"scheme", func(md map[string]any) { md["issuer"] = "http://login.example.com" }, iss, "issuer_mismatch", "X-Forwarded-Proto"},
+		{"entra v1.0 issuer", func(md map[string]any) { md["issuer"] = "https://sts.windows.net/tid/" }, "https://login.microsoftonline.com/tid", "issuer_mismatch", "v1.0 endpoints"},
 		{"keycloak auth prefix", func(md map[string]any) { md["issuer"] = "https://kc.example.com/realms/dev" }, "https://kc.example.com/auth/realms/dev", "issuer_mismatch", "/auth prefix"},
 		{"no issuer", func(md map[string]any) { delete(md, "issuer") }, iss, "issuer_missing", ""},
 		{"http endpoint", func(md map[string]any) { md["token_endpoint"] = "http://login.example.com/token" }, iss, "endpoint_not_https", "token_endpoint"},
@@ -119,6 +120,24 @@ func TestLintMetadataEntraCommon(t *testing.T) {
 	for _, f := range fs {
 		if f.ID == "pkce_not_advertised" && !strings.Contains(f.Message, "Microsoft Entra ID supports S256 but does not advertise it") {
 			t.Fatalf("no vendor note: %s", f.Message)
+		}
+	}
+}
+
+func TestVendor(t *testing.T) {
+	for url, want := range map[string]string{
+		"https://login.microsoftonline.com/common/v2.0":                        "Microsoft Entra ID",
+		"https://sts.windows.net/tid/":                                         "Microsoft Entra ID",
+		"https://accounts.google.com":                                          "Google",
+		"https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example":        "Amazon Cognito",
+		"https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example": "Amazon Cognito",
+		"https://example.okta.com/oauth2/default":                              "Okta",
+		"https://example.us.auth0.com/":                                        "Auth0",
+		"https://sso.example.com/realms/demo":                                  "Keycloak",
+		"https://auth.example.com":                                             "",
+	} {
+		if got := Vendor(url); got != want {
+			t.Errorf("Vendor(%s) = %q, want %q", url, got, want)
 		}
 	}
 }
