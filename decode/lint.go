@@ -348,7 +348,7 @@ func (l *lint) idTokenAlgs() {
 	}
 	if len(hmac) > 0 {
 		l.add(Finding{ID: "id_token_alg_hmac", Severity: SeverityWarning, Member: "id_token_signing_alg_values_supported",
-			Message: "HMAC is offered (" + strings.Join(hmac, ", ") + "): such ID tokens are keyed with the client secret, and anyone with it can make them",
+			Message: "HMAC is offered (" + strings.Join(hmac, ", ") + "): such ID tokens are keyed with a shared secret (by OIDC Core 10.1 the client secret; Keycloak uses a realm key), so whoever holds it can make them and no one can verify them with public keys",
 			Clause:  "OIDC Core 10.1, RFC 8725 3.5", Fix: "sign ID tokens with an asymmetric key (RS256, ES256)"})
 	}
 	if !slices.Contains(algs, "RS256") && l.oidc() {
