@@ -45,6 +45,14 @@ type Faults struct {
 	DuplicateKid bool // two keys of the JWKS share the signing key's kid
 	PrivateJWK   bool // the JWKS publishes the signing key's private half
 	ExpiredX5C   bool // the signing key carries an expired certificate (x5c)
+	// The protected resource (/mcp) and registration, for MCP clients.
+	NoResourceMetadata  bool // the 401 challenge has no resource_metadata
+	PRMRootOnly         bool // the resource metadata is only at the root well-known URL
+	PRMResourceMismatch bool // the resource metadata names another resource
+	RegistrationRefused bool // dynamic client registration is refused
+	LowercaseChallenge  bool // www-authenticate and bearer in lower case
+	AnyAudience         bool // the resource accepts tokens for any audience
+	InsufficientScope   bool // neither the challenge nor the metadata names the scope: a step-up is needed
 	// DPoP (RFC 9449).
 	DPoPNonce    bool // the token endpoint and userinfo demand a DPoP nonce
 	DPoPIgnored  bool // DPoP proofs are ignored: Bearer tokens
@@ -85,6 +93,13 @@ var FaultNames = map[string]string{
 	"duplicate-kid":                "a second key in the JWKS has the signing key's kid",
 	"private-jwk":                  "the JWKS publishes the signing key's private half (d, p, q...)",
 	"expired-x5c":                  "the signing key in the JWKS carries an expired certificate (x5c)",
+	"no-resource-metadata":         "the resource's 401 challenge has no resource_metadata (RFC 9728 5.1)",
+	"prm-root-only":                "the protected resource metadata is only at the root well-known URL, not the path-aware one",
+	"prm-resource-mismatch":        "the protected resource metadata names another resource (RFC 9728 3.3)",
+	"registration-refused":         "dynamic client registration is refused (no open registration)",
+	"lowercase-challenge":          "the resource sends www-authenticate and bearer in lower case",
+	"any-audience":                 "the resource accepts tokens for any audience (a confused deputy)",
+	"insufficient-scope":           "neither the challenge nor the metadata names the scope tools need: 403 insufficient_scope, then a step-up",
 	"dpop-nonce":                   "the token endpoint and userinfo demand a DPoP nonce (use_dpop_nonce)",
 	"dpop-ignored":                 "DPoP proofs are ignored: Bearer tokens come back",
 	"dpop-other-jkt":               "DPoP tokens are bound to another key (cnf.jkt)",
@@ -127,6 +142,20 @@ func (f *Faults) Set(spec string) error {
 		f.PrivateJWK = true
 	case "expired-x5c":
 		f.ExpiredX5C = true
+	case "no-resource-metadata":
+		f.NoResourceMetadata = true
+	case "prm-root-only":
+		f.PRMRootOnly = true
+	case "prm-resource-mismatch":
+		f.PRMResourceMismatch = true
+	case "registration-refused":
+		f.RegistrationRefused = true
+	case "lowercase-challenge":
+		f.LowercaseChallenge = true
+	case "any-audience":
+		f.AnyAudience = true
+	case "insufficient-scope":
+		f.InsufficientScope = true
 	case "dpop-nonce":
 		f.DPoPNonce = true
 	case "dpop-ignored":
@@ -237,6 +266,13 @@ func (f Faults) Active() []string {
 	add(f.DuplicateKid, "duplicate-kid")
 	add(f.PrivateJWK, "private-jwk")
 	add(f.ExpiredX5C, "expired-x5c")
+	add(f.NoResourceMetadata, "no-resource-metadata")
+	add(f.PRMRootOnly, "prm-root-only")
+	add(f.PRMResourceMismatch, "prm-resource-mismatch")
+	add(f.RegistrationRefused, "registration-refused")
+	add(f.LowercaseChallenge, "lowercase-challenge")
+	add(f.AnyAudience, "any-audience")
+	add(f.InsufficientScope, "insufficient-scope")
 	add(f.DPoPNonce, "dpop-nonce")
 	add(f.DPoPIgnored, "dpop-ignored")
 	add(f.DPoPOtherJKT, "dpop-other-jkt")

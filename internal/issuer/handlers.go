@@ -84,6 +84,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.deviceAuthorization(w, r)
 	case "/device":
 		s.devicePage(w, r)
+	case resourcePath:
+		s.mcp(w, r)
+	case prmPrefix, prmPrefix + resourcePath:
+		s.protectedResourceMetadata(w, r)
+	case "/register":
+		s.register(w, r)
 	case "/":
 		page(w, http.StatusOK, "oidc serve", "A local OpenID Provider. Discovery: "+s.issuer+"/.well-known/openid-configuration")
 	default:
@@ -206,6 +212,8 @@ func (s *Server) discovery(w http.ResponseWriter) {
 		"scopes_supported":                                 s.scopes(),
 		"claims_supported":                                 []string{"sub", "name", "preferred_username", "email", "email_verified", "groups", "auth_time", "sid", "nonce", "at_hash", "azp"},
 		"authorization_response_iss_parameter_supported":   true,
+		"registration_endpoint":                            iss + "/register",
+		"client_id_metadata_document_supported":            true,
 	}
 	if f.LyingMetadata {
 		md["issuer"] = "https://someone-else.example"

@@ -105,6 +105,7 @@ type Server struct {
 	prev  []jose.JSONWebKey // the keys before the last rotation, still published
 
 	faultMu sync.RWMutex // cfg.Faults changes while serving (/admin/faults)
+	reg     registry     // clients registered while serving
 
 	jwksMu   sync.RWMutex // cfg.JWKS changes while serving
 	jwksAlgs []string     // of the first published key set: metadata stays put over a rotation
@@ -330,7 +331,7 @@ func (s *Server) client(id string) *Client {
 			return &s.cfg.Clients[i]
 		}
 	}
-	return nil
+	return s.dynamicClient(id)
 }
 
 func (s *Server) user(sub string) *User {

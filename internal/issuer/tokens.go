@@ -87,7 +87,7 @@ func (s *Server) halfHash(v string) string {
 // scopes are the scopes the issuer knows: the standard ones and the
 // configured ones.
 func (s *Server) scopes() []string {
-	return append([]string{"openid", "profile", "email", "groups", "offline_access"}, s.cfg.Scopes...)
+	return append([]string{"openid", "profile", "email", "groups", "offline_access", ResourceScope}, s.cfg.Scopes...)
 }
 
 // unknownScope is the first scope of a request the issuer does not know,
@@ -260,6 +260,7 @@ func (s *Server) checkAccessToken(token string) (*grant, bool) {
 		Scope    string `json:"scope"`
 		Exp      int64  `json:"exp"`
 		Jti      string `json:"jti"`
+		Aud      any    `json:"aud"`
 		Cnf      struct {
 			JKT string `json:"jkt"`
 			X5T string `json:"x5t#S256"`
@@ -274,5 +275,15 @@ func (s *Server) checkAccessToken(token string) (*grant, bool) {
 		}
 	}
 	g := &grant{client: s.client(c.ClientID), user: s.user(c.Sub), scope: c.Scope, expires: time.Unix(c.Exp, 0), jkt: c.Cnf.JKT, x5t: c.Cnf.X5T}
+	switch aud := c.Aud.(type) {
+	case string:
+		g.resource = []string{aud}
+	case []any:
+		for _, a := range aud {
+			if s, ok := a.(string); ok {
+				g.resource = append(g.resource, s)
+			}
+		}
+	}
 	return g, g.client != nil
 }
