@@ -459,6 +459,7 @@ const (
 	noBrowserHelp      = "do not open a browser: print the URL to open (login: and read the URL the browser came back to, pasted on stdin)"
 	browserTimeoutHelp = "how long to wait for the browser to come back (for you to log in, or out)"
 	methodHelp         = "the request's HTTP `method` (userinfo: GET or POST, OIDC Core 5.3.1)"
+	noLoginHelp        = "never log in (token: without a valid or refreshable token, exit 1; probe: stop after registration)"
 	dpopKeyHelp        = "the private key `file` (JWK, JWKS or PEM) DPoP proofs are signed with"
 	// paramHelp: login's go on the authorization request, the other
 	// grants' on the token request.

@@ -151,6 +151,7 @@ var subcommands = map[string]func(*IO, *GlobalOptions) *cobra.Command{
 	"introspect":         newIntrospectCmd,
 	"revoke":             newRevokeCmd,
 	"userinfo":           newUserinfoCmd,
+	"probe":              newProbeCmd,
 	"version":            func(io *IO, _ *GlobalOptions) *cobra.Command { return newVersionCmd(io) },
 }
 
@@ -201,7 +202,7 @@ JSON document per token for scripts, --jq filters it.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 	root.SetUsageTemplate(strings.TrimRight(root.UsageTemplate(), "\n") + "\n\n" + exitCodesHelp)
 
-	names := []string{"decode", "verify", "login", "client-credentials", "exchange", "jwt-bearer", "refresh", "token", "logout", "config", "discover", "jwks", "userinfo", "introspect", "revoke", "keygen", "dpop-proof", "serve", "version"}
+	names := []string{"decode", "verify", "login", "client-credentials", "exchange", "jwt-bearer", "refresh", "token", "logout", "config", "discover", "jwks", "userinfo", "introspect", "revoke", "probe", "keygen", "dpop-proof", "serve", "version"}
 	if only != "" {
 		names = []string{only}
 		// cobra would build its completion commands on every run.

@@ -76,7 +76,7 @@ server refused).`,
 	f.BoolVar(&opts.IDToken, "id-token", false, "print the ID token, not the access token")
 	f.DurationVar(&opts.MinValid, "min-valid", time.Minute, "a cached token must be valid for this much longer, else it is refreshed")
 	f.BoolVar(&opts.Login, "login", false, "log in when needed even when stdin is not a terminal (the browser or device flow still needs you)")
-	f.BoolVar(&opts.NoLogin, "no-login", false, "never log in: without a valid or refreshable token, exit 1")
+	f.BoolVar(&opts.NoLogin, "no-login", false, noLoginHelp)
 	f.DurationVar(&opts.Wait, "wait", 2*time.Minute, "how long to wait for another oidc refreshing or logging in for the same tokens")
 	opts.addLoginFlags(f)
 	return c

@@ -62,3 +62,51 @@ type EndpointReport struct {
 	Hints     []string          `json:"hints"`
 	Valid     bool              `json:"valid"`
 }
+
+// ProbeStep is one step of walking a protected resource's authorization
+// chain: what was asked, what came back, the verdict, the clause, a fix.
+type ProbeStep struct {
+	Name     string `json:"name"`
+	Request  string `json:"request,omitempty"`  // "POST https://..."
+	Response string `json:"response,omitempty"` // "401, WWW-Authenticate: ..."
+	Status   string `json:"status"`             // pass, fail, warn, skip
+	Message  string `json:"message"`
+	Clause   string `json:"clause,omitempty"`
+	Fix      string `json:"fix,omitempty"`
+	// Protocol: a failure is the server breaking the protocol (exit 3),
+	// not a check that failed (exit 1).
+	Protocol bool `json:"protocol,omitempty"`
+}
+
+// ProbeReport is `oidc probe`; its JSON is documented.
+type ProbeReport struct {
+	URL      string `json:"url"`
+	MCP      bool   `json:"mcp"`
+	Resource string `json:"resource,omitempty"` // the resource identifier
+	// ResourceMetadata is the RFC 9728 document that was used.
+	ResourceMetadata    json.RawMessage `json:"resource_metadata,omitempty"`
+	AuthorizationServer string          `json:"authorization_server,omitempty"`
+	ClientID            string          `json:"client_id,omitempty"`
+	Registration        string          `json:"registration,omitempty"` // pre-registered, metadata document, dynamic
+	Scopes              []string        `json:"scopes"`
+	Steps               []ProbeStep     `json:"steps"`
+	Login               *FlowReport     `json:"login,omitempty"`
+	Answer              json.RawMessage `json:"answer,omitempty"`
+	Valid               bool            `json:"valid"`
+}
+
+// Add appends a step.
+func (r *ProbeReport) Add(s ProbeStep) *ProbeStep {
+	r.Steps = append(r.Steps, s)
+	return &r.Steps[len(r.Steps)-1]
+}
+
+// Failed is the first failed step, nil when none failed.
+func (r *ProbeReport) Failed() *ProbeStep {
+	for i := range r.Steps {
+		if r.Steps[i].Status == Fail {
+			return &r.Steps[i]
+		}
+	}
+	return nil
+}

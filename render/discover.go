@@ -279,3 +279,54 @@ func sortedKeys(m map[string]string) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// Probe prints `oidc probe`: each step of the walk with what was asked,
+// what came back and the verdict, then where it broke.
+func (p *Printer) Probe(r *decode.ProbeReport) {
+	p.sections = 0
+	title := "PROBE  " + Sanitize(r.URL)
+	if r.MCP {
+		title += "  " + p.t.Dim.Render("(MCP)")
+	}
+	p.line(p.t.Title.Render(title))
+	for i, s := range r.Steps {
+		st := p.statusStyle(s.Status)
+		p.line()
+		p.line(indent, st.Render(symbols[s.Status]), " ", p.t.Key.Render(fmt.Sprintf("%d %s", i+1, s.Name)))
+		p.paragraph("    ", Style{}, Sanitize(s.Message))
+		if s.Request != "" {
+			p.paragraph("    → ", p.t.Dim, Sanitize(s.Request))
+		}
+		if s.Response != "" {
+			p.paragraph("    ← ", p.t.Dim, Sanitize(s.Response))
+		}
+		var more []string
+		if s.Clause != "" {
+			more = append(more, s.Clause)
+		}
+		if s.Fix != "" && s.Status != decode.Pass {
+			more = append(more, "fix: "+s.Fix)
+		}
+		if len(more) > 0 {
+			p.paragraph("    ", p.t.Dim, Sanitize(strings.Join(more, "; ")))
+		}
+	}
+	if r.Answer != nil {
+		p.section("ANSWER")
+		p.paragraph("", Style{}, Sanitize(string(r.Answer)))
+	}
+	p.line()
+	if f := r.Failed(); f != nil {
+		what := "a check failed"
+		if f.Protocol {
+			what = "the server broke the protocol"
+		}
+		p.line(p.t.Bad.Render(fmt.Sprintf("PROBE FAILED at %s: %s", f.Name, what)))
+		return
+	}
+	msg := "PROBE OK"
+	if r.ClientID != "" && len(r.Steps) > 0 && r.Steps[len(r.Steps)-1].Name == "call" {
+		msg += ": the resource accepted a token from " + Sanitize(r.AuthorizationServer) + " for client " + Sanitize(r.ClientID)
+	}
+	p.line(p.t.Good.Render(msg))
+}

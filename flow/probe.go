@@ -1,0 +1,601 @@
+package flow
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/oidcdev/oidc/decode"
+)
+
+// ProbeRequest walks a protected resource (an MCP server, an API) the way
+// a client must: the resource's challenge, its metadata (RFC 9728), the
+// authorization server's (RFC 8414), registration, a login with the
+// resource indicator (RFC 8707), the call with the token.
+type ProbeRequest struct {
+	URL string
+	// MCP: speak JSON-RPC (initialize, tools/list) over Streamable HTTP.
+	MCP bool
+	// ClientID, when set, is a pre-registered client (or a client ID
+	// metadata document URL); else dynamic registration is tried.
+	ClientID, ClientSecret string
+	// Scopes, when set, replace what the resource asks for.
+	Scopes []string
+	// Login runs the code flow for the client with the resource and
+	// scopes (nil: stop before logging in).
+	Login       func(ctx context.Context, req FlowRequest, params url.Values) (*decode.FlowReport, *TokenResponse, error)
+	RedirectURI string // registered with dynamic registration
+	Warn        func(string)
+	Flags       map[string]string
+}
+
+// mcpVersion is the protocol version oidc asks for in initialize.
+const mcpVersion = "2025-06-18"
+
+// Probe walks the chain and reports every step. It stops at the first
+// step that fails; the error is nil unless the walk itself could not go
+// on (the network).
+func (c *Client) Probe(ctx context.Context, req ProbeRequest) (*decode.ProbeReport, error) {
+	rep := &decode.ProbeReport{URL: req.URL, MCP: req.MCP, Scopes: []string{}, Steps: []decode.ProbeStep{}}
+	u, err := c.CheckURL(req.URL)
+	if err != nil {
+		return nil, &Error{URL: req.URL, Option: "url", Err: err}
+	}
+	c.TrustHeaders(req.URL)
+	rep.Resource = resourceID(u)
+
+	// 1. The resource without a token: a 401 with a challenge.
+	resp, err := c.callResource(ctx, req, "", "")
+	if err != nil {
+		return rep, err
+	}
+	step := rep.Add(decode.ProbeStep{Name: "challenge", Request: resp.request, Response: resp.summary(), Clause: "RFC 6750 3, RFC 9728 5.1"})
+	ch, params := bearerChallenge(resp.Header.Values("WWW-Authenticate"))
+	switch {
+	case resp.Status < 300:
+		step.Status, step.Message = decode.Warn, "the resource answered without a token: nothing protects it"
+		rep.Valid = true
+		return rep, nil
+	case resp.Status != http.StatusUnauthorized:
+		step.Status, step.Protocol = decode.Fail, true
+		step.Message = fmt.Sprintf("a request without a token got %d, not 401", resp.Status)
+		step.Fix = "answer 401 with a WWW-Authenticate Bearer challenge (RFC 6750 3)"
+		return rep, nil
+	case ch == "":
+		step.Status, step.Protocol = decode.Fail, true
+		step.Message = "401 without a WWW-Authenticate Bearer challenge: clients cannot tell how to authenticate"
+		step.Fix = `send WWW-Authenticate: Bearer resource_metadata="<metadata URL>" (RFC 9728 5.1)`
+		return rep, nil
+	}
+	metadataURL := params["resource_metadata"]
+	if s := params["scope"]; s != "" {
+		rep.Scopes = strings.Fields(s)
+	}
+	if metadataURL == "" {
+		step.Status = decode.Warn
+		step.Message = "the challenge has no resource_metadata: clients must guess the metadata's well-known URL"
+		step.Fix = `add resource_metadata="<metadata URL>" to the challenge (RFC 9728 5.1; MCP authorization)`
+	} else {
+		step.Status, step.Message = decode.Pass, "401 with a "+ch+" challenge naming the resource metadata"
+	}
+
+	// 2. The protected resource metadata.
+	prm, ok := c.resourceMetadata(ctx, rep, u, metadataURL)
+	if !ok {
+		return rep, nil
+	}
+	var doc struct {
+		Resource             string   `json:"resource"`
+		AuthorizationServers []string `json:"authorization_servers"`
+		ScopesSupported      []string `json:"scopes_supported"`
+		BearerMethods        []string `json:"bearer_methods_supported"`
+	}
+	_ = json.Unmarshal(prm, &doc)
+	step = &rep.Steps[len(rep.Steps)-1]
+	switch {
+	case doc.Resource == "":
+		step.Status, step.Message, step.Fix = decode.Fail, "the metadata has no resource", "publish resource: the resource's identifier (RFC 9728 2)"
+		return rep, nil
+	case !sameResource(doc.Resource, rep.Resource):
+		step.Status = decode.Fail
+		step.Message = fmt.Sprintf("the metadata is for resource %s, not %s: clients must refuse it (RFC 9728 3.3)", doc.Resource, rep.Resource)
+		step.Fix = "make resource exactly the URL clients use for the server"
+		return rep, nil
+	case len(doc.AuthorizationServers) == 0:
+		step.Status, step.Message, step.Fix = decode.Fail, "the metadata names no authorization_servers", "list the issuer(s) whose tokens the resource accepts"
+		return rep, nil
+	case len(doc.BearerMethods) > 0 && !slices.Contains(doc.BearerMethods, "header"):
+		step.Status, step.Message = decode.Warn, "bearer_methods_supported does not include header: MCP clients send the token in the Authorization header"
+	}
+	if len(rep.Scopes) == 0 {
+		rep.Scopes = doc.ScopesSupported
+	}
+	if len(req.Scopes) > 0 {
+		rep.Scopes = req.Scopes
+	}
+
+	// 3. The authorization server's metadata, every well-known form.
+	as := doc.AuthorizationServers[0]
+	rep.AuthorizationServer = as
+	disc, err := c.DiscoverAll(ctx, as)
+	step = rep.Add(decode.ProbeStep{Name: "authorization server", Request: "GET " + strings.Join(docURLs(disc, as), ", "), Clause: "RFC 8414 3, OIDC Discovery 4, MCP authorization"})
+	if err != nil {
+		step.Status, step.Protocol, step.Message = decode.Fail, true, err.Error()
+		step.Fix = "serve the authorization server's metadata at /.well-known/oauth-authorization-server (RFC 8414) or openid-configuration"
+		return rep, nil
+	}
+	step.Response = answeredForms(disc)
+	var md Metadata
+	_ = json.Unmarshal(disc.Metadata, &md)
+	md.Source = disc.Source
+	step.Status, step.Message = decode.Pass, "metadata at "+disc.Source
+	if note := divergence(disc); note != "" {
+		step.Status, step.Message = decode.Warn, step.Message+"; "+note
+	}
+	if !slices.Contains(md.CodeChallengeMethods, "S256") {
+		step.Status = decode.Fail
+		step.Message = "the authorization server does not list S256 in code_challenge_methods_supported: MCP clients must refuse to go on"
+		step.Fix = `publish "code_challenge_methods_supported": ["S256"]`
+		return rep, nil
+	}
+	if errs := lintErrors(disc.Findings); errs != "" {
+		step.Status, step.Message = decode.Warn, step.Message+"; the metadata has errors: "+errs+" (oidc discover "+as+" explains)"
+	}
+
+	// 4. A client: pre-registered, a metadata document, or registered now.
+	clientID, secret := c.client(ctx, rep, req, &md, disc.Metadata)
+	if clientID == "" {
+		return rep, nil
+	}
+	if req.Login == nil {
+		rep.Add(decode.ProbeStep{Name: "login", Status: decode.Skip, Message: "not logged in (asked not to)"})
+		rep.Valid = rep.Failed() == nil
+		return rep, nil
+	}
+
+	// 5. Login with the resource indicator, then call with the token.
+	tokens, ok, err := c.probeLogin(ctx, rep, req, as, clientID, secret)
+	if err != nil || !ok {
+		return rep, err
+	}
+	resp, err = c.callResource(ctx, req, tokens.AccessToken, tokens.TokenType)
+	if err != nil {
+		return rep, err
+	}
+	if resp.Status == http.StatusForbidden {
+		_, p := bearerChallenge(resp.Header.Values("WWW-Authenticate"))
+		if p["error"] == "insufficient_scope" && p["scope"] != "" {
+			rep.Add(decode.ProbeStep{Name: "call", Request: resp.request, Response: resp.summary(), Status: decode.Warn, Clause: "RFC 6750 3.1, MCP authorization (step-up)",
+				Message: "403 insufficient_scope: the resource wants " + p["scope"] + "; logging in once more asking for it"})
+			for _, s := range strings.Fields(p["scope"]) {
+				if !slices.Contains(rep.Scopes, s) {
+					rep.Scopes = append(rep.Scopes, s)
+				}
+			}
+			if tokens, ok, err = c.probeLogin(ctx, rep, req, as, clientID, secret); err != nil || !ok {
+				return rep, err
+			}
+			if resp, err = c.callResource(ctx, req, tokens.AccessToken, tokens.TokenType); err != nil {
+				return rep, err
+			}
+		}
+	}
+	step = rep.Add(decode.ProbeStep{Name: "call", Request: resp.request, Response: resp.summary(), Clause: "RFC 6750 2.1"})
+	if resp.Status >= 300 {
+		step.Status = decode.Fail
+		step.Message = fmt.Sprintf("the resource refused the token: %d", resp.Status)
+		if _, p := bearerChallenge(resp.Header.Values("WWW-Authenticate")); p["error"] != "" {
+			step.Message += " " + p["error"]
+			if d := p["error_description"]; d != "" {
+				step.Message += ": " + d
+			}
+		}
+		step.Fix = "the token was checked by oidc above; if its audience is the resource, the resource's own validation is off (issuer, keys, audience)"
+		return rep, nil
+	}
+	rep.Answer = resp.result
+	step.Status, step.Message = decode.Pass, "the resource accepted the token"
+	if req.MCP {
+		step.Message += ": " + resp.mcpSummary
+	}
+	rep.Valid = rep.Failed() == nil
+	return rep, nil
+}
+
+// resourceID is the resource identifier of a URL: no fragment, no query
+// (MCP authorization: the canonical URI of the server).
+func resourceID(u *url.URL) string {
+	v := *u
+	v.Fragment, v.RawQuery = "", ""
+	v.Scheme, v.Host = strings.ToLower(v.Scheme), strings.ToLower(v.Host)
+	return v.String()
+}
+
+func sameResource(a, b string) bool {
+	return strings.TrimSuffix(a, "/") == strings.TrimSuffix(b, "/")
+}
+
+// bearerChallenge finds the Bearer (or DPoP) challenge among the header
+// values, names and parameters read case-insensitively.
+func bearerChallenge(values []string) (string, map[string]string) {
+	for _, v := range values {
+		for _, ch := range decode.ParseChallenges(v) {
+			if strings.EqualFold(ch.Scheme, "Bearer") || strings.EqualFold(ch.Scheme, "DPoP") {
+				return ch.Scheme, ch.Params
+			}
+		}
+	}
+	return "", map[string]string{}
+}
+
+// resourceMetadata gets the RFC 9728 document: from the challenge's URL,
+// else the path-aware well-known URL, then the root one.
+func (c *Client) resourceMetadata(ctx context.Context, rep *decode.ProbeReport, u *url.URL, fromHeader string) (json.RawMessage, bool) {
+	var tries []string
+	if fromHeader != "" {
+		tries = []string{fromHeader}
+	} else {
+		root := *u
+		root.RawQuery, root.Fragment = "", ""
+		path := strings.TrimSuffix(u.Path, "/")
+		root.Path = "/.well-known/oauth-protected-resource" + path
+		tries = append(tries, root.String())
+		if path != "" {
+			root.Path = "/.well-known/oauth-protected-resource"
+			tries = append(tries, root.String())
+		}
+	}
+	step := rep.Add(decode.ProbeStep{Name: "resource metadata", Request: "GET " + strings.Join(tries, ", then "), Clause: "RFC 9728 3"})
+	var errs []string
+	for i, t := range tries {
+		if _, err := c.CheckURL(t); err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		c.TrustHeaders(t)
+		f, err := c.GetJSON(ctx, t, true)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		rep.ResourceMetadata = f.Body
+		step.Response = "200 from " + t
+		step.Status, step.Message = decode.Pass, "resource metadata at "+t
+		if i > 0 {
+			step.Status, step.Message = decode.Warn, "resource metadata only at the root well-known URL "+t+": clients that try the path-aware URL first see a 404 before it"
+		}
+		return f.Body, true
+	}
+	step.Status, step.Protocol = decode.Fail, true
+	step.Message = "no resource metadata: " + strings.Join(errs, "; ")
+	step.Fix = "serve RFC 9728 metadata at " + tries[0]
+	if fromHeader == "" {
+		step.Fix += " and name it in the challenge's resource_metadata"
+	}
+	return nil, false
+}
+
+func docURLs(d *decode.DiscoverReport, issuer string) []string {
+	var out []string
+	if d == nil {
+		for _, w := range WellKnownURLs(issuer) {
+			out = append(out, w.URL)
+		}
+		return out
+	}
+	for _, w := range d.Documents {
+		out = append(out, w.URL)
+	}
+	return out
+}
+
+func answeredForms(d *decode.DiscoverReport) string {
+	var out []string
+	for _, w := range d.Documents {
+		mark := "404 or error"
+		if w.Answered {
+			mark = "200"
+		}
+		out = append(out, w.Form+" "+w.Kind+": "+mark)
+	}
+	return strings.Join(out, "; ")
+}
+
+// divergence says where clients would part ways: which well-known forms
+// answered, against the orders clients try them in.
+func divergence(d *decode.DiscoverReport) string {
+	var oauth, oidc bool
+	for _, w := range d.Documents {
+		if w.Answered {
+			oauth = oauth || w.Kind == decode.WellKnownOAuth
+			oidc = oidc || w.Kind == decode.WellKnownOpenID
+		}
+	}
+	switch {
+	case !oauth:
+		return "no RFC 8414 document: clients that look only for oauth-authorization-server (some MCP SDK versions) find nothing"
+	case !oidc:
+		return "no OpenID discovery document: OpenID Connect clients find nothing (MCP clients try RFC 8414 first and are fine)"
+	}
+	for _, w := range d.Documents {
+		if !w.Answered && w.Form == "inserted" && w.Kind == decode.WellKnownOAuth {
+			return "RFC 8414's path-inserted URL does not answer, which the MCP spec has clients try first"
+		}
+	}
+	return ""
+}
+
+func lintErrors(fs []decode.Finding) string {
+	var ids []string
+	for _, f := range fs {
+		if f.Severity == decode.SeverityError || f.Severity == decode.SeverityCritical {
+			ids = append(ids, f.ID)
+		}
+	}
+	return strings.Join(ids, ", ")
+}
+
+// client decides the client id: a pre-registered one, a client ID
+// metadata document URL, or dynamic registration (RFC 7591).
+func (c *Client) client(ctx context.Context, rep *decode.ProbeReport, req ProbeRequest, md *Metadata, raw json.RawMessage) (id, secret string) {
+	var extra struct {
+		Registration string `json:"registration_endpoint"`
+		CIMD         bool   `json:"client_id_metadata_document_supported"`
+	}
+	_ = json.Unmarshal(raw, &extra)
+	step := rep.Add(decode.ProbeStep{Name: "registration", Clause: "MCP authorization: client registration"})
+	offers := []string{}
+	if extra.CIMD {
+		offers = append(offers, "client ID metadata documents")
+	}
+	if extra.Registration != "" {
+		offers = append(offers, "dynamic registration (RFC 7591)")
+	}
+	offered := "the authorization server offers " + orWords(offers, "no registration")
+	if req.ClientID != "" {
+		rep.ClientID, rep.Registration = req.ClientID, "pre-registered"
+		if strings.HasPrefix(req.ClientID, "https://") {
+			rep.Registration = "client ID metadata document"
+			if !extra.CIMD {
+				step.Status, step.Message = decode.Warn, "the client id is a metadata document URL, but the authorization server does not say it supports them; "+offered
+				return req.ClientID, req.ClientSecret
+			}
+		}
+		step.Status, step.Message = decode.Pass, "client "+req.ClientID+" ("+rep.Registration+"); "+offered
+		return req.ClientID, req.ClientSecret
+	}
+	if extra.Registration == "" {
+		step.Status = decode.Fail
+		step.Message = offered + ": without --client-id there is no client to log in with"
+		step.Fix = "pre-register a client and give --client-id (Entra, Okta and Cognito need that), or enable dynamic registration"
+		return "", ""
+	}
+	body, _ := json.Marshal(map[string]any{"client_name": "oidc probe", "redirect_uris": []string{req.RedirectURI},
+		"grant_types": []string{"authorization_code", "refresh_token"}, "response_types": []string{"code"}, "token_endpoint_auth_method": "none"})
+	step.Request = "POST " + extra.Registration
+	if _, err := c.CheckURL(extra.Registration); err != nil {
+		step.Status, step.Protocol, step.Message = decode.Fail, true, err.Error()
+		return "", ""
+	}
+	c.TrustHeaders(extra.Registration)
+	resp, err := c.send(func() (*http.Request, error) {
+		r, err := http.NewRequestWithContext(ctx, http.MethodPost, extra.Registration, bytes.NewReader(body))
+		if err == nil {
+			r.Header.Set("Content-Type", "application/json")
+			r.Header.Set("Accept", "application/json")
+		}
+		return r, err
+	}, "", false)
+	if err != nil {
+		step.Status, step.Protocol, step.Message = decode.Fail, true, err.Error()
+		return "", ""
+	}
+	step.Response = fmt.Sprintf("%d", resp.Status)
+	var got struct {
+		ClientID string `json:"client_id"`
+		Secret   string `json:"client_secret"`
+		Error    string `json:"error"`
+		Desc     string `json:"error_description"`
+	}
+	_ = json.Unmarshal(resp.Body, &got)
+	if resp.Status != http.StatusCreated && resp.Status != http.StatusOK || got.ClientID == "" {
+		step.Status = decode.Fail
+		step.Message = fmt.Sprintf("dynamic registration was refused (%d %s)", resp.Status, strings.TrimSpace(got.Error+" "+got.Desc))
+		step.Fix = "the server wants an initial access token or has no open registration: pre-register a client and give --client-id"
+		return "", ""
+	}
+	rep.ClientID, rep.Registration = got.ClientID, "dynamic"
+	step.Status, step.Message = decode.Pass, "registered client "+got.ClientID+" (RFC 7591); "+offered
+	return got.ClientID, got.Secret
+}
+
+func orWords(items []string, none string) string {
+	if len(items) == 0 {
+		return none
+	}
+	return strings.Join(items, " and ")
+}
+
+// probeLogin logs in for the resource and checks the access token is
+// for it (its audience), as the resource will.
+func (c *Client) probeLogin(ctx context.Context, rep *decode.ProbeReport, req ProbeRequest, as, clientID, secret string) (*TokenResponse, bool, error) {
+	fr := FlowRequest{GrantRequest: GrantRequest{Scopes: rep.Scopes, Resource: []string{rep.Resource}}, Issuer: as, ClientID: clientID, ClientSecret: secret,
+		Warn: req.Warn, Flags: req.Flags}
+	params := url.Values{"resource": {rep.Resource}}
+	report, tr, err := req.Login(ctx, fr, params)
+	step := rep.Add(decode.ProbeStep{Name: "login", Clause: "OAuth 2.1 4.1, RFC 7636, RFC 8707",
+		Request: fmt.Sprintf("authorization code + PKCE at %s, scope %q, resource %s", as, strings.Join(rep.Scopes, " "), rep.Resource)})
+	rep.Login = report
+	if err != nil {
+		step.Status, step.Message = decode.Fail, err.Error()
+		step.Protocol = IsIssuerError(err)
+		return nil, false, nil
+	}
+	if !report.Valid {
+		var failed []string
+		if report.AccessToken != nil {
+			failed = failedIDs(report.AccessToken)
+		}
+		for _, ch := range report.Checks {
+			if ch.Status == decode.Fail {
+				failed = append(failed, ch.ID)
+			}
+		}
+		step.Status = decode.Fail
+		step.Message = "the tokens failed checks: " + strings.Join(failed, ", ")
+		if slices.Contains(failed, "aud") {
+			step.Message += ": the access token is not for the resource (was resource sent on both requests? the issuer must honour RFC 8707)"
+		}
+		return nil, false, nil
+	}
+	step.Status, step.Message = decode.Pass, "logged in; the access token is for "+rep.Resource
+	if report.AccessToken == nil {
+		step.Status, step.Message = decode.Warn, "logged in; the access token is opaque, so its audience cannot be checked here (oidc introspect can)"
+	}
+	return tr, true, nil
+}
+
+// resourceAnswer is what the resource said to one call.
+type resourceAnswer struct {
+	*Response
+	request    string
+	result     json.RawMessage
+	mcpSummary string
+}
+
+func (a *resourceAnswer) summary() string {
+	s := fmt.Sprintf("%d", a.Status)
+	if v := a.Header.Values("WWW-Authenticate"); len(v) > 0 {
+		s += ", WWW-Authenticate: " + strings.Join(v, ", ")
+	}
+	return s
+}
+
+// callResource calls the resource: MCP's initialize then tools/list, or a
+// GET; with the token when one is given.
+func (c *Client) callResource(ctx context.Context, req ProbeRequest, token, tokenType string) (*resourceAnswer, error) {
+	dpop := strings.EqualFold(tokenType, "DPoP") && c.DPoP != nil
+	do := func(method string, body []byte) (*Response, error) {
+		return c.send(func() (*http.Request, error) {
+			var rd *bytes.Reader
+			if body != nil {
+				rd = bytes.NewReader(body)
+			}
+			var r *http.Request
+			var err error
+			if rd != nil {
+				r, err = http.NewRequestWithContext(ctx, method, req.URL, rd)
+			} else {
+				r, err = http.NewRequestWithContext(ctx, method, req.URL, nil)
+			}
+			if err != nil {
+				return nil, &Error{URL: req.URL, Err: err}
+			}
+			if req.MCP {
+				r.Header.Set("Content-Type", "application/json")
+				r.Header.Set("Accept", "application/json, text/event-stream")
+				r.Header.Set("MCP-Protocol-Version", mcpVersion)
+			}
+			switch {
+			case token != "" && dpop:
+				r.Header.Set("Authorization", "DPoP "+token)
+			case token != "":
+				r.Header.Set("Authorization", "Bearer "+token)
+			}
+			return r, nil
+		}, token, dpop)
+	}
+	if !req.MCP {
+		resp, err := do(http.MethodGet, nil)
+		if err != nil {
+			return nil, err
+		}
+		a := &resourceAnswer{Response: resp, request: "GET " + req.URL}
+		if json.Valid(bytes.TrimSpace(resp.Body)) {
+			a.result = bytes.TrimSpace(resp.Body)
+		}
+		return a, nil
+	}
+	init, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": map[string]any{
+		"protocolVersion": mcpVersion, "capabilities": map[string]any{}, "clientInfo": map[string]any{"name": "oidc probe", "version": "1"}}})
+	resp, err := do(http.MethodPost, init)
+	if err != nil {
+		return nil, err
+	}
+	a := &resourceAnswer{Response: resp, request: "POST " + req.URL + " (MCP initialize)"}
+	if resp.Status != http.StatusOK || token == "" {
+		return a, nil
+	}
+	result, err := jsonRPCResult(resp)
+	if err != nil {
+		a.Status = http.StatusBadGateway
+		a.mcpSummary = err.Error()
+		return a, nil
+	}
+	var server struct {
+		ServerInfo struct{ Name, Version string } `json:"serverInfo"`
+	}
+	_ = json.Unmarshal(result, &server)
+	list, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
+	resp2, err := do(http.MethodPost, list)
+	if err != nil {
+		return nil, err
+	}
+	a2 := &resourceAnswer{Response: resp2, request: "POST " + req.URL + " (MCP initialize, tools/list)"}
+	if resp2.Status != http.StatusOK {
+		return a2, nil
+	}
+	tools, err := jsonRPCResult(resp2)
+	if err != nil {
+		a2.Status = http.StatusBadGateway
+		a2.mcpSummary = err.Error()
+		return a2, nil
+	}
+	var names struct {
+		Tools []struct{ Name string } `json:"tools"`
+	}
+	_ = json.Unmarshal(tools, &names)
+	var ns []string
+	for _, t := range names.Tools {
+		ns = append(ns, t.Name)
+	}
+	a2.result = tools
+	a2.mcpSummary = fmt.Sprintf("MCP server %s; tools: %s", strings.TrimSpace(server.ServerInfo.Name+" "+server.ServerInfo.Version), orWords(ns, "none"))
+	return a2, nil
+}
+
+// jsonRPCResult reads a JSON-RPC answer, plain or as server-sent events
+// (Streamable HTTP may answer either way).
+func jsonRPCResult(resp *Response) (json.RawMessage, error) {
+	body := bytes.TrimSpace(resp.Body)
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		sc := bufio.NewScanner(bytes.NewReader(body))
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			if d, ok := strings.CutPrefix(sc.Text(), "data:"); ok {
+				body = []byte(strings.TrimSpace(d))
+				break
+			}
+		}
+	}
+	var msg struct {
+		Result json.RawMessage `json:"result"`
+		Error  *struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(body, &msg); err != nil {
+		return nil, fmt.Errorf("the answer is not JSON-RPC: %v", err)
+	}
+	if msg.Error != nil {
+		return nil, fmt.Errorf("JSON-RPC error %d: %s", msg.Error.Code, msg.Error.Message)
+	}
+	return msg.Result, nil
+}
