@@ -48,6 +48,12 @@ func WellKnownURLs(issuer string) []decode.WellKnownDoc {
 // first that answered (OIDC's before RFC 8414's), checks that each
 // endpoint answers, and lints the key set.
 func (c *Client) DiscoverAll(ctx context.Context, issuer string) (*decode.DiscoverReport, error) {
+	return c.discoverAll(ctx, issuer, true)
+}
+
+// discoverAll is DiscoverAll; full also probes the endpoints and lints
+// the keys (a probe of a resource needs only the documents).
+func (c *Client) discoverAll(ctx context.Context, issuer string, full bool) (*decode.DiscoverReport, error) {
 	if _, err := c.CheckURL(issuer); err != nil {
 		return nil, &Error{URL: issuer, Option: "issuer", Err: err}
 	}
@@ -95,6 +101,11 @@ func (c *Client) DiscoverAll(ctx context.Context, issuer string) (*decode.Discov
 		JWKSURI string `json:"jwks_uri"`
 	}
 	_ = json.Unmarshal(primary.Body, &md)
+	if !full {
+		decode.SortFindings(rep.Findings)
+		rep.Valid = !decode.Failing(rep.Findings)
+		return rep, nil
+	}
 	rep.Endpoints = c.probeEndpoints(ctx, primary.Body)
 	for _, e := range rep.Endpoints {
 		if e.Error != "" {

@@ -123,7 +123,7 @@ func (c *Client) Probe(ctx context.Context, req ProbeRequest) (*decode.ProbeRepo
 	// 3. The authorization server's metadata, every well-known form.
 	as := doc.AuthorizationServers[0]
 	rep.AuthorizationServer = as
-	disc, err := c.DiscoverAll(ctx, as)
+	disc, err := c.discoverAll(ctx, as, false)
 	step = rep.Add(decode.ProbeStep{Name: "authorization server", Request: "GET " + strings.Join(docURLs(disc, as), ", "), Clause: "RFC 8414 3, OIDC Discovery 4, MCP authorization"})
 	if err != nil {
 		step.Status, step.Protocol, step.Message = decode.Fail, true, err.Error()
