@@ -86,7 +86,11 @@ func ParseKeys(data []byte, source string) (*KeySet, error) {
 				ks.Skipped = append(ks.Skipped, fmt.Sprintf("key %d: %v", i+1, trimJoseErr(err)))
 				continue
 			}
-			if !isSymmetric(k) && !k.IsPublic() {
+			if why := unusableForVerifying(k, raw); why != "" {
+				ks.Skipped = append(ks.Skipped, fmt.Sprintf("key %d%s: %s", i+1, kidNote(k), why))
+				continue
+			}
+			if !k.IsPublic() {
 				k = k.Public() // a private JWK was given: use its public half
 			}
 			ks.Keys = append(ks.Keys, k)
@@ -164,18 +168,39 @@ func pemKey(block *pem.Block) (jose.JSONWebKey, error) {
 	return jose.JSONWebKey{Key: key, Certificates: certs}, nil
 }
 
-// WithoutSymmetric drops shared-secret keys: a key set fetched from a URL
-// is public, so an oct key in it is a secret everyone knows.
-func (ks *KeySet) WithoutSymmetric() *KeySet {
-	out := &KeySet{Source: ks.Source, Skipped: ks.Skipped}
-	for _, k := range ks.Keys {
-		if isSymmetric(k) {
-			out.Skipped = append(out.Skipped, fmt.Sprintf("key %q: a symmetric (oct) key in a published key set is no secret; ignored", k.KeyID))
-			continue
-		}
-		out.Keys = append(out.Keys, k)
+// unusableForVerifying says why a JWK of a key set must not verify
+// anything, "" when it may: a symmetric key (a key set is public, or
+// meant to be, so an oct key in it is a secret everyone may know, and an
+// HMAC secret next to public keys invites key confusion: secrets come
+// with --secret only), a key for encryption, a key whose key_ops do not
+// allow verify, or whose use and key_ops contradict (RFC 7517 4.2, 4.3).
+func unusableForVerifying(k jose.JSONWebKey, raw json.RawMessage) string {
+	if isSymmetric(k) {
+		return "a symmetric (oct) key in a key set is ignored: a key set is no place for a secret; give HMAC secrets with --secret"
 	}
-	return out
+	var m struct {
+		KeyOps []string `json:"key_ops"`
+	}
+	_ = json.Unmarshal(raw, &m)
+	if k.Use == "enc" {
+		return "use enc: an encryption key, not a signature key (RFC 7517 4.2)"
+	}
+	if m.KeyOps != nil {
+		if k.Use != "" && !useAgreesWithOps(k.Use, m.KeyOps) {
+			return fmt.Sprintf("use %s and key_ops %s contradict each other (RFC 7517 4.3): refused", k.Use, strings.Join(m.KeyOps, ","))
+		}
+		if !slices.Contains(m.KeyOps, "verify") {
+			return fmt.Sprintf("key_ops %s does not allow verify (RFC 7517 4.3)", strings.Join(m.KeyOps, ","))
+		}
+	}
+	return ""
+}
+
+func kidNote(k jose.JSONWebKey) string {
+	if k.KeyID == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (kid %q)", k.KeyID)
 }
 
 // SecretKeySet wraps an HMAC secret.

@@ -135,12 +135,6 @@ func (c *Client) KeySet(ctx context.Context, uri string, fresh bool) (*decode.Ke
 		return nil, nil, err
 	}
 	ks, err := decode.ParseKeys(f.Body, "jwks_uri "+uri)
-	if err == nil {
-		ks = ks.WithoutSymmetric()
-		if len(ks.Keys) == 0 {
-			err = fmt.Errorf("no usable key: %s", strings.Join(ks.Skipped, "; "))
-		}
-	}
 	if err != nil {
 		return nil, nil, &Error{URL: uri, Err: fmt.Errorf("key set at %s: %v", uri, err)}
 	}

@@ -119,7 +119,7 @@ func TestPublishedSymmetricKeysIgnored(t *testing.T) {
 	body := `{"keys":[{"kty":"oct","kid":"shared","k":"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA"}]}`
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(body)) }))
 	defer srv.Close()
-	if _, _, err := newTestClient(time.Second).KeySet(context.Background(), srv.URL, true); err == nil || !strings.Contains(err.Error(), "is no secret") {
+	if _, _, err := newTestClient(time.Second).KeySet(context.Background(), srv.URL, true); err == nil || !strings.Contains(err.Error(), "a key set is no place for a secret") {
 		t.Fatalf("an oct-only key set: %v", err)
 	}
 }
