@@ -566,7 +566,11 @@ func (c *Client) callResource(ctx context.Context, req ProbeRequest, token, toke
 		ns = append(ns, t.Name)
 	}
 	a2.result = tools
-	a2.mcpSummary = fmt.Sprintf("MCP server %s; tools: %s", strings.TrimSpace(server.ServerInfo.Name+" "+server.ServerInfo.Version), orWords(ns, "none"))
+	toolNames := "none"
+	if len(ns) > 0 {
+		toolNames = strings.Join(ns, ", ")
+	}
+	a2.mcpSummary = fmt.Sprintf("MCP server %s; tools: %s", strings.TrimSpace(server.ServerInfo.Name+" "+server.ServerInfo.Version), toolNames)
 	return a2, nil
 }
 

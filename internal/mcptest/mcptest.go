@@ -154,10 +154,12 @@ func RunClient(t testing.TB, mcpURL string, args ...string) (stdout, stderr stri
 
 // Summary is what client.mjs prints.
 type Summary struct {
-	MCPURL   string    `json:"mcp_url"`
-	Error    string    `json:"error"` // the SDK's (or the user agent's) error, when it failed
-	Requests []Request `json:"requests"`
-	Client   *struct {
+	// Authorizations counts the logins: 1, and 2 after a step-up.
+	Authorizations int       `json:"authorizations"`
+	MCPURL         string    `json:"mcp_url"`
+	Error          string    `json:"error"` // the SDK's (or the user agent's) error, when it failed
+	Requests       []Request `json:"requests"`
+	Client         *struct {
 		Preregistered bool           `json:"preregistered"`
 		ClientID      string         `json:"client_id"`
 		Registration  map[string]any `json:"registration"` // the RFC 7591 response, when the SDK registered

@@ -89,8 +89,9 @@ const sdkFetch = (url, init) => traced('sdk', url, init);
 
 // The loopback redirect URI (RFC 8252 7.3): the authorization response
 // arrives here.
-let gotCallback;
-const callback = new Promise((resolve) => (gotCallback = resolve));
+// Each authorization (the first, and a step-up) waits for its own.
+let gotCallback = () => {};
+const nextCallback = () => new Promise((resolve) => (gotCallback = resolve));
 const loopback = http.createServer((req, res) => {
   const u = new URL(req.url, 'http://127.0.0.1');
   if (u.pathname !== '/callback') {
@@ -126,7 +127,9 @@ class HeadlessProvider {
     if (opts.scope) md.scope = opts.scope;
     return md;
   }
+  // A fresh state for every authorization request.
   state() {
+    this.expectedState = randomBytes(16).toString('base64url');
     return this.expectedState;
   }
   clientInformation() {
@@ -170,6 +173,7 @@ class HeadlessProvider {
     summary.authorization_request = Object.fromEntries(authorizationUrl.searchParams);
     delete summary.authorization_request.code_challenge;
     summary.authorization_request.endpoint = authorizationUrl.origin + authorizationUrl.pathname;
+    const callback = nextCallback();
     let next = authorizationUrl;
     for (let hop = 0; ; hop++) {
       if (hop === 10) throw new Error('more than 10 redirects from the authorization endpoint');
@@ -214,21 +218,41 @@ const provider = new HeadlessProvider();
 const newTransport = () => new StreamableHTTPClientTransport(mcpURL, { authProvider: provider, fetch: sdkFetch });
 const newClient = () => new Client({ name: 'oidc-e2e-mcp-client', version: '1.0.0' });
 
-try {
-  // First connection: the server's 401 starts the SDK's auth flow, which
-  // ends in redirectToAuthorization and UnauthorizedError.
-  const first = newTransport();
-  let client = newClient();
+let client = newClient();
+let transport = newTransport();
+summary.authorizations = 0;
+
+// authorize finishes an authorization the SDK started (it ends in
+// redirectToAuthorization and UnauthorizedError): on the first
+// connection, and again on a step-up (403 insufficient_scope).
+async function authorize(err) {
+  if (!(err instanceof UnauthorizedError) || !provider.code) throw err;
+  const code = provider.code;
+  provider.code = null;
+  await transport.finishAuth(code);
+  await client.close().catch(() => {});
+  client = newClient();
+  transport = newTransport();
+  await client.connect(transport);
+  summary.authorizations++;
+}
+
+// once runs an MCP call, and once more after a step-up authorization.
+async function once(call) {
   try {
-    await client.connect(first);
+    return await call();
+  } catch (err) {
+    await authorize(err);
+    return await call();
+  }
+}
+
+try {
+  try {
+    await client.connect(transport);
     summary.authorized_without_login = true;
   } catch (err) {
-    if (!(err instanceof UnauthorizedError)) throw err;
-    if (!provider.code) throw err;
-    await first.finishAuth(provider.code);
-    await client.close().catch(() => {});
-    client = newClient();
-    await client.connect(newTransport());
+    await authorize(err);
   }
   const t = provider.tokens();
   summary.token = { token_type: t.token_type, scope: t.scope, expires_in: t.expires_in, refresh_token: Boolean(t.refresh_token) };
@@ -239,10 +263,10 @@ try {
     summary.token.opaque = true;
   }
   summary.server = client.getServerVersion();
-  const { tools } = await client.listTools();
+  const { tools } = await once(() => client.listTools());
   summary.tools = tools.map((tool) => tool.name);
   const args = opts.tool === 'echo' ? { text: 'hello from the SDK client' } : {};
-  const result = await client.callTool({ name: opts.tool, arguments: args });
+  const result = await once(() => client.callTool({ name: opts.tool, arguments: args }));
   summary.tool = { name: opts.tool, is_error: Boolean(result.isError), content: result.content, structured: result.structuredContent };
   await client.close();
   loopback.close();
