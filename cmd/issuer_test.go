@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
@@ -119,6 +120,7 @@ func cmdMint(ts *testscript.TestScript, neg bool, args []string) {
 	extra := map[string]any{}
 	var signKey any
 	embed := false
+	pssSalt := -1
 	for len(args) > 1 && strings.HasPrefix(args[0], "-") {
 		switch args[0] {
 		case "-h":
@@ -127,16 +129,25 @@ func cmdMint(ts *testscript.TestScript, neg bool, args []string) {
 		case "-secret": // HMAC with the bytes of a file (key confusion tests)
 			signKey = []byte(ts.ReadFile(args[1]))
 			args = args[2:]
+		case "-pss-salt": // RSASSA-PSS with a salt of this many bytes (RFC 7518 3.5 wants the hash's length)
+			n, err := strconv.Atoi(args[1])
+			ts.Check(err)
+			pssSalt = n
+			args = args[2:]
 		case "-embed": // an attacker's own key, embedded as jwk
 			k, err := rsa.GenerateKey(rand.Reader, 2048)
 			ts.Check(err)
 			signKey, embed = k, true
 			args = args[1:]
-		case "-weak": // a 1024-bit RSA key, its JWKS written to the file named
-			k, err := rsa.GenerateKey(rand.Reader, 1024)
+		case "-weak", "-rsa": // a fresh RSA key (1024 bits with -weak, 2048 with -rsa), its JWKS (kid weak-1 or rsa-1, no alg) written to the file named
+			bits, kid := 1024, "weak-1"
+			if args[0] == "-rsa" {
+				bits, kid = 2048, "rsa-1"
+			}
+			k, err := rsa.GenerateKey(rand.Reader, bits)
 			ts.Check(err)
 			signKey = k
-			set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: k.Public(), KeyID: "weak-1", Use: "sig"}}}
+			set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: k.Public(), KeyID: kid, Use: "sig"}}}
 			data, err := json.Marshal(set)
 			ts.Check(err)
 			ts.Check(os.WriteFile(ts.MkAbs(args[1]), data, 0o644))
@@ -174,6 +185,26 @@ func cmdMint(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if alg == "" {
 		alg = "RS256"
+	}
+	if pssSalt >= 0 {
+		header := map[string]any{"alg": alg, "kid": kid, "typ": typ}
+		for k, v := range extra {
+			header[k] = v
+		}
+		h, err := json.Marshal(header)
+		ts.Check(err)
+		payload := strings.TrimSpace(expand(ts, ts.ReadFile(args[1])))
+		input := base64.RawURLEncoding.EncodeToString(h) + "." + base64.RawURLEncoding.EncodeToString([]byte(payload))
+		hash := map[string]crypto.Hash{"PS256": crypto.SHA256, "PS384": crypto.SHA384, "PS512": crypto.SHA512}[alg]
+		if hash == 0 {
+			ts.Fatalf("mint -pss-salt: alg %s is not PS256, PS384 or PS512", alg)
+		}
+		d := hash.New()
+		d.Write([]byte(input))
+		sig, err := rsa.SignPSS(rand.Reader, signKey.(*rsa.PrivateKey), hash, d.Sum(nil), &rsa.PSSOptions{SaltLength: pssSalt})
+		ts.Check(err)
+		ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(input+"."+base64.RawURLEncoding.EncodeToString(sig)), 0o644))
+		return
 	}
 	opts := (&jose.SignerOptions{EmbedJWK: embed}).WithType(jose.ContentType(typ))
 	if !embed {

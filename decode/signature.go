@@ -9,6 +9,8 @@ import (
 	"crypto/rsa"
 	_ "crypto/sha256" // registers crypto.SHA256 for shaFor(...).New
 	"crypto/sha512"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -74,12 +76,12 @@ func verifyCompact(alg string, key any, input string, sig []byte) error {
 		if alg[0] == 'R' {
 			err = rsa.VerifyPKCS1v15(pub, h, digest, sig)
 		} else {
-			err = rsa.VerifyPSS(pub, h, digest, sig, nil)
+			err = verifyPSS(pub, h, digest, sig)
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, errPSSSalt) {
 			return errSignature
 		}
-		return nil
+		return err
 	case "ES256", "ES384", "ES512":
 		pub, ok := key.(*ecdsa.PublicKey)
 		if !ok {
@@ -141,4 +143,47 @@ func curveFor(alg string) (elliptic.Curve, int) {
 		return elliptic.P521(), 66
 	}
 	return elliptic.P256(), 32
+}
+
+// verifyPSS checks an RSASSA-PSS signature whose salt is as long as the
+// hash, as RFC 7518 3.5 requires: the standard library (and go-jose)
+// accept any salt length when asked to verify.
+func verifyPSS(pub *rsa.PublicKey, h crypto.Hash, digest, sig []byte) error {
+	if err := rsa.VerifyPSS(pub, h, digest, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}); err != nil {
+		if rsa.VerifyPSS(pub, h, digest, sig, nil) == nil {
+			return errPSSSalt
+		}
+		return errSignature
+	}
+	return nil
+}
+
+// errPSSSalt is a PSS signature that verifies only with a salt of another
+// length than the hash's.
+var errPSSSalt = errors.New("the RSASSA-PSS salt is not as long as the hash (RFC 7518 3.5)")
+
+// jsonSigningInput is what the first signature of a JWS JSON serialization
+// covers (RFC 7515 5.2): the protected header and the payload, as sent.
+func jsonSigningInput(raw string) (string, []byte, bool) {
+	var flat struct {
+		Protected  string  `json:"protected"`
+		Payload    *string `json:"payload"`
+		Signature  string  `json:"signature"`
+		Signatures []struct {
+			Protected string `json:"protected"`
+			Signature string `json:"signature"`
+		} `json:"signatures"`
+	}
+	if json.Unmarshal([]byte(raw), &flat) != nil || flat.Payload == nil {
+		return "", nil, false
+	}
+	protected, signature := flat.Protected, flat.Signature
+	if len(flat.Signatures) > 0 {
+		protected, signature = flat.Signatures[0].Protected, flat.Signatures[0].Signature
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(signature)
+	if err != nil {
+		return "", nil, false
+	}
+	return protected + "." + *flat.Payload, sig, true
 }

@@ -1,13 +1,17 @@
 package decode
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-jose/go-jose/v4"
 )
@@ -117,5 +121,49 @@ func TestVerifyCompactECDSALength(t *testing.T) {
 	}
 	if err := verifyCompact("ES256", &k.PublicKey, "a.b", make([]byte, 64)); err == nil {
 		t.Fatal("r = s = 0 verified")
+	}
+}
+
+// RSASSA-PSS with a salt of another length than the hash is refused in
+// every serialization: go-jose's path (JSON) too, not only the compact one.
+func TestPSSSaltLength(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks := &KeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k", Use: "sig"}}, Source: "test"}
+	now := time.Unix(1_800_000_000, 0)
+	header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"PS256","kid":"k"}`))
+	payload := base64.RawURLEncoding.EncodeToString([]byte(`{"iss":"https://i","sub":"s","aud":"c","exp":1800003600,"iat":1800000000}`))
+	sign := func(salt int) string {
+		d := sha256.Sum256([]byte(header + "." + payload))
+		sig, err := rsa.SignPSS(rand.Reader, key, crypto.SHA256, d[:], &rsa.PSSOptions{SaltLength: salt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return base64.RawURLEncoding.EncodeToString(sig)
+	}
+	for _, tc := range []struct {
+		salt int
+		ok   bool
+	}{{32, true}, {0, false}, {20, false}, {64, false}} {
+		s := sign(tc.salt)
+		for form, raw := range map[string]string{
+			"compact": header + "." + payload + "." + s,
+			"json":    `{"protected":"` + header + `","payload":"` + payload + `","signature":"` + s + `"}`,
+			"general": `{"payload":"` + payload + `","signatures":[{"protected":"` + header + `","signature":"` + s + `"}]}`,
+		} {
+			r := Input([]byte(raw), Source{}, Options{Now: now})[0]
+			v := Verify(r, ks, VerifyOptions{Issuer: "https://i", IssuerPinned: true, ClientID: "c", Profile: ProfileID, Now: now})
+			var sig Check
+			for _, c := range v.Checks {
+				if c.ID == "signature" {
+					sig = c
+				}
+			}
+			if (sig.Status == Pass) != tc.ok {
+				t.Errorf("salt %d, %s: signature %s: %s", tc.salt, form, sig.Status, sig.Message)
+			}
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/subtle"
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -428,6 +430,9 @@ func (c *checker) alg(keys *KeySet) string {
 		}
 		if !slices.Contains(allowed, alg) {
 			h := "the token claims an algorithm the keys cannot do: a forged token, or keys of another issuer"
+			if why := refusedKid(c.r, keys); why != "" {
+				h = why
+			}
 			if strings.HasPrefix(alg, "HS") {
 				h = "an HMAC token checked against public keys: the key confusion attack (RFC 8725 2.1); HMAC needs the shared secret" + flagNote(c.opts.Flags, "secret")
 			}
@@ -465,6 +470,9 @@ func candidateKeys(r *Result, keys *KeySet, alg string) (cands []int, why string
 				return nil, fmt.Sprintf("kid %q is %s, which cannot verify %s", kid, describeKey(k), alg)
 			}
 		}
+		if why := refusedKid(r, keys); why != "" {
+			return nil, why
+		}
 		kids := keys.Kids()
 		if len(kids) == 0 {
 			return nil, fmt.Sprintf("no key for kid %q and %s", kid, alg)
@@ -472,6 +480,21 @@ func candidateKeys(r *Result, keys *KeySet, alg string) (cands []int, why string
 		return nil, fmt.Sprintf("kid %q is not in the key set (it has %s)", kid, strings.Join(kids, ", "))
 	}
 	return nil, fmt.Sprintf("no key in the set can verify %s", alg)
+}
+
+// refusedKid says why the key the token's kid names was left out of the
+// set (key_ops, use, a symmetric key), "" when it was not.
+func refusedKid(r *Result, keys *KeySet) string {
+	kid, ok := stringMember(r.HeaderMembers, "kid")
+	if !ok || keys == nil {
+		return ""
+	}
+	for _, skipped := range keys.Skipped {
+		if strings.Contains(skipped, fmt.Sprintf("(kid %q)", kid)) {
+			return "the key set's key for kid " + strconv.Quote(kid) + " was refused: " + skipped
+		}
+	}
+	return ""
 }
 
 // KidMissing reports whether the token names a kid the key set lacks: the
@@ -530,20 +553,38 @@ func (c *checker) signature(keys *KeySet, alg string) {
 			if _, err := verifyWith(obj, key); err != nil {
 				return errSignature
 			}
+			if strings.HasPrefix(alg, "PS") {
+				// go-jose accepts any PSS salt length: check it here.
+				input, sig, ok := jsonSigningInput(c.r.Raw)
+				pub, isRSA := key.(*rsa.PublicKey)
+				if !ok || !isRSA {
+					return errors.New("the RSASSA-PSS salt length cannot be checked for this serialization: refused")
+				}
+				return verifyPSS(pub, shaFor(alg), digestOf(alg, input), sig)
+			}
 			return nil
 		}
+	}
+	if dup := sameKid(keys, cands); dup != "" {
+		c.add("key", Fail, dup, hint("two keys under one kid: a rotation gone wrong, or a key slipped into the set; oidc does not guess which one the issuer meant"))
+		c.add("signature", Fail, "not checked: the key is ambiguous")
+		return
 	}
 	var err error
 	for _, i := range cands {
 		k := keys.Keys[i]
 		if err = verify(k.Key); err == nil {
 			c.v.Key = &KeyInfo{Kid: k.KeyID, Kty: KeyType(k), Alg: k.Algorithm, Thumbprint: keys.Thumbprint(i), Source: keys.Source}
-			c.add("key", Pass, describeKey(k))
-			if bits := RSABits(k); bits > 0 && bits < 2048 {
-				c.add("key_size", Warn, fmt.Sprintf("the RSA key is %d bits: under 2048 bits it can be factored", bits), found(fmt.Sprint(bits)), expected(">= 2048"))
+			if weak := weakKey(k); weak != "" {
+				c.add("key", Fail, weak, found(describeKey(k)))
+			} else {
+				c.add("key", Pass, describeKey(k))
 			}
 			c.add("signature", Pass, fmt.Sprintf("valid %s signature", alg))
 			return
+		}
+		if errors.Is(err, errPSSSalt) {
+			break
 		}
 	}
 	k := keys.Keys[cands[0]]
@@ -565,10 +606,46 @@ func (c *checker) signature(keys *KeySet, alg string) {
 		}
 	}
 	msg := fmt.Sprintf("%s signature does not verify with %s", alg, describeKey(k))
-	if err != nil && err != errSignature && len(cands) == 1 {
+	if errors.Is(err, errPSSSalt) {
+		h = "the signer used a salt of another length than the hash: RFC 7518 3.5 allows only the hash's length"
+	}
+	if err != nil && err != errSignature && (len(cands) == 1 || errors.Is(err, errPSSSalt)) {
 		msg += ": " + trimJoseErr(err)
 	}
 	c.add("signature", Fail, msg, hint(h))
+}
+
+// sameKid reports candidates that share a kid: the token names one key,
+// and the set has several that could be it.
+func sameKid(keys *KeySet, cands []int) string {
+	seen := map[string]int{}
+	for _, i := range cands {
+		kid := keys.Keys[i].KeyID
+		if kid == "" {
+			continue
+		}
+		if j, dup := seen[kid]; dup {
+			return fmt.Sprintf("kid %q names several keys that could verify the token (%s and %s): ambiguous, so none is used", kid, describeKey(keys.Keys[j]), describeKey(keys.Keys[i]))
+		}
+		seen[kid] = i
+	}
+	return ""
+}
+
+// weakKey says why a key that verified the signature is not good enough:
+// RSA under 2048 bits (RFC 7518 3.3, 3.5), or a modulus with the ROCA
+// fingerprint (CVE-2017-15361), whose private key can be computed.
+func weakKey(k jose.JSONWebKey) string {
+	pub, ok := k.Key.(*rsa.PublicKey)
+	switch {
+	case !ok:
+		return ""
+	case pub.N.BitLen() < 2048:
+		return fmt.Sprintf("%s: RSA keys must be 2048 bits or larger (RFC 7518 3.3, 3.5); this one is %d, and can be factored", describeKey(k), pub.N.BitLen())
+	case ROCAVulnerable(pub.N):
+		return describeKey(k) + ": the modulus has the ROCA fingerprint (CVE-2017-15361): its private key can be computed from it"
+	}
+	return ""
 }
 
 // laxBase64 returns the first warning that a signed part of a compact
