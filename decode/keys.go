@@ -208,41 +208,117 @@ func SecretKeySet(secret []byte, source string) *KeySet {
 	return &KeySet{Keys: []jose.JSONWebKey{{Key: secret}}, Source: source}
 }
 
-// DecryptionKey reads a JWE decryption key: a private JWK, PEM private
-// key, or raw symmetric key bytes (base64url or as is).
+// DecryptKey is a JWE decryption key with what its JWK says it is for:
+// a key decrypts only with its own alg, when it has one (RFC 7517 4.4),
+// and only if its use and key_ops allow decryption.
+type DecryptKey struct {
+	Key    any
+	Alg    string
+	Use    string
+	KeyOps []string
+}
+
+// DecryptionKey reads a JWE decryption key: a private JWK (or the first
+// key of a JWKS), a PEM private key, or raw symmetric key bytes
+// (base64url or as is). It returns a *DecryptKey.
 func DecryptionKey(data []byte) (any, error) {
 	data = bytes.TrimSpace(data)
 	switch {
 	case len(data) > 0 && data[0] == '{':
+		raw := json.RawMessage(data)
 		var k jose.JSONWebKey
 		if err := k.UnmarshalJSON(data); err != nil {
-			var set jose.JSONWebKeySet
-			if json.Unmarshal(data, &set) != nil || len(set.Keys) == 0 {
+			var set struct {
+				Keys []json.RawMessage `json:"keys"`
+			}
+			if json.Unmarshal(data, &set) != nil || len(set.Keys) == 0 || k.UnmarshalJSON(set.Keys[0]) != nil {
 				return nil, fmt.Errorf("JWK: %s", trimJoseErr(err))
 			}
-			k = set.Keys[0]
+			raw = set.Keys[0]
 		}
-		return k.Key, nil
+		var m struct {
+			KeyOps []string `json:"key_ops"`
+		}
+		_ = json.Unmarshal(raw, &m)
+		return &DecryptKey{Key: k.Key, Alg: k.Algorithm, Use: k.Use, KeyOps: m.KeyOps}, nil
 	case bytes.HasPrefix(data, []byte("-----BEGIN")):
 		block, _ := pem.Decode(data)
 		if block == nil {
 			return nil, errors.New("bad PEM")
 		}
+		var key any
+		var err error
 		switch block.Type {
 		case "PRIVATE KEY":
-			return x509.ParsePKCS8PrivateKey(block.Bytes)
+			key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
 		case "RSA PRIVATE KEY":
-			return x509.ParsePKCS1PrivateKey(block.Bytes)
+			key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
 		case "EC PRIVATE KEY":
-			return x509.ParseECPrivateKey(block.Bytes)
+			key, err = x509.ParseECPrivateKey(block.Bytes)
+		default:
+			return nil, fmt.Errorf("PEM %s is not a private key", block.Type)
 		}
-		return nil, fmt.Errorf("PEM %s is not a private key", block.Type)
+		if err != nil {
+			return nil, err
+		}
+		return &DecryptKey{Key: key}, nil
 	default:
 		if raw, err := base64.RawURLEncoding.DecodeString(string(data)); err == nil && len(raw) >= 16 {
-			return raw, nil
+			return &DecryptKey{Key: raw}, nil
 		}
-		return data, nil
+		return &DecryptKey{Key: data}, nil
 	}
+}
+
+// keyAlgorithms are the JWE key management algorithms the key may
+// decrypt with: its own alg, else what its type can do, except RSA1_5
+// (PKCS #1 v1.5 padding: an oracle, RFC 8725 3.2), which only a key that
+// says RSA1_5 may use.
+func (k *DecryptKey) keyAlgorithms() ([]jose.KeyAlgorithm, error) {
+	if k.Use == "sig" {
+		return nil, errors.New("the key is for signatures (use sig), not for decryption (RFC 7517 4.2)")
+	}
+	if k.KeyOps != nil {
+		if k.Use != "" && !useAgreesWithOps(k.Use, k.KeyOps) {
+			return nil, fmt.Errorf("use %s and key_ops %s contradict each other (RFC 7517 4.3)", k.Use, strings.Join(k.KeyOps, ","))
+		}
+		if !slices.Contains(k.KeyOps, "decrypt") && !slices.Contains(k.KeyOps, "unwrapKey") && !slices.Contains(k.KeyOps, "deriveKey") {
+			return nil, fmt.Errorf("key_ops %s allows no decryption (RFC 7517 4.3)", strings.Join(k.KeyOps, ","))
+		}
+	}
+	var algs []jose.KeyAlgorithm
+	switch key := k.Key.(type) {
+	case *rsa.PrivateKey:
+		algs = []jose.KeyAlgorithm{jose.RSA_OAEP, jose.RSA_OAEP_256}
+		if k.Alg == string(jose.RSA1_5) {
+			algs = []jose.KeyAlgorithm{jose.RSA1_5}
+		}
+	case *ecdsa.PrivateKey:
+		algs = []jose.KeyAlgorithm{jose.ECDH_ES, jose.ECDH_ES_A128KW, jose.ECDH_ES_A192KW, jose.ECDH_ES_A256KW}
+	case []byte:
+		algs = []jose.KeyAlgorithm{jose.DIRECT, jose.PBES2_HS256_A128KW, jose.PBES2_HS384_A192KW, jose.PBES2_HS512_A256KW}
+		switch len(key) {
+		case 16:
+			algs = append(algs, jose.A128KW, jose.A128GCMKW)
+		case 24:
+			algs = append(algs, jose.A192KW, jose.A192GCMKW)
+		case 32:
+			algs = append(algs, jose.A256KW, jose.A256GCMKW)
+		}
+	default:
+		return nil, fmt.Errorf("a %T cannot decrypt: give the private key or the shared secret", k.Key)
+	}
+	if k.Alg == "" {
+		return algs, nil
+	}
+	if _, isSecret := k.Key.([]byte); isSecret && slices.Contains(allContentEncs, jose.ContentEncryption(k.Alg)) {
+		// A content encryption key (RFC 7520 5.6): direct encryption only.
+		return []jose.KeyAlgorithm{jose.DIRECT}, nil
+	}
+	if slices.Contains(algs, jose.KeyAlgorithm(k.Alg)) {
+		return []jose.KeyAlgorithm{jose.KeyAlgorithm(k.Alg)}, nil
+	}
+	return nil, fmt.Errorf("the key says alg %s, which a key of its kind cannot decrypt with", k.Alg)
 }
 
 func isSymmetric(k jose.JSONWebKey) bool {
@@ -334,10 +410,11 @@ func Thumbprint(k jose.JSONWebKey) string {
 // Its kid is kept; a key without one gets its RFC 7638 thumbprint, which
 // is what registering its public JWKS makes findable.
 func SigningKey(data []byte) (jose.JSONWebKey, error) {
-	k, err := DecryptionKey(data)
+	dk, err := DecryptionKey(data)
 	if err != nil {
 		return jose.JSONWebKey{}, err
 	}
+	k := dk.(*DecryptKey).Key
 	var jwk jose.JSONWebKey
 	if bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
 		if jwk.UnmarshalJSON(bytes.TrimSpace(data)) != nil {

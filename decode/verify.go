@@ -6,6 +6,7 @@ import (
 	"crypto/sha512"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -215,18 +216,104 @@ func (v *Verification) decrypt(r *Result, opts VerifyOptions) (*Result, bool) {
 	return inner, true
 }
 
-// Decrypt decrypts a JWE with the given key (any algorithm go-jose knows:
-// the key decides what can work).
+// Decrypt decrypts a JWE with the given key (a *DecryptKey, or a bare
+// key): only with the key management algorithms the key allows, so that
+// a key for one algorithm never decrypts a token of another (an AES key
+// wrap key a direct-encryption token, an RSA-OAEP key an RSA1_5 one).
 func Decrypt(r *Result, key any) ([]byte, error) {
-	obj, err := jose.ParseEncrypted(r.Raw, allKeyAlgs, allContentEncs)
+	dk, ok := key.(*DecryptKey)
+	if !ok {
+		dk = &DecryptKey{Key: key}
+	}
+	algs, err := dk.keyAlgorithms()
+	if err != nil {
+		return nil, err
+	}
+	if alg, _ := stringMember(r.HeaderMembers, "alg"); alg != "" && !slices.Contains(algs, jose.KeyAlgorithm(alg)) && !strings.HasPrefix(r.Serialization, "json") {
+		allowed := make([]string, len(algs))
+		for i, a := range algs {
+			allowed[i] = string(a)
+		}
+		why := "the key allows " + strings.Join(allowed, ", ")
+		if alg == string(jose.RSA1_5) {
+			why += "; RSA1_5's padding is a decryption oracle (RFC 8725 3.2), used only with a key that says alg RSA1_5"
+		}
+		return nil, fmt.Errorf("alg %s: not decrypted with this key: %s", alg, why)
+	}
+	encs := allContentEncs
+	if _, isSecret := dk.Key.([]byte); isSecret && slices.Contains(allContentEncs, jose.ContentEncryption(dk.Alg)) {
+		encs = []jose.ContentEncryption{jose.ContentEncryption(dk.Alg)}
+		if enc, _ := stringMember(r.HeaderMembers, "enc"); enc != dk.Alg {
+			return nil, fmt.Errorf("enc %s: the key is a %s content encryption key (alg %s)", enc, dk.Alg, dk.Alg)
+		}
+	}
+	raw, err := recipientsFor(r.Raw, algs)
+	if err != nil {
+		return nil, err
+	}
+	obj, err := jose.ParseEncrypted(raw, algs, encs)
 	if err != nil {
 		return nil, fmt.Errorf("cannot parse the JWE: %s", trimJoseErr(err))
 	}
-	_, _, plain, err := obj.DecryptMulti(key) // any one recipient's key will do
+	_, _, plain, err := obj.DecryptMulti(dk.Key) // any one recipient's key will do
 	if err != nil {
 		return nil, fmt.Errorf("decryption failed: %s", trimJoseErr(err))
 	}
 	return plain, nil
+}
+
+// recipientsFor keeps, of a general JSON JWE's recipients, those whose
+// alg the key allows: the key is never tried with another algorithm.
+func recipientsFor(raw string, algs []jose.KeyAlgorithm) (string, error) {
+	var doc map[string]json.RawMessage
+	if !strings.HasPrefix(strings.TrimSpace(raw), "{") || json.Unmarshal([]byte(raw), &doc) != nil || doc["recipients"] == nil {
+		return raw, nil
+	}
+	var recipients []map[string]json.RawMessage
+	if json.Unmarshal(doc["recipients"], &recipients) != nil {
+		return raw, nil
+	}
+	shared := ""
+	var prot struct {
+		Alg string `json:"alg"`
+	}
+	if p, ok := doc["protected"]; ok {
+		var b64 string
+		if json.Unmarshal(p, &b64) == nil {
+			if h, err := base64.RawURLEncoding.DecodeString(b64); err == nil && json.Unmarshal(h, &prot) == nil {
+				shared = prot.Alg
+			}
+		}
+	}
+	if u, ok := doc["unprotected"]; ok && shared == "" {
+		_ = json.Unmarshal(u, &prot)
+		shared = prot.Alg
+	}
+	var kept []map[string]json.RawMessage
+	var seen []string
+	for _, rc := range recipients {
+		alg := shared
+		var h struct {
+			Alg string `json:"alg"`
+		}
+		if json.Unmarshal(rc["header"], &h) == nil && h.Alg != "" {
+			alg = h.Alg
+		}
+		seen = append(seen, alg)
+		if slices.Contains(algs, jose.KeyAlgorithm(alg)) {
+			kept = append(kept, rc)
+		}
+	}
+	if len(kept) == 0 {
+		return "", fmt.Errorf("no recipient of the JWE uses an algorithm this key allows (recipients: %s)", strings.Join(seen, ", "))
+	}
+	data, err := json.Marshal(kept)
+	if err != nil {
+		return "", err
+	}
+	doc["recipients"] = data
+	out, err := json.Marshal(doc)
+	return string(out), err
 }
 
 var allKeyAlgs = []jose.KeyAlgorithm{jose.RSA1_5, jose.RSA_OAEP, jose.RSA_OAEP_256, jose.A128KW, jose.A192KW, jose.A256KW,

@@ -108,6 +108,17 @@ func TestRFC7520Decryption(t *testing.T) {
 			if len(rs) != 1 || rs[0].Kind != KindJWE {
 				t.Fatalf("not decoded as one JWE")
 			}
+			if alg, _ := stringMember(rs[0].HeaderMembers, "alg"); alg == "RSA1_5" {
+				// RSA1_5 only with a key that says so (RFC 8725 3.2).
+				if _, err := Decrypt(rs[0], key); err == nil || !strings.Contains(err.Error(), "RSA1_5") {
+					t.Fatalf("RSA1_5 with an unmarked key: %v", err)
+				}
+				if dk, ok := key.(*DecryptKey); ok {
+					key = &DecryptKey{Key: dk.Key, Alg: "RSA1_5"}
+				} else {
+					key = &DecryptKey{Key: key, Alg: "RSA1_5"}
+				}
+			}
 			got, err := Decrypt(rs[0], key)
 			if err != nil {
 				t.Fatal(err)
