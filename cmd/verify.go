@@ -94,7 +94,7 @@ directory, honouring Cache-Control within 1 minute and 1 day.`,
 	f.StringSliceVar(&opts.ACR, "acr", nil, "acceptable acr values")
 	f.StringVar(&opts.AccessToken, "access-token", "", "the access token issued with the ID token, to check at_hash")
 	f.StringVar(&opts.Code, "code", "", "the authorization code, to check c_hash")
-	f.StringVar(&opts.Type, "type", "auto", "profile: id, access, logout, userinfo or auto")
+	f.StringVar(&opts.Type, "type", "auto", "profile: id, access, logout, userinfo, jose (the signature and encryption only: any payload) or auto")
 	f.StringVar(&opts.Time, "time", "", timeHelp)
 	f.StringSliceVar(&opts.Algs, "alg", nil, "acceptable algorithms (default: what the key allows)")
 	f.BoolVar(&opts.Offline, "offline", false, "use only cached discovery documents and key sets")
@@ -246,10 +246,10 @@ func newVerifyRun(ctx context.Context, opts *VerifyOptions, io *IO) (*verifyRun,
 	b.ACR, b.AccessToken, b.Code, b.Leeway, b.Algorithms, b.MaxAge = opts.ACR, opts.AccessToken, opts.Code, opts.Checks.Leeway, opts.Algs, maxAge
 	switch opts.Type {
 	case "auto", "":
-	case decode.ProfileID, decode.ProfileAccess, decode.ProfileLogout, decode.ProfileUserinfo:
+	case decode.ProfileID, decode.ProfileAccess, decode.ProfileLogout, decode.ProfileUserinfo, decode.ProfileJOSE:
 		b.Profile = opts.Type
 	default:
-		return nil, usageError("--type %q: use id, access, logout, userinfo or auto", opts.Type)
+		return nil, usageError("--type %q: use id, access, logout, userinfo, jose or auto", opts.Type)
 	}
 	if opts.Time != "" {
 		t, err := parseInstant(opts.Time)

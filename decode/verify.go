@@ -34,6 +34,10 @@ const (
 	// ProfileUserinfo is a signed userinfo response (OIDC Core 5.3.2):
 	// iss and aud are checked, exp and iat only when present.
 	ProfileUserinfo = "userinfo"
+	// ProfileJOSE checks the JOSE layer only: algorithm, key, signature,
+	// crit, header protection, decryption; the payload need not be
+	// claims (a signed document, a test vector).
+	ProfileJOSE = "jose"
 	// ProfileIntrospection is a JWT introspection response (RFC 9701 5):
 	// typ token-introspection+jwt, iss, aud and iat, the answer in the
 	// token_introspection claim; no exp, no sub.
@@ -165,6 +169,11 @@ func Verify(r *Result, keys *KeySet, opts VerifyOptions) *Verification {
 		c.signature(keys, alg)
 	} else {
 		c.add("signature", Fail, "not checked: the token requires extensions that are not understood")
+	}
+	if v.Profile == ProfileJOSE {
+		// The JOSE layer only: what the payload says is not checked.
+		v.finish()
+		return v
 	}
 	c.typ()
 	c.claimsChecks(alg)
@@ -325,7 +334,7 @@ var allContentEncs = []jose.ContentEncryption{jose.A128CBC_HS256, jose.A192CBC_H
 // profile decides which rules apply.
 func (v *Verification) profile(r *Result, opts VerifyOptions) {
 	switch opts.Profile {
-	case ProfileID, ProfileAccess, ProfileLogout, ProfileUserinfo, ProfileIntrospection:
+	case ProfileID, ProfileAccess, ProfileLogout, ProfileUserinfo, ProfileIntrospection, ProfileJOSE:
 		v.Profile, v.ProfileReason = opts.Profile, "chosen by the caller"
 		if f := opts.Flags["type"]; f != "" {
 			v.ProfileReason = "chosen with " + f
@@ -866,7 +875,19 @@ func (c *checker) crit() bool {
 		c.add("crit", Fail, "crit must be a non-empty list of header parameter names", found(string(raw)))
 		return false
 	}
-	c.add("crit", Fail, "critical extensions not understood: "+strings.Join(names, ", "), found(strings.Join(names, ",")),
+	var unknown []string
+	for _, n := range names {
+		// b64 (RFC 7797, an unencoded payload) is understood: go-jose
+		// verifies such tokens; it must be in the header it marks.
+		if n != "b64" || !has(c.r.HeaderMembers, "b64") {
+			unknown = append(unknown, n)
+		}
+	}
+	if len(unknown) == 0 {
+		c.add("crit", Pass, "critical extensions understood: "+strings.Join(names, ", "), found(strings.Join(names, ",")))
+		return true
+	}
+	c.add("crit", Fail, "critical extensions not understood: "+strings.Join(unknown, ", "), found(strings.Join(names, ",")),
 		hint("RFC 7515 4.1.11: a recipient that does not understand a critical extension must reject the token"))
 	return false
 }
