@@ -150,6 +150,22 @@ func (e *endpointCmd) finish(ctx context.Context, io *IO, rep *decode.EndpointRe
 	return nil
 }
 
+// run is every endpoint command: the token, the session, the call, the
+// report.
+func (e *endpointCmd) run(ctx context.Context, io *IO, call func(context.Context, *flow.Client) (*decode.EndpointReport, error)) error {
+	cached, err := e.resolve(ctx, io)
+	if err != nil {
+		return err
+	}
+	sess, err := e.session(ctx, io, cached)
+	if err != nil {
+		return err
+	}
+	defer sess.close()
+	rep, err := call(ctx, sess.client)
+	return e.finish(ctx, io, rep, err)
+}
+
 func endpointArgs(e *endpointCmd) cobra.PositionalArgs {
 	return func(_ *cobra.Command, args []string) error {
 		if len(args) > 1 {
@@ -179,17 +195,9 @@ its refresh token). Exit 1 when the token is not active.`,
   oidc introspect --issuer "$ISS" --client-id rs --client-secret @rs.txt --jwt @token.txt`,
 		Args: endpointArgs(e),
 		RunE: func(c *cobra.Command, _ []string) error {
-			cached, err := e.resolve(c.Context(), io)
-			if err != nil {
-				return err
-			}
-			sess, err := e.session(c.Context(), io, cached)
-			if err != nil {
-				return err
-			}
-			defer sess.close()
-			rep, err := sess.client.Introspect(c.Context(), flow.EndpointRequest{FlowRequest: e.request(io), Token: e.token, Hint: e.Hint, JWT: asJWT, Endpoint: e.Endpoint})
-			return e.finish(c.Context(), io, rep, err)
+			return e.run(c.Context(), io, func(ctx context.Context, cl *flow.Client) (*decode.EndpointReport, error) {
+				return cl.Introspect(ctx, flow.EndpointRequest{FlowRequest: e.request(io), Token: e.token, Hint: e.Hint, JWT: asJWT, Endpoint: e.Endpoint})
+			})
 		},
 	}
 	e.add(c.Flags(), "introspection-endpoint", "override the discovered introspection endpoint", true, true)
@@ -213,17 +221,9 @@ both and forgets them.`,
   oidc revoke --issuer "$ISS" --client-id cli --token-type-hint refresh_token @rt.txt`,
 		Args: endpointArgs(e),
 		RunE: func(c *cobra.Command, _ []string) error {
-			cached, err := e.resolve(c.Context(), io)
-			if err != nil {
-				return err
-			}
-			sess, err := e.session(c.Context(), io, cached)
-			if err != nil {
-				return err
-			}
-			defer sess.close()
-			rep, err := sess.client.RevokeToken(c.Context(), flow.EndpointRequest{FlowRequest: e.request(io), Token: e.token, Hint: e.Hint, Endpoint: e.Endpoint})
-			return e.finish(c.Context(), io, rep, err)
+			return e.run(c.Context(), io, func(ctx context.Context, cl *flow.Client) (*decode.EndpointReport, error) {
+				return cl.RevokeToken(ctx, flow.EndpointRequest{FlowRequest: e.request(io), Token: e.token, Hint: e.Hint, Endpoint: e.Endpoint})
+			})
 		},
 	}
 	e.add(c.Flags(), "revocation-endpoint", "override the discovered revocation endpoint", true, true)
@@ -253,21 +253,13 @@ profile's cached access token, with its DPoP key.`,
 			if e.Cached != "access_token" {
 				return usageError("--cached: userinfo takes the access token")
 			}
-			cached, err := e.resolve(c.Context(), io)
-			if err != nil {
-				return err
-			}
-			sess, err := e.session(c.Context(), io, cached)
-			if err != nil {
-				return err
-			}
-			defer sess.close()
-			typ := "Bearer"
-			if sess.client.DPoP != nil {
-				typ = "DPoP"
-			}
-			rep, err := sess.client.UserinfoCall(c.Context(), flow.UserinfoRequest{FlowRequest: e.request(io), Token: e.token, TokenType: typ, Method: m, Endpoint: e.Endpoint})
-			return e.finish(c.Context(), io, rep, err)
+			return e.run(c.Context(), io, func(ctx context.Context, cl *flow.Client) (*decode.EndpointReport, error) {
+				typ := "Bearer"
+				if cl.DPoP != nil {
+					typ = "DPoP"
+				}
+				return cl.UserinfoCall(ctx, flow.UserinfoRequest{FlowRequest: e.request(io), Token: e.token, TokenType: typ, Method: m, Endpoint: e.Endpoint})
+			})
 		},
 	}
 	e.add(c.Flags(), "userinfo-endpoint", "override the discovered userinfo endpoint", false, false)

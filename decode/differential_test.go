@@ -103,4 +103,3 @@ func FuzzDifferential(f *testing.F) {
 		}
 	})
 }
-

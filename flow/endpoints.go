@@ -25,38 +25,70 @@ type EndpointRequest struct {
 	Endpoint string
 }
 
-// endpointSetup discovers the issuer and chooses the client
-// authentication, as every grant does.
-func (c *Client) endpointSetup(ctx context.Context, req EndpointRequest, member string, get func(*Metadata) string) (*Metadata, ClientAuth, string, error) {
+// endpointCall is what introspection and revocation share: discovery, the
+// client authentication as every grant chooses it, the report, and the
+// form with the token.
+type endpointCall struct {
+	md       *Metadata
+	auth     ClientAuth
+	endpoint string
+	rep      *decode.EndpointReport
+	form     url.Values
+}
+
+func (c *Client) endpointSetup(ctx context.Context, req EndpointRequest, name, member string, get func(*Metadata) string) (*endpointCall, error) {
 	md, _, err := c.Discovered(ctx, req.Issuer, req.Endpoints, req.Warn)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, err
 	}
 	endpoint := req.Endpoint
 	if endpoint == "" {
 		endpoint = get(md)
 	}
 	if endpoint == "" {
-		return md, nil, "", &Error{URL: md.Source, Option: member, Err: fmt.Errorf("the metadata of %s has no %s: give it yourself", req.Issuer, member)}
+		return nil, &Error{URL: md.Source, Option: member, Err: fmt.Errorf("the metadata of %s has no %s: give it yourself", req.Issuer, member)}
 	}
 	auth, err := ChooseAuth(md, ClientCredentials{ID: req.ClientID, Secret: req.ClientSecret, Method: req.AuthMethod,
 		Key: req.ClientKey, AssertionAudience: req.AssertionAudience, Cert: c.CertThumbprint != ""})
-	return md, auth, endpoint, err
+	if err != nil {
+		return nil, err
+	}
+	form := url.Values{"token": {req.Token}}
+	if req.Hint != "" {
+		form.Set("token_type_hint", req.Hint)
+	}
+	return &endpointCall{md: md, auth: auth, endpoint: endpoint, form: form,
+		rep: &decode.EndpointReport{Endpoint: name, URL: endpoint, AuthMethod: auth.Method(), Checks: []decode.Check{}, Hints: []string{}}}, nil
+}
+
+// verifySigned verifies a signed (or encrypted) answer of the issuer's
+// with its keys, under a profile; claims are what it carries.
+func (c *Client) verifySigned(ctx context.Context, md *Metadata, raw, label string, o decode.VerifyOptions) (v *decode.Verification, claims *decode.Result, err error) {
+	keys := &KeySource{Client: c, Issuer: md.Issuer, Metadata: md}
+	r := decode.Token(raw, decode.Source{}, label, decode.Options{Now: c.Now()})
+	resolved, err := keys.ForToken(ctx, r)
+	if err != nil {
+		return nil, nil, err
+	}
+	o.Issuer, o.IssuerPinned, o.Now = md.Issuer, true, c.Now()
+	resolved.Apply(&o)
+	v = decode.Verify(r, resolved.Keys, o)
+	claims = v.Token
+	if v.Nested != nil {
+		claims = v.Nested
+	}
+	return v, claims, nil
 }
 
 // Introspect asks the issuer about a token (RFC 7662) and explains the
 // answer; a signed answer (RFC 9701) is verified with the issuer's keys:
 // typ, iss the issuer, aud the client.
 func (c *Client) Introspect(ctx context.Context, req EndpointRequest) (*decode.EndpointReport, error) {
-	md, auth, endpoint, err := c.endpointSetup(ctx, req, "introspection_endpoint", func(md *Metadata) string { return md.IntrospectionEndpoint })
+	call, err := c.endpointSetup(ctx, req, "introspection", "introspection_endpoint", func(md *Metadata) string { return md.IntrospectionEndpoint })
 	if err != nil {
 		return nil, err
 	}
-	rep := &decode.EndpointReport{Endpoint: "introspection", URL: endpoint, AuthMethod: auth.Method(), Checks: []decode.Check{}, Hints: []string{}}
-	form := url.Values{"token": {req.Token}}
-	if req.Hint != "" {
-		form.Set("token_type_hint", req.Hint)
-	}
+	md, auth, endpoint, rep, form := call.md, call.auth, call.endpoint, call.rep, call.form
 	ac := *c
 	if req.JWT {
 		ac.accept = "application/token-introspection+jwt"
@@ -75,18 +107,14 @@ func (c *Client) Introspect(ctx context.Context, req EndpointRequest) (*decode.E
 	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
 	if ct == "application/token-introspection+jwt" || len(body) > 0 && body[0] != '{' {
 		rep.JWT = string(body)
-		keys := &KeySource{Client: c, Issuer: md.Issuer, Metadata: md}
-		r := decode.Token(rep.JWT, decode.Source{}, "introspection response", decode.Options{Now: c.Now()})
-		resolved, kerr := keys.ForToken(ctx, r)
+		v, claims, kerr := c.verifySigned(ctx, md, rep.JWT, "introspection response",
+			decode.VerifyOptions{Audience: []string{req.ClientID}, Profile: decode.ProfileIntrospection, Leeway: req.Leeway, Flags: req.Flags})
 		if kerr != nil {
 			return rep, kerr
 		}
-		o := decode.VerifyOptions{Issuer: md.Issuer, IssuerPinned: true, Audience: []string{req.ClientID}, Profile: decode.ProfileIntrospection, Now: c.Now(), Leeway: req.Leeway, Flags: req.Flags}
-		resolved.Apply(&o)
-		v := decode.Verify(r, resolved.Keys, o)
 		rep.Verification = v
-		if v.Token != nil {
-			body = bytes.TrimSpace(memberValue(v.Token, "token_introspection"))
+		if claims != nil {
+			body = bytes.TrimSpace(memberValue(claims, "token_introspection"))
 		}
 		if !v.Valid {
 			rep.Checks = append(rep.Checks, decode.Check{ID: "introspection_jwt", Status: decode.Fail, Message: "the signed introspection answer does not verify: " + strings.Join(failedIDs(v), ", ")})
@@ -119,16 +147,12 @@ func (c *Client) Introspect(ctx context.Context, req EndpointRequest) (*decode.E
 
 // RevokeToken revokes one token (RFC 7009) and says what the 200 means.
 func (c *Client) RevokeToken(ctx context.Context, req EndpointRequest) (*decode.EndpointReport, error) {
-	_, auth, endpoint, err := c.endpointSetup(ctx, req, "revocation_endpoint", func(md *Metadata) string { return md.RevocationEndpoint })
+	call, err := c.endpointSetup(ctx, req, "revocation", "revocation_endpoint", func(md *Metadata) string { return md.RevocationEndpoint })
 	if err != nil {
 		return nil, err
 	}
-	rep := &decode.EndpointReport{Endpoint: "revocation", URL: endpoint, AuthMethod: auth.Method(), Checks: []decode.Check{}, Hints: []string{}}
-	form := url.Values{"token": {req.Token}}
-	if req.Hint != "" {
-		form.Set("token_type_hint", req.Hint)
-	}
-	resp, err := c.PostForm(ctx, endpoint, form, auth)
+	auth, rep := call.auth, call.rep
+	resp, err := c.PostForm(ctx, call.endpoint, call.form, auth)
 	if err != nil {
 		return rep, err
 	}
@@ -202,20 +226,12 @@ func (c *Client) UserinfoCall(ctx context.Context, req UserinfoRequest) (*decode
 	body = bytes.TrimSpace(body)
 	if mt, _, _ := mime.ParseMediaType(ct); mt == "application/jwt" || len(body) > 0 && body[0] != '{' {
 		rep.JWT = string(body)
-		keys := &KeySource{Client: c, Issuer: md.Issuer, Metadata: md}
-		r := decode.Token(rep.JWT, decode.Source{}, "userinfo", decode.Options{Now: c.Now()})
-		resolved, kerr := keys.ForToken(ctx, r)
+		v, claims, kerr := c.verifySigned(ctx, md, rep.JWT, "userinfo",
+			decode.VerifyOptions{ClientID: req.ClientID, Profile: decode.ProfileUserinfo, Leeway: req.Leeway, Flags: req.Flags})
 		if kerr != nil {
 			return rep, kerr
 		}
-		o := decode.VerifyOptions{Issuer: md.Issuer, IssuerPinned: true, ClientID: req.ClientID, Profile: decode.ProfileUserinfo, Now: c.Now(), Leeway: req.Leeway, Flags: req.Flags}
-		resolved.Apply(&o)
-		v := decode.Verify(r, resolved.Keys, o)
 		rep.Verification = v
-		claims := v.Token
-		if v.Nested != nil {
-			claims = v.Nested
-		}
 		status, msg := decode.Pass, "userinfo came signed; its signature, iss and aud were verified (OIDC Core 5.3.2)"
 		if !v.Valid {
 			status, msg = decode.Fail, "userinfo came as a JWT that does not verify: "+strings.Join(failedIDs(v), ", ")
