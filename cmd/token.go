@@ -175,6 +175,9 @@ func runToken(ctx context.Context, opts *TokenOptions, io *IO) error {
 	if err != nil {
 		return tokenError(err)
 	}
+	if res.Source == flow.FromLogin {
+		progressLine(io, opts.Global)("logged in: every check passed; the tokens are cached in %s", res.Path)
+	}
 	t := res.Tokens
 	out := render.TokenOut{Profile: opts.Client.Profile, Issuer: t.Key.Issuer, ClientID: t.Key.ClientID, Source: res.Source, CacheFile: res.Path,
 		Kind: "access_token", Token: t.AccessToken, Type: t.TokenType, Expiry: t.Expiry, Scope: t.Scope}
