@@ -23,6 +23,7 @@ type ProbeOptions struct {
 	Output              outputFlags
 	Scope               string
 	MCP, Plain, NoLogin bool
+	AudienceCheck       bool
 	NoBrowser           bool
 	RedirectURI         string
 	Port                int
@@ -69,6 +70,7 @@ protocol; the trace, HAR and curl flags cover the whole walk.`,
 	f.BoolVar(&opts.MCP, "mcp", false, "speak MCP (JSON-RPC over Streamable HTTP) whatever the URL")
 	f.BoolVar(&opts.Plain, "plain", false, "a plain GET, not MCP, whatever the URL")
 	f.BoolVar(&opts.NoLogin, "no-login", false, noLoginHelp)
+	f.BoolVar(&opts.AudienceCheck, "check-audience", false, "log in once more without resource and present that token: the resource must refuse it (a second browser round)")
 	f.BoolVar(&opts.NoBrowser, "no-browser", false, noBrowserHelp)
 	f.StringVar(&opts.RedirectURI, "redirect-uri", "", redirectURIHelp)
 	f.IntVar(&opts.Port, "port", 0, portHelp)
@@ -115,7 +117,7 @@ func runProbe(ctx context.Context, opts *ProbeOptions, io *IO) error {
 		}
 	}
 	req := flow.ProbeRequest{URL: opts.URL, MCP: mcp, ClientID: opts.Client.ClientID, ClientSecret: opts.Client.ClientSecret,
-		Scopes: strings.Fields(opts.Scope), RedirectURI: registered, Flags: optionFlags,
+		Scopes: strings.Fields(opts.Scope), RedirectURI: registered, Flags: optionFlags, AudienceCheck: opts.AudienceCheck,
 		Warn: func(msg string) { render.WarnLine(io.Err, io.ErrTheme(opts.Global), msg) }}
 	if !opts.NoLogin {
 		req.Login = func(ctx context.Context, fr flow.FlowRequest, params url.Values) (*decode.FlowReport, *flow.TokenResponse, error) {

@@ -31,8 +31,12 @@ type ProbeRequest struct {
 	// scopes (nil: stop before logging in).
 	Login       func(ctx context.Context, req FlowRequest, params url.Values) (*decode.FlowReport, *TokenResponse, error)
 	RedirectURI string // registered with dynamic registration
-	Warn        func(string)
-	Flags       map[string]string
+	// AudienceCheck logs in once more without the resource indicator and
+	// presents that token: a resource that takes it does not check the
+	// audience (a confused deputy).
+	AudienceCheck bool
+	Warn          func(string)
+	Flags         map[string]string
 }
 
 // mcpVersion is the protocol version oidc asks for in initialize.
@@ -204,8 +208,50 @@ func (c *Client) Probe(ctx context.Context, req ProbeRequest) (*decode.ProbeRepo
 	if req.MCP {
 		step.Message += ": " + resp.mcpSummary
 	}
+	if req.AudienceCheck {
+		if err := c.audienceCheck(ctx, rep, req, as, clientID, secret); err != nil {
+			return rep, err
+		}
+	}
 	rep.Valid = rep.Failed() == nil
 	return rep, nil
+}
+
+// audienceCheck presents a token the resource must refuse: one from a
+// login without the resource indicator, so for another audience.
+func (c *Client) audienceCheck(ctx context.Context, rep *decode.ProbeReport, req ProbeRequest, as, clientID, secret string) error {
+	fr := FlowRequest{GrantRequest: GrantRequest{Scopes: rep.Scopes}, Issuer: as, ClientID: clientID, ClientSecret: secret, Warn: req.Warn, Flags: req.Flags}
+	report, tr, err := req.Login(ctx, fr, url.Values{})
+	step := rep.Add(decode.ProbeStep{Name: "audience", Clause: "RFC 8707 2, RFC 9068 4, MCP authorization (token audience validation)",
+		Request: "a login without resource, and the resource called with that token"})
+	if err != nil || tr == nil {
+		step.Status, step.Message = decode.Skip, "the second login failed, so the audience could not be tested"
+		if err != nil {
+			step.Message += ": " + err.Error()
+		}
+		return nil
+	}
+	aud := ""
+	if report != nil && report.AccessToken != nil && report.AccessToken.Token != nil {
+		aud = strings.Join(report.AccessToken.Token.StringsClaim("aud"), " ")
+	}
+	if slices.Contains(strings.Fields(aud), rep.Resource) {
+		step.Status, step.Message = decode.Skip, "the issuer made the token for the resource without being asked: the resource's own audience check cannot be tested this way"
+		return nil
+	}
+	resp, err := c.callResource(ctx, req, tr.AccessToken, tr.TokenType)
+	if err != nil {
+		return err
+	}
+	step.Response = resp.summary()
+	if resp.Status < 300 {
+		step.Status = decode.Fail
+		step.Message = "the resource accepted a token that is not for it (aud " + orWords(strings.Fields(aud), "unknown: an opaque token") + "): a confused deputy, which takes any token of the issuer"
+		step.Fix = "check that the token's audience is the resource (its aud, or introspection's) before serving"
+		return nil
+	}
+	step.Status, step.Message = decode.Pass, fmt.Sprintf("the resource refused a token for another audience (%d)", resp.Status)
+	return nil
 }
 
 // resourceID is the resource identifier of a URL: no fragment, no query
