@@ -13,6 +13,8 @@ import (
 	"encoding/pem"
 	"errors"
 	"math/big"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -243,4 +245,15 @@ func cmdParallel(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("copy %d: %v: %s", i, err, stderr[i].String())
 		}
 	}
+}
+
+// cmdFiles serves the script's work directory on 127.0.0.1 and sets
+// $FILES to its URL.
+func cmdFiles(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("usage: files")
+	}
+	srv := httptest.NewServer(http.FileServer(http.Dir(ts.MkAbs("."))))
+	ts.Defer(srv.Close)
+	ts.Setenv("FILES", srv.URL)
 }

@@ -64,6 +64,7 @@ func TestScripts(t *testing.T) {
 			"faults":   cmdFaults,
 			"ophits":   cmdOpHits,
 			"parallel": cmdParallel,
+			"files":    cmdFiles,
 			"exits":    cmdExits,
 			"mkcert":   cmdMkcert,
 			"kubeapi":  cmdKubeAPI,

@@ -406,7 +406,7 @@ func (c *Client) client(ctx context.Context, rep *decode.ProbeReport, req ProbeR
 	offered := "the authorization server offers " + orWords(offers, "no registration")
 	if req.ClientID != "" {
 		rep.ClientID, rep.Registration = req.ClientID, "pre-registered"
-		if strings.HasPrefix(req.ClientID, "https://") {
+		if strings.HasPrefix(req.ClientID, "https://") || strings.HasPrefix(req.ClientID, "http://127.0.0.1") {
 			rep.Registration = "client ID metadata document"
 			if !extra.CIMD {
 				step.Status, step.Message = decode.Warn, "the client id is a metadata document URL, but the authorization server does not say it supports them; "+offered
