@@ -422,23 +422,41 @@ func (run *verifyRun) verifyToken(ctx context.Context, r *decode.Result, res *un
 		}
 	}
 	target := r
+	decrypted := false
 	if r.Kind == decode.KindJWE && o.DecryptionKey != nil {
-		// Keys are chosen for the signed token inside (its iss and kid);
-		// a JWE that does not decrypt is reported by Verify.
-		if plain, err := decode.Decrypt(r, o.DecryptionKey); err == nil {
-			target = decode.Token(strings.TrimSpace(string(plain)), r.Input, r.Label, run.dopts)
+		// Keys are chosen for the signed token inside (its iss and kid).
+		// A JWE that does not decrypt, or holds no signed token, needs no
+		// signature key: Verify reports it, and its verdict is the exit
+		// code.
+		plain, err := decode.Decrypt(r, o.DecryptionKey)
+		if err != nil {
+			return decode.Verify(r, nil, o)
 		}
+		inner, ok := decode.InnerToken(plain, r, run.dopts)
+		if !ok {
+			return decode.Verify(r, nil, o)
+		}
+		target, decrypted = inner, true
 	}
 	src, err := run.keys.ForToken(ctx, target)
 	// What the user gave is said on every path, the failed ones too.
 	src.Apply(&o)
 	if err != nil {
 		msg := errorMessage(err)
-		res.errors = append(res.errors, unitError{exitCode(err), where(r) + msg})
+		var unpinned *flow.UnpinnedIssuerError
+		// The user decrypted the token and gave no key for the signed
+		// token inside: a failed key check, not a usage error.
+		noKey := decrypted && (errors.Is(err, flow.ErrNoKeySource) || errors.As(err, &unpinned))
+		if !noKey {
+			res.errors = append(res.errors, unitError{exitCode(err), where(r) + msg})
+		}
 		v := decode.Verify(r, nil, o)
 		for i := range v.Checks {
 			if v.Checks[i].ID == "key" {
 				v.Checks[i].Message, v.Checks[i].Hint = "could not get the keys: "+msg, ""
+				if noKey {
+					v.Checks[i].Hint = "--decrypt-key only decrypts: the token signed inside needs its issuer's keys (--issuer, --jwks, --key or --secret)"
+				}
 			}
 		}
 		return v
