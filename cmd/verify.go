@@ -507,8 +507,18 @@ func inputUnits(ctx context.Context, args []string, io *IO) (<-chan unit, bool, 
 // two lines or more make a batch.
 func stdinUnits(ctx context.Context, in io.Reader) (<-chan unit, bool, error) {
 	br := bufio.NewReaderSize(in, 64<<10)
-	// A JSON token response or JWS JSON spans lines: read it whole.
-	if first, err := peekNonSpace(br); err == nil && first == '{' {
+	// A JSON token response or JWS JSON spans lines: read it whole. So
+	// does what is data, not tokens (a PEM block, base64 wrapped in lines,
+	// a binary file), judged from what the first read brought: decoded
+	// line by line, each of its lines would pass for a token.
+	first, err := peekNonSpace(br)
+	if err == nil && first != '{' {
+		head, _ := br.Peek(br.Buffered())
+		if decode.WholeInput(head) {
+			first = '{'
+		}
+	}
+	if err == nil && first == '{' {
 		data, err := readAll(ctx, br, "stdin")
 		if err != nil {
 			return nil, false, err
