@@ -54,6 +54,12 @@ The algorithm comes from the key (and --alg, and the issuer's metadata), never
 from the token alone: alg none is always refused, an HMAC token is never
 checked with a public key.
 
+An encrypted token (JWE) is decrypted with --decrypt-key and shown as it
+decrypted: a signed token inside is verified with the keys given for it;
+anything else is shown as claims or text (up to 4 KiB) or hex (1 KiB), its claims
+checked, and its signature check says whether its key management proves who
+made it (a shared key does, encryption to a public key does not).
+
 Profiles (--type): id (OIDC ID token), access (RFC 9068 access token), logout
 (back-channel logout token), or auto, which decides from typ and claims and
 says why.
