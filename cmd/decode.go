@@ -39,6 +39,10 @@ guessed with its evidence; risky things (alg none, jku, embedded keys,
 missing exp, ...) are warned about. A broken token shows which segment is
 broken, at which byte, and why.
 
+An opaque token not in a response is one word of RFC 6750 token characters,
+16 to 4096 of them; anything else is not a token (exit 2), said with what it
+looks like instead: base64 of a file, a PEM key, text, binary data.
+
 --json prints one JSON object per token (JSON Lines): kind, label, input,
 context, header, payload, signature, guess, warnings, times and, for broken
 input, error. See README.md for the schema.`,

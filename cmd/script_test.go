@@ -68,6 +68,7 @@ func TestScripts(t *testing.T) {
 			"exits":    cmdExits,
 			"mkcert":   cmdMkcert,
 			"kubeapi":  cmdKubeAPI,
+			"encrypt":  cmdEncrypt,
 		},
 	})
 }

@@ -54,6 +54,12 @@ The algorithm comes from the key (and --alg, and the issuer's metadata), never
 from the token alone: alg none is always refused, an HMAC token is never
 checked with a public key.
 
+An encrypted token (JWE) is decrypted with --decrypt-key and shown as it
+decrypted: a signed token inside is verified with the keys given for it;
+anything else is shown as claims or text (up to 4 KiB) or hex (1 KiB), its claims
+checked, and its signature check says whether its key management proves who
+made it (a shared key does, encryption to a public key does not).
+
 Profiles (--type): id (OIDC ID token), access (RFC 9068 access token), logout
 (back-channel logout token), or auto, which decides from typ and claims and
 says why.
@@ -422,23 +428,41 @@ func (run *verifyRun) verifyToken(ctx context.Context, r *decode.Result, res *un
 		}
 	}
 	target := r
+	decrypted := false
 	if r.Kind == decode.KindJWE && o.DecryptionKey != nil {
-		// Keys are chosen for the signed token inside (its iss and kid);
-		// a JWE that does not decrypt is reported by Verify.
-		if plain, err := decode.Decrypt(r, o.DecryptionKey); err == nil {
-			target = decode.Token(strings.TrimSpace(string(plain)), r.Input, r.Label, run.dopts)
+		// Keys are chosen for the signed token inside (its iss and kid).
+		// A JWE that does not decrypt, or holds no signed token, needs no
+		// signature key: Verify reports it, and its verdict is the exit
+		// code.
+		plain, err := decode.Decrypt(r, o.DecryptionKey)
+		if err != nil {
+			return decode.Verify(r, nil, o)
 		}
+		inner, ok := decode.InnerToken(plain, r, run.dopts)
+		if !ok {
+			return decode.Verify(r, nil, o)
+		}
+		target, decrypted = inner, true
 	}
 	src, err := run.keys.ForToken(ctx, target)
 	// What the user gave is said on every path, the failed ones too.
 	src.Apply(&o)
 	if err != nil {
 		msg := errorMessage(err)
-		res.errors = append(res.errors, unitError{exitCode(err), where(r) + msg})
+		var unpinned *flow.UnpinnedIssuerError
+		// The user decrypted the token and gave no key for the signed
+		// token inside: a failed key check, not a usage error.
+		noKey := decrypted && (errors.Is(err, flow.ErrNoKeySource) || errors.As(err, &unpinned))
+		if !noKey {
+			res.errors = append(res.errors, unitError{exitCode(err), where(r) + msg})
+		}
 		v := decode.Verify(r, nil, o)
 		for i := range v.Checks {
 			if v.Checks[i].ID == "key" {
 				v.Checks[i].Message, v.Checks[i].Hint = "could not get the keys: "+msg, ""
+				if noKey {
+					v.Checks[i].Hint = "--decrypt-key only decrypts: the token signed inside needs its issuer's keys (--issuer, --jwks, --key or --secret)"
+				}
 			}
 		}
 		return v
@@ -489,8 +513,18 @@ func inputUnits(ctx context.Context, args []string, io *IO) (<-chan unit, bool, 
 // two lines or more make a batch.
 func stdinUnits(ctx context.Context, in io.Reader) (<-chan unit, bool, error) {
 	br := bufio.NewReaderSize(in, 64<<10)
-	// A JSON token response or JWS JSON spans lines: read it whole.
-	if first, err := peekNonSpace(br); err == nil && first == '{' {
+	// A JSON token response or JWS JSON spans lines: read it whole. So
+	// does what is data, not tokens (a PEM block, base64 wrapped in lines,
+	// a binary file), judged from what the first read brought: decoded
+	// line by line, each of its lines would pass for a token.
+	first, err := peekNonSpace(br)
+	if err == nil && first != '{' {
+		head, _ := br.Peek(br.Buffered())
+		if decode.WholeInput(head) {
+			first = '{'
+		}
+	}
+	if err == nil && first == '{' {
 		data, err := readAll(ctx, br, "stdin")
 		if err != nil {
 			return nil, false, err

@@ -24,6 +24,9 @@ func Input(data []byte, src Source, opts Options) []*Result {
 	if trimmed[0] == '{' && (json.Valid(trimmed) || !jsonLines(lines)) {
 		return jsonDocument(trimmed, src, opts)
 	}
+	if err, ok := notTokenInput(trimmed, lines); ok {
+		return []*Result{invalid(src, nil, err)}
+	}
 	if len(lines) == 1 {
 		return item(string(trimmed), src, opts)
 	}

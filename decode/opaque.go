@@ -46,12 +46,14 @@ func tokenChar(c byte) bool {
 func decodeOpaque(r *Result, text, label string) {
 	for i := 0; i < len(text); i++ {
 		if !tokenChar(text[i]) {
-			r.Kind = KindInvalid
-			what := "character " + quoteByte(text[i])
-			if text[i] == ' ' || text[i] == '\t' {
-				what = "white space"
-			}
-			r.Error = &Error{Position: i, Message: fmt.Sprintf("not a token: %s at byte %d (tokens are one word of base64url-like characters)", what, i)}
+			r.Kind, r.Error = KindInvalid, badChar(text, i)
+			return
+		}
+	}
+	if label == "" {
+		// Nothing says it is a token: it must look like one.
+		if err := opaqueLimit(text); err != nil {
+			r.Kind, r.Error = KindInvalid, err
 			return
 		}
 	}

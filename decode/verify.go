@@ -66,6 +66,8 @@ type Verification struct {
 	Token         *Result    `json:"token"`
 	// Nested is the decrypted inner token of a JWE, when it was decrypted.
 	Nested *Result `json:"nested_token,omitempty"`
+	// Plaintext says what a JWE decrypted to, when it was decrypted.
+	Plaintext *Plaintext `json:"plaintext,omitempty"`
 }
 
 // IssuerInfo says which issuer the token was checked against.
@@ -158,7 +160,13 @@ func Verify(r *Result, keys *KeySet, opts VerifyOptions) *Verification {
 			v.finish()
 			return v
 		}
-		v.Nested, target = inner, inner
+		if v.Nested == nil {
+			// Not a token inside: the JWE is all there is to check.
+			v.unsignedContent(inner, opts)
+			v.finish()
+			return v
+		}
+		target = inner
 	}
 	v.profile(target, opts)
 	c := &checker{v: v, r: target, opts: opts}
@@ -215,12 +223,16 @@ func (v *Verification) decrypt(r *Result, opts VerifyOptions) (*Result, bool) {
 			Hint: "the key is not the one the token was encrypted to, or the token was altered"})
 		return nil, false
 	}
-	inner := Token(strings.TrimSpace(string(plain)), r.Input, r.Label, Options{Now: opts.Now})
-	if inner.Kind == KindInvalid || inner.Kind == KindOpaque {
-		v.add(Check{ID: "decrypt", Status: Pass, Message: fmt.Sprintf("decrypted %d bytes; the plaintext is not a signed JWT", len(plain))})
-		v.add(Check{ID: "signature", Status: Fail, Message: "the decrypted plaintext is not a JWS, so nothing proves who made it"})
-		return nil, false
+	inner, isToken := innerToken(plain, r, opts.Now)
+	if !isToken {
+		// A JWT whose claims are encrypted but not signed, or other
+		// content: shown, and checked by what proves its origin.
+		v.Plaintext = describePlaintext(plain)
+		v.add(Check{ID: "decrypt", Status: Pass, Message: fmt.Sprintf("decrypted %d bytes with the given key: %s, not a signed token", len(plain), plaintextWhat(v.Plaintext))})
+		return decryptedView(r, plain, v.Plaintext, opts.Now), true
 	}
+	v.Plaintext = &Plaintext{Bytes: len(plain), Form: PlaintextToken}
+	v.Nested = inner
 	v.add(Check{ID: "decrypt", Status: Pass, Message: fmt.Sprintf("decrypted with the given key; inside is %s %s", article(string(inner.Kind)), inner.Kind)})
 	return inner, true
 }

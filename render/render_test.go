@@ -17,7 +17,7 @@ import (
 	"rsc.io/qr"
 )
 
-var ownLine = regexp.MustCompile(`^(HEADER|PAYLOAD|SIGNATURE|WHY|WARNINGS|ERROR|ENCRYPTED|OPAQUE|DISCLOSURES|TOKEN RESPONSE|CALLBACK|CHECKS|VALID.*|INVALID.*|decrypted, inside:|(token|[a-z_]+)( \((line|argument) \d+\))?  .*)$`)
+var ownLine = regexp.MustCompile(`^(HEADER|PAYLOAD|SIGNATURE|WHY|WARNINGS|ERROR|ENCRYPTED|PLAINTEXT|OPAQUE|DISCLOSURES|TOKEN RESPONSE|CALLBACK|CHECKS|VALID.*|INVALID.*|decrypted, inside:|(token|[a-z_]+)( \((line|argument) \d+\))?  .*)$`)
 
 var at = time.Date(2026, 11, 25, 10, 30, 0, 0, time.UTC)
 

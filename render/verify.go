@@ -19,6 +19,11 @@ func (p *Printer) Verification(v *decode.Verification, quiet bool) {
 			p.line(p.t.Dim.Render("decrypted, inside:"))
 			p.sections = 0
 			p.token(v.Nested)
+		} else if v.Plaintext != nil {
+			p.line()
+			p.line(p.t.Dim.Render("decrypted, inside:"))
+			p.sections = 0
+			p.plaintext(v.Plaintext)
 		}
 		p.line()
 		p.sections = 0
@@ -32,11 +37,13 @@ func (p *Printer) Verification(v *decode.Verification, quiet bool) {
 var symbols = map[string]string{decode.Pass: "✓", decode.Fail: "✗", decode.Warn: "!", decode.Skip: "-"}
 
 func (p *Printer) checks(v *decode.Verification) {
-	profile := "profile " + v.Profile
-	if v.ProfileReason != "" {
-		profile += " (" + v.ProfileReason + ")"
+	if v.Profile != "" { // none yet: a JWE that did not decrypt
+		profile := "profile " + v.Profile
+		if v.ProfileReason != "" {
+			profile += " (" + v.ProfileReason + ")"
+		}
+		p.paragraph("", p.t.Dim, Sanitize(profile))
 	}
-	p.paragraph("", p.t.Dim, Sanitize(profile))
 	if v.Issuer.URL != "" {
 		pin := "pinned: the issuer you gave"
 		if !v.Issuer.Pinned {
@@ -118,10 +125,15 @@ func (p *Printer) verdict(v *decode.Verification) {
 
 // describe says what was verified, for the verdict line.
 func describe(v *decode.Verification) string {
-	s := "  " + v.Profile + " token"
+	s := "  token"
+	if v.Profile != "" {
+		s = "  " + v.Profile + " token"
+	}
 	r := v.Token
 	if v.Nested != nil {
 		r = v.Nested
+	} else if v.Plaintext != nil && v.Plaintext.Claims != nil {
+		r = &decode.Result{Claims: v.Plaintext.Claims}
 	}
 	if sub, ok := r.StringClaim("sub"); ok {
 		s += ", sub " + sub
