@@ -9,7 +9,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 )
 
-func encryptTo(t *testing.T, alg jose.KeyAlgorithm, enc jose.ContentEncryption, key any) *Result {
+func encryptFor(t *testing.T, alg jose.KeyAlgorithm, enc jose.ContentEncryption, key any) *Result {
 	t.Helper()
 	e, err := jose.NewEncrypter(enc, jose.Recipient{Algorithm: alg, Key: key}, nil)
 	if err != nil {
@@ -32,10 +32,10 @@ func TestJWEKeyBinding(t *testing.T) {
 	secret := make([]byte, 16)
 	rand.Read(secret)
 	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
-	wrapped := encryptTo(t, jose.A128KW, jose.A128GCM, secret)
-	direct := encryptTo(t, jose.DIRECT, jose.A128GCM, secret)
-	oaep := encryptTo(t, jose.RSA_OAEP, jose.A128GCM, &rsaKey.PublicKey)
-	pkcs1 := encryptTo(t, jose.RSA1_5, jose.A128GCM, &rsaKey.PublicKey)
+	wrapped := encryptFor(t, jose.A128KW, jose.A128GCM, secret)
+	direct := encryptFor(t, jose.DIRECT, jose.A128GCM, secret)
+	oaep := encryptFor(t, jose.RSA_OAEP, jose.A128GCM, &rsaKey.PublicKey)
+	pkcs1 := encryptFor(t, jose.RSA1_5, jose.A128GCM, &rsaKey.PublicKey)
 	for _, tc := range []struct {
 		name string
 		tok  *Result
