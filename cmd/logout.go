@@ -101,8 +101,13 @@ func runLogout(ctx context.Context, opts *LogoutOptions, io *IO) error {
 			return fmt.Errorf("%w; nothing was removed: run it again, or without --revoke to forget the tokens here only", err)
 		}
 		for _, r := range revs {
+			what := map[string]string{"refresh_token": "refresh token", "access_token": "access token"}[r.Hint]
+			if r.Unsupported {
+				progress("the issuer cannot revoke the %s (unsupported_token_type, RFC 7009 2.2.1): it stays valid until it expires", what)
+				continue
+			}
 			res.Revoked = append(res.Revoked, r.Hint)
-			progress("revoked the %s", map[string]string{"refresh_token": "refresh token", "access_token": "access token"}[r.Hint])
+			progress("revoked the %s", what)
 		}
 	}
 	var endErr error

@@ -215,7 +215,9 @@ func (c *clientFlags) credentials(ctx context.Context, io *IO) error {
 	if err := c.profileSecret(ctx, io); err != nil {
 		return err
 	}
-	if c.ClientSecret == "" {
+	// A profile says where its secret is: a secret exported for another
+	// issuer must not go to this one.
+	if c.ClientSecret == "" && c.profile == nil {
 		if c.ClientSecret = io.Getenv("OIDC_CLIENT_SECRET"); c.ClientSecret != "" {
 			c.secretFrom = secretFromEnv
 		}

@@ -81,11 +81,38 @@ protocol; the trace, HAR and curl flags cover the whole walk.`,
 }
 
 func runProbe(ctx context.Context, opts *ProbeOptions, io *IO) error {
-	if err := opts.Client.resolve(ctx, io); err != nil {
-		return err
-	}
-	if opts.Client.flags.Changed("issuer") {
+	c := &opts.Client
+	if c.flags.Changed("issuer") {
 		return usageError("--issuer: probe finds the authorization server in the resource's metadata; give --client-id for a client registered there")
+	}
+	// The authorization server is the resource's choice, not yours: a
+	// client secret goes to it only when typed for this run, or when the
+	// profile named is of that very issuer. $OIDC_CLIENT_SECRET and the
+	// like are never read here.
+	clientID, secret, clientIssuer := "", "", ""
+	if c.flags.Changed("profile") {
+		_, p, err := loadProfile(io, c.Profile)
+		if err != nil {
+			return err
+		}
+		clientID, clientIssuer = p.ClientID, p.Issuer
+		if p.ClientSecret != nil {
+			v, err := p.ClientSecret.Resolve(ctx, io.Getenv, io.Err)
+			if err != nil {
+				return usageError("profile %s: %v", c.Profile, err)
+			}
+			secret = v
+		}
+	}
+	if c.flags.Changed("client-id") {
+		clientID, clientIssuer = c.ClientID, ""
+	}
+	if c.flags.Changed("client-secret") {
+		v, err := secretValue(ctx, "--client-secret", c.ClientSecret)
+		if err != nil {
+			return err
+		}
+		secret = v
 	}
 	if opts.MCP && opts.Plain {
 		return usageError("--mcp and --plain: choose one")
@@ -116,7 +143,7 @@ func runProbe(ctx context.Context, opts *ProbeOptions, io *IO) error {
 			registered = fmt.Sprintf("http://127.0.0.1:%d/callback", opts.Port)
 		}
 	}
-	req := flow.ProbeRequest{URL: opts.URL, MCP: mcp, ClientID: opts.Client.ClientID, ClientSecret: opts.Client.ClientSecret,
+	req := flow.ProbeRequest{URL: opts.URL, MCP: mcp, ClientID: clientID, ClientSecret: secret, ClientIssuer: clientIssuer,
 		Scopes: strings.Fields(opts.Scope), RedirectURI: registered, Flags: optionFlags, AudienceCheck: opts.AudienceCheck,
 		Warn: func(msg string) { render.WarnLine(io.Err, io.ErrTheme(opts.Global), msg) }}
 	if !opts.NoLogin {

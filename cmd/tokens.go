@@ -171,8 +171,10 @@ func (l *lazySession) refresh(ctx context.Context, cur *cache.Tokens) (*flow.Obt
 		return nil, err
 	}
 	// The set is bound to the key cached with it: that one, not a key
-	// this run made.
-	if len(cur.DPoPKey) > 0 {
+	// this run made; for this refresh only (a login after it binds its
+	// tokens to the run's key, which is the one it records).
+	if prev := sess.client.DPoP; len(cur.DPoPKey) > 0 {
+		defer func() { sess.client.DPoP = prev }()
 		var k jose.JSONWebKey
 		err := k.UnmarshalJSON(cur.DPoPKey)
 		var d *flow.DPoP

@@ -376,3 +376,14 @@ func (l *lint) misc() {
 			Message: "pushed authorization requests are required but there is no pushed_authorization_request_endpoint", Clause: "RFC 9126 5", Fix: "publish pushed_authorization_request_endpoint"})
 	}
 }
+
+// ClientIDMetadataURL reports whether a client id is the URL of a client
+// ID metadata document: https (or http to a loopback address, for
+// tests), no user info, a path.
+func ClientIDMetadataURL(id string) bool {
+	u, err := url.Parse(id)
+	if err != nil || u.User != nil || u.Host == "" || u.Path == "" || u.Path == "/" || u.Fragment != "" {
+		return false
+	}
+	return u.Scheme == "https" || u.Scheme == "http" && IsLoopbackHost(u.Hostname())
+}

@@ -140,14 +140,25 @@ type headerTransport struct {
 
 // hostSet is the hosts extra headers go to.
 type hostSet struct {
-	mu    sync.Mutex
-	hosts map[string]bool
+	mu     sync.Mutex
+	hosts  map[string]bool
+	pinned bool
 }
 
 func (h *hostSet) has(host string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.hosts[strings.ToLower(host)]
+}
+
+// PinHeaders ends TrustHeaders: from now on the headers go only to the
+// hosts trusted so far (oidc probe: the resource, not whom it names).
+func (c *Client) PinHeaders() {
+	if c.headerHosts != nil {
+		c.headerHosts.mu.Lock()
+		c.headerHosts.pinned = true
+		c.headerHosts.mu.Unlock()
+	}
 }
 
 // TrustHeaders lets the extra headers (Options.Headers) go to the hosts
@@ -159,6 +170,9 @@ func (c *Client) TrustHeaders(urls ...string) {
 	}
 	c.headerHosts.mu.Lock()
 	defer c.headerHosts.mu.Unlock()
+	if c.headerHosts.pinned {
+		return
+	}
 	for _, raw := range urls {
 		if u, err := url.Parse(raw); err == nil && u.Host != "" {
 			c.headerHosts.hosts[strings.ToLower(u.Host)] = true

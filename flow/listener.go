@@ -97,13 +97,17 @@ func (cc *callbackCheck) check(p url.Values) error {
 
 // Listener receives the redirect of one login on a loopback address.
 type Listener struct {
-	ln     net.Listener
-	srv    *http.Server
-	path   string
-	uri    string
-	check  *callbackCheck
-	result chan callbackResult
-	once   sync.Once
+	ln   net.Listener
+	srv  *http.Server
+	path string
+	uri  string
+	// start, when set, is a path that redirects to startTarget: a URL
+	// that carries a token is opened through it, so that the token is
+	// never on a command line (the browser's).
+	start, startTarget string
+	check              *callbackCheck
+	result             chan callbackResult
+	once               sync.Once
 }
 
 type callbackResult struct {
@@ -178,7 +182,22 @@ func (l *Listener) deliver(r callbackResult) {
 	l.once.Do(func() { l.result <- r })
 }
 
+// startAt makes the listener redirect a one-time path to target, and
+// returns the loopback URL to open instead of target.
+func (l *Listener) startAt(target string) string {
+	l.start, l.startTarget = "/start-"+randomString(), target
+	u, _ := url.Parse(l.uri)
+	u.Path, u.RawQuery = l.start, ""
+	return u.String()
+}
+
 func (l *Listener) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if l.start != "" && r.URL.Path == l.start && r.Method == http.MethodGet {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		http.Redirect(w, r, l.startTarget, http.StatusFound)
+		return
+	}
 	if r.URL.Path != l.path {
 		http.NotFound(w, r)
 		return

@@ -14,6 +14,9 @@ type Revocation struct {
 	Hint  string `json:"token_type_hint"` // refresh_token or access_token
 	Token string `json:"-"`
 	Err   error  `json:"-"`
+	// Unsupported: the issuer cannot revoke this kind of token (RFC 7009
+	// 2.2.1: often access tokens, which then live until they expire).
+	Unsupported bool `json:"-"`
 }
 
 // RevokeRequest revokes tokens at the issuer's revocation endpoint, with
@@ -50,7 +53,12 @@ func (c *Client) Revoke(ctx context.Context, req RevokeRequest) (*Metadata, erro
 		if err == nil && resp.Status != http.StatusOK {
 			var members map[string]json.RawMessage
 			_ = json.Unmarshal(resp.Body, &members)
-			err = resp.oauthError("the revocation endpoint", members, auth)
+			te := resp.oauthError("the revocation endpoint", members, auth)
+			if te.Code == "unsupported_token_type" && r.Hint == "access_token" {
+				r.Unsupported = true
+				continue
+			}
+			err = te
 		}
 		if err != nil {
 			r.Err = err
@@ -104,9 +112,11 @@ func (c *Client) EndSession(ctx context.Context, cfg EndSessionConfig) error {
 		q.Set("id_token_hint", cfg.IDTokenHint)
 	}
 	u.RawQuery = q.Encode()
+	// The URL holds the ID token: the browser is sent to a one-time
+	// loopback URL that redirects to it, so the token is on no command
+	// line and in no terminal.
+	open := ln.startAt(u.String())
 	ln.serve(&callbackCheck{state: state, logout: true})
-	// The URL holds the ID token: shown in full only when the user must
-	// open it.
 	shown := *u
 	if cfg.IDTokenHint != "" {
 		sq := u.Query()
@@ -114,12 +124,12 @@ func (c *Client) EndSession(ctx context.Context, cfg EndSessionConfig) error {
 		shown.RawQuery = sq.Encode()
 	}
 	if cfg.Open == nil {
-		cfg.Progress("open this URL to sign out at the issuer (waiting up to %s):\n%s", cfg.Timeout, u.String())
+		cfg.Progress("open this URL to sign out at the issuer (waiting up to %s):\n%s", cfg.Timeout, open)
 	} else {
 		cfg.Progress("signing out at the issuer in the browser (waiting up to %s): %s", cfg.Timeout, shown.String())
 		go func() {
-			if err := cfg.Open(u.String()); err != nil {
-				cfg.Progress("could not open a browser (%v): open this URL by hand:\n%s", err, u.String())
+			if err := cfg.Open(open); err != nil {
+				cfg.Progress("could not open a browser (%v): open this URL by hand:\n%s", err, open)
 			}
 		}()
 	}

@@ -25,6 +25,9 @@ type ProbeRequest struct {
 	// ClientID, when set, is a pre-registered client (or a client ID
 	// metadata document URL); else dynamic registration is tried.
 	ClientID, ClientSecret string
+	// ClientIssuer, when set, is the only authorization server the client
+	// (a profile's) is used with; at another, registration is tried.
+	ClientIssuer string
 	// Scopes, when set, replace what the resource asks for.
 	Scopes []string
 	// Login runs the code flow for the client with the resource and
@@ -52,6 +55,9 @@ func (c *Client) Probe(ctx context.Context, req ProbeRequest) (*decode.ProbeRepo
 		return nil, &Error{URL: req.URL, Option: "url", Err: err}
 	}
 	c.TrustHeaders(req.URL)
+	// --header values are for the resource: the hosts it names (its
+	// metadata's, its authorization server's) get none.
+	c.PinHeaders()
 	rep.Resource = resourceID(u)
 
 	// 1. The resource without a token: a 401 with a challenge.
@@ -65,6 +71,11 @@ func (c *Client) Probe(ctx context.Context, req ProbeRequest) (*decode.ProbeRepo
 	case resp.Status < 300:
 		step.Status, step.Message = decode.Warn, "the resource answered without a token: nothing protects it"
 		rep.Valid = true
+		return rep, nil
+	case resp.Status < 400:
+		step.Status, step.Protocol = decode.Fail, true
+		step.Message = fmt.Sprintf("a request without a token got a redirect (%d to %s), not 401: a browser's login, not a protected resource's answer", resp.Status, resp.Header.Get("Location"))
+		step.Fix = "answer API clients 401 with a WWW-Authenticate Bearer challenge (RFC 6750 3) instead of redirecting them"
 		return rep, nil
 	case resp.Status != http.StatusUnauthorized:
 		step.Status, step.Protocol = decode.Fail, true
@@ -111,6 +122,11 @@ func (c *Client) Probe(ctx context.Context, req ProbeRequest) (*decode.ProbeRepo
 		step.Message = fmt.Sprintf("the metadata is for resource %s, not %s: clients must refuse it (RFC 9728 3.3)", doc.Resource, rep.Resource)
 		step.Fix = "make resource exactly the URL clients use for the server"
 		return rep, nil
+	case doc.Resource != rep.Resource:
+		step.Status = decode.Warn
+		step.Message = fmt.Sprintf("the metadata's resource %s differs from the URL %s by a trailing slash: strict clients refuse it (RFC 9728 3.3)", doc.Resource, rep.Resource)
+		step.Fix = "publish resource exactly as the URL"
+		rep.Resource = doc.Resource // what the tokens are asked for
 	case len(doc.AuthorizationServers) == 0:
 		step.Status, step.Message, step.Fix = decode.Fail, "the metadata names no authorization_servers", "list the issuer(s) whose tokens the resource accepts"
 		return rep, nil
@@ -304,7 +320,6 @@ func (c *Client) resourceMetadata(ctx context.Context, rep *decode.ProbeReport, 
 			errs = append(errs, err.Error())
 			continue
 		}
-		c.TrustHeaders(t)
 		f, err := c.GetJSON(ctx, t, true)
 		if err != nil {
 			errs = append(errs, err.Error())
@@ -404,9 +419,15 @@ func (c *Client) client(ctx context.Context, rep *decode.ProbeReport, req ProbeR
 		offers = append(offers, "dynamic registration (RFC 7591)")
 	}
 	offered := "the authorization server offers " + orWords(offers, "no registration")
+	if req.ClientID != "" && req.ClientIssuer != "" && strings.TrimSuffix(req.ClientIssuer, "/") != strings.TrimSuffix(md.Issuer, "/") {
+		rep.Add(decode.ProbeStep{Name: "registration", Status: decode.Warn, Clause: "MCP authorization: client registration",
+			Message: "the profile's client is registered at " + req.ClientIssuer + ", not at " + md.Issuer + ": its credentials are not sent there"})
+		req.ClientID, req.ClientSecret = "", ""
+		step = &rep.Steps[len(rep.Steps)-1]
+	}
 	if req.ClientID != "" {
 		rep.ClientID, rep.Registration = req.ClientID, "pre-registered"
-		if strings.HasPrefix(req.ClientID, "https://") || strings.HasPrefix(req.ClientID, "http://127.0.0.1") {
+		if decode.ClientIDMetadataURL(req.ClientID) {
 			rep.Registration = "client ID metadata document"
 			if !extra.CIMD {
 				step.Status, step.Message = decode.Warn, "the client id is a metadata document URL, but the authorization server does not say it supports them; "+offered
@@ -429,7 +450,6 @@ func (c *Client) client(ctx context.Context, rep *decode.ProbeReport, req ProbeR
 		step.Status, step.Protocol, step.Message = decode.Fail, true, err.Error()
 		return "", ""
 	}
-	c.TrustHeaders(extra.Registration)
 	resp, err := c.send(func() (*http.Request, error) {
 		r, err := http.NewRequestWithContext(ctx, http.MethodPost, extra.Registration, bytes.NewReader(body))
 		if err == nil {
@@ -526,7 +546,15 @@ func (a *resourceAnswer) summary() string {
 // callResource calls the resource: MCP's initialize then tools/list, or a
 // GET; with the token when one is given.
 func (c *Client) callResource(ctx context.Context, req ProbeRequest, token, tokenType string) (*resourceAnswer, error) {
+	// A resource is asked, not followed: a redirect (to a login page,
+	// say) is an answer of its own, and a token must not go elsewhere.
+	hc := *c.HTTP
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	nc := *c
+	nc.HTTP = &hc
+	c = &nc
 	dpop := strings.EqualFold(tokenType, "DPoP") && c.DPoP != nil
+	session := ""
 	do := func(method string, body []byte) (*Response, error) {
 		return c.send(func() (*http.Request, error) {
 			var rd *bytes.Reader
@@ -547,6 +575,9 @@ func (c *Client) callResource(ctx context.Context, req ProbeRequest, token, toke
 				r.Header.Set("Content-Type", "application/json")
 				r.Header.Set("Accept", "application/json, text/event-stream")
 				r.Header.Set("MCP-Protocol-Version", mcpVersion)
+				if session != "" {
+					r.Header.Set("Mcp-Session-Id", session)
+				}
 			}
 			switch {
 			case token != "" && dpop:
@@ -588,6 +619,12 @@ func (c *Client) callResource(ctx context.Context, req ProbeRequest, token, toke
 		ServerInfo struct{ Name, Version string } `json:"serverInfo"`
 	}
 	_ = json.Unmarshal(result, &server)
+	// A stateful server names its session; every request after carries it.
+	session = resp.Header.Get("Mcp-Session-Id")
+	initialized, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "method": "notifications/initialized"})
+	if _, err := do(http.MethodPost, initialized); err != nil {
+		return nil, err
+	}
 	list, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
 	resp2, err := do(http.MethodPost, list)
 	if err != nil {

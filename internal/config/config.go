@@ -135,6 +135,9 @@ func Load(path string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := trusted(path); err != nil {
+		return nil, &Error{Path: path, Msg: err.Error()}
+	}
 	f.private = ownerOnly(path)
 	root, err := parse(path, data)
 	if err != nil || root == nil {

@@ -181,25 +181,47 @@ func (s *Server) mcp(w http.ResponseWriter, r *http.Request) {
 type registry struct {
 	mu      sync.Mutex
 	clients map[string]*Client
+	failed  map[string]time.Time // metadata documents that could not be had, until when
 }
 
 func (s *Server) dynamicClient(id string) *Client {
 	s.reg.mu.Lock()
 	c := s.reg.clients[id]
+	failed := s.cfg.Now().Before(s.reg.failed[id])
 	s.reg.mu.Unlock()
-	if c != nil || !strings.HasPrefix(id, "https://") && !strings.HasPrefix(id, "http://127.0.0.1") {
+	if c != nil || failed || !decode.ClientIDMetadataURL(id) {
 		return c
 	}
-	return s.metadataClient(id)
+	c = s.metadataClient(id)
+	if c == nil {
+		s.reg.mu.Lock()
+		if s.reg.failed == nil {
+			s.reg.failed = map[string]time.Time{}
+		}
+		if len(s.reg.failed) < maxRegistered {
+			s.reg.failed[id] = s.cfg.Now().Add(time.Minute) // not fetched again for a while
+		}
+		s.reg.mu.Unlock()
+	}
+	return c
 }
 
-func (s *Server) addClient(c *Client) {
+// maxRegistered bounds what strangers can make the issuer keep.
+const maxRegistered = 1000
+
+// addClient keeps a client registered at run time; false when the
+// registry is full.
+func (s *Server) addClient(c *Client) bool {
 	s.reg.mu.Lock()
 	defer s.reg.mu.Unlock()
 	if s.reg.clients == nil {
 		s.reg.clients = map[string]*Client{}
 	}
+	if len(s.reg.clients) >= maxRegistered {
+		return false
+	}
 	s.reg.clients[c.ID] = c
+	return true
 }
 
 // clientMetadata is what registration and metadata documents say of a
@@ -270,7 +292,10 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		c.Secret = random(24)
 		resp["client_secret"], resp["client_secret_expires_at"] = c.Secret, 0
 	}
-	s.addClient(c)
+	if !s.addClient(c) {
+		oauthError(w, http.StatusServiceUnavailable, "temporarily_unavailable", fmt.Sprintf("this test issuer keeps at most %d registered clients", maxRegistered))
+		return
+	}
 	writeJSON(w, http.StatusCreated, resp)
 }
 
@@ -306,6 +331,8 @@ func (s *Server) metadataClient(id string) *Client {
 		return nil // a metadata document cannot hold a secret
 	}
 	c := &Client{ID: id, RedirectURIs: m.RedirectURIs, SkipConsent: true, AuthMethod: "none"}
-	s.addClient(c)
+	if !s.addClient(c) {
+		return nil
+	}
 	return c
 }
