@@ -89,11 +89,7 @@ func loadConfig(io *IO) (*config.File, error) {
 // profileKey is the cache key of a profile's tokens, as login and token
 // with no more flags make it.
 func profileKey(p *config.Profile) cache.TokenKey {
-	scope := p.Scope
-	if scope == "" {
-		scope = loginScope
-	}
-	return cache.TokenKey{Issuer: p.Issuer, ClientID: p.ClientID, Scopes: strings.Fields(scope), Resource: p.Resource, Audience: p.Audience}
+	return tokenKeyOf(p.Issuer, p.ClientID, p.Scope, p.Resource, p.Audience)
 }
 
 // tokenState says what the cache holds for a profile.

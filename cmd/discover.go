@@ -121,6 +121,10 @@ func runDiscover(ctx context.Context, opts *DiscoverOptions, io *IO) error {
 const sarifHelp = "print the findings as a SARIF 2.1.0 log, for code scanning"
 
 func writeSARIF(io *IO, uri string, fs []decode.Finding) error {
+	// Sources read "jwks_uri URL" or "file PATH": the URI is the last word.
+	if i := strings.LastIndexByte(uri, ' '); i >= 0 {
+		uri = uri[i+1:]
+	}
 	if err := render.SARIF(io.Out, version.Get().Version, uri, fs); err != nil {
 		return outputError(err)
 	}

@@ -3,6 +3,7 @@ package cmd
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -91,7 +92,7 @@ func runToken(ctx context.Context, opts *TokenOptions, io *IO) error {
 		format = opts.Client.profile.Output
 	}
 	if opts.Output.JSON {
-		if format != "" && format != render.TokenJSON && opts.Format != "" {
+		if format != "" && format != render.TokenJSON && opts.flags.Changed("output") {
 			return usageError("--json and --output %s: choose one", format)
 		}
 		format = render.TokenJSON
@@ -142,6 +143,11 @@ func runToken(ctx context.Context, opts *TokenOptions, io *IO) error {
 		if gitReq, err = readGitRequest(ctx, io); err != nil {
 			return err
 		}
+		if why := gitReq.Refused(); why != "" && opts.Action == "get" {
+			// Answer nothing: git asks its other helpers, or the user.
+			render.WarnLine(io.Err, io.ErrTheme(opts.Global), why)
+			return nil
+		}
 	}
 	store, err := openTokens(io)
 	if err != nil {
@@ -179,6 +185,9 @@ func runToken(ctx context.Context, opts *TokenOptions, io *IO) error {
 		progressLine(io, opts.Global)("logged in: every check passed; the tokens are cached in %s", res.Path)
 	}
 	t := res.Tokens
+	if tok := map[bool]string{true: t.IDToken, false: t.AccessToken}[opts.IDToken]; !b64token(tok) {
+		return fmt.Errorf("the issuer's token has characters outside RFC 6750's b64token: not printed, it could inject lines into a header, shell or git")
+	}
 	out := render.TokenOut{Profile: opts.Client.Profile, Issuer: t.Key.Issuer, ClientID: t.Key.ClientID, Source: res.Source, CacheFile: res.Path,
 		Kind: "access_token", Token: t.AccessToken, Type: t.TokenType, Expiry: t.Expiry, Scope: t.Scope}
 	if opts.IDToken {
@@ -188,6 +197,21 @@ func runToken(ctx context.Context, opts *TokenOptions, io *IO) error {
 		warn("this access token is bound to a DPoP key: each request needs a DPoP proof besides it (RFC 9449 7.1); a Bearer header alone is refused")
 	}
 	return render.Token(io.Out, format, out, render.TokenOutOptions{TTY: io.OutTTY, JQ: jq, Exec: kube, Git: gitReq})
+}
+
+// b64token: RFC 6750 2.1's token characters, so the token cannot break a
+// header line, a shell export or git's key=value lines.
+func b64token(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~+/=", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // interactive: a login may happen, with a person to do it.
@@ -211,7 +235,7 @@ func (opts *TokenOptions) interactive(io *IO, kube *render.ExecInfo, git *render
 // token that failed its checks is 1 (a check failed), as scripts expect.
 func tokenError(err error) error {
 	switch err.(type) {
-	case *flow.LoginRequiredError, *flow.ChecksFailedError:
+	case *flow.LoginRequiredError, *flow.ChecksFailedError, *flow.BusyError:
 		return &ExitError{Code: ExitCheckFailed, Err: err}
 	}
 	return err

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/go-jose/go-jose/v4"
 
@@ -25,12 +26,15 @@ const (
 // tokenKey is what the flags ask tokens for: the cache key. No scope is
 // login's (refresh sends none unless told).
 func (gc *grantCmd) tokenKey() cache.TokenKey {
-	scope := gc.Grant.Scope
+	return tokenKeyOf(gc.Client.Issuer, gc.Client.ClientID, gc.Grant.Scope, gc.Grant.Resources, gc.Checks.Audience)
+}
+
+// tokenKeyOf is the one rule for a cache key: no scope is login's.
+func tokenKeyOf(issuer, clientID, scope string, resource, audience []string) cache.TokenKey {
 	if scope == "" {
 		scope = loginScope
 	}
-	return cache.TokenKey{Issuer: gc.Client.Issuer, ClientID: gc.Client.ClientID, Scopes: strings.Fields(scope),
-		Resource: gc.Grant.Resources, Audience: gc.Checks.Audience}
+	return cache.TokenKey{Issuer: issuer, ClientID: clientID, Scopes: strings.Fields(scope), Resource: resource, Audience: audience}
 }
 
 // openTokens opens the token cache ($OIDC_CACHE_DIR/tokens, or the user
@@ -62,7 +66,12 @@ func (opts *LoginOptions) keep(ctx context.Context, io *IO, got *flow.Obtained) 
 	}
 	store, err := openTokens(io)
 	if err == nil {
-		err = store.Put(flow.StoreTokens(opts.tokenKey(), opts.Client.Profile, got, nil))
+		key := opts.tokenKey()
+		var unlock func()
+		if unlock, err = store.Lock(ctx, key, 30*time.Second, nil); err == nil {
+			err = store.Put(flow.StoreTokens(key, opts.Client.Profile, got, nil))
+			unlock()
+		}
 	}
 	if err != nil {
 		render.WarnLine(io.Err, io.ErrTheme(opts.Global), "the tokens were not cached: "+err.Error())
@@ -188,6 +197,9 @@ func (l *lazySession) refresh(ctx context.Context, cur *cache.Tokens) (*flow.Obt
 	}
 	got := &flow.Obtained{DPoPKey: cur.DPoPKey}
 	fr := l.gc.request(l.io)
+	// No scope: the refresh keeps what was granted (RFC 6749 6); asking
+	// for the login's request again fails where less was granted.
+	fr.Scopes = nil
 	fr.OnTokens = func(tr *flow.TokenResponse) { got.Tokens = tr }
 	rep, err := sess.client.RunRefresh(ctx, flow.RefreshRequest{FlowRequest: fr, RefreshToken: cur.RefreshToken, Original: cur.OriginalIDToken})
 	if err != nil {

@@ -539,6 +539,9 @@ func refreshedIDToken(original, refreshed string) []decode.Check {
 	var out []decode.Check
 	for _, claim := range []string{"iss", "sub", "aud", "azp", "auth_time", "nonce"} {
 		ov, nv := string(memberValue(o, claim)), string(memberValue(n, claim))
+		if claim == "aud" && sameSet(o.StringsClaim("aud"), n.StringsClaim("aud")) {
+			nv = ov // "x" and ["x"] are one audience
+		}
 		switch {
 		case ov == nv && nv == "":
 		case ov == nv:
@@ -550,6 +553,14 @@ func refreshedIDToken(original, refreshed string) []decode.Check {
 		}
 	}
 	return out
+}
+
+// sameSet: the same strings, in any order.
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return len(a) > 0 && slices.Equal(slices.Compact(a), slices.Compact(b))
 }
 
 func memberValue(r *decode.Result, name string) json.RawMessage {

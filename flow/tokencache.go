@@ -79,6 +79,14 @@ func (e *LoginRequiredError) Error() string {
 	return "login required: " + how + " (" + e.Reason + ")"
 }
 
+// BusyError: another process held the tokens' lock for longer than the
+// wait (a login in progress, most likely).
+type BusyError struct{ Wait time.Duration }
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("another oidc has been refreshing or logging in for these tokens for over %s: try again when it is done", e.Wait)
+}
+
 // ChecksFailedError: the issuer's new tokens failed a check, so they were
 // not cached nor handed out.
 type ChecksFailedError struct {
@@ -118,7 +126,7 @@ func CachedToken(ctx context.Context, req CachedRequest) (*CachedResult, error) 
 	}
 	unlock, err := req.Store.Lock(ctx, req.Key, req.Wait, req.Waiting)
 	if errors.Is(err, cache.ErrLockTimeout) {
-		return nil, &LoginRequiredError{Profile: req.Profile, Reason: fmt.Sprintf("another oidc has been refreshing or logging in for over %s", req.Wait)}
+		return nil, &BusyError{Wait: req.Wait}
 	}
 	if err != nil {
 		return nil, err
@@ -148,6 +156,14 @@ func CachedToken(ctx context.Context, req CachedRequest) (*CachedResult, error) 
 		switch {
 		case err == nil:
 			if !got.Report.Valid {
+				// The old refresh token is spent: keep the new one (the
+				// verified tokens of before stay), or the next run would
+				// replay the old and lose the whole login.
+				if got.Tokens != nil && got.Tokens.RefreshToken != "" && got.Tokens.RefreshToken != cur.RefreshToken {
+					kept := *cur
+					kept.RefreshToken = got.Tokens.RefreshToken
+					_ = req.Store.Put(&kept)
+				}
 				return nil, &ChecksFailedError{Report: got.Report, Grant: GrantRefresh}
 			}
 			next := req.merge(got, cur)
@@ -189,6 +205,9 @@ func CachedToken(ctx context.Context, req CachedRequest) (*CachedResult, error) 
 	next := req.merge(got, nil)
 	if err := req.Store.Put(next); err != nil {
 		return nil, err
+	}
+	if req.IDToken && next.IDToken == "" {
+		return nil, &LoginRequiredError{Profile: req.Profile, Reason: "the login brought no ID token: ask for the openid scope"}
 	}
 	res.Tokens, res.Source, res.Report, res.Previous = next, FromLogin, got.Report, cur
 	return res, nil

@@ -65,8 +65,9 @@ func TestCachedTokenRereadsAfterInvalidGrant(t *testing.T) {
 	}
 }
 
-// New tokens that fail a check are neither cached nor handed out, and
-// the set they would have replaced stays.
+// New tokens that fail a check are neither cached nor handed out; only
+// the rotated refresh token replaces the old (which is spent: replaying
+// it would lose the whole login).
 func TestCachedTokenKeepsNothingThatFailed(t *testing.T) {
 	req, store := cachedRequest(t)
 	if err := store.Put(stale(req, "rt-1")); err != nil {
@@ -79,8 +80,8 @@ func TestCachedTokenKeepsNothingThatFailed(t *testing.T) {
 		t.Fatalf("err %v, want ChecksFailedError", err)
 	}
 	got, _ := store.Get(req.Key)
-	if got.AccessToken != "old" || got.RefreshToken != "rt-1" {
-		t.Fatalf("cache changed: %+v", got)
+	if got.AccessToken != "old" || got.RefreshToken != "rt-2" {
+		t.Fatalf("cache: %+v, want the old access token and the rotated refresh token", got)
 	}
 }
 

@@ -35,7 +35,7 @@ func SARIF(w io.Writer, toolVersion, uri string, fs []decode.Finding) error {
 		Message   text       `json:"message"`
 		Locations []location `json:"locations"`
 	}
-	var rules []rule
+	rules := []rule{}
 	seen := map[string]bool{}
 	results := []result{}
 	for _, f := range fs {

@@ -93,6 +93,24 @@ type GitRequest struct {
 	Attrs        [][2]string
 }
 
+// Refused says why a token must not go to what git asks about: plain
+// http to a host that is not loopback ("" when it may).
+func (g *GitRequest) Refused() string {
+	proto, host := g.attr("protocol"), g.attr("host")
+	if proto == "" || proto == "https" {
+		return ""
+	}
+	h := host
+	if i := strings.LastIndexByte(h, ':'); i > 0 && !strings.HasSuffix(h, "]") {
+		h = h[:i]
+	}
+	h = strings.Trim(h, "[]")
+	if proto == "http" && (h == "localhost" || h == "127.0.0.1" || h == "::1") {
+		return ""
+	}
+	return "oidc token: no token for " + proto + "://" + host + ": only https (or loopback http) gets one"
+}
+
 func (g *GitRequest) attr(name string) string {
 	for _, kv := range g.Attrs {
 		if kv[0] == name {
