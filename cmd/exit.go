@@ -69,12 +69,13 @@ func exitCode(err error) int {
 	var ue *flow.UnpinnedIssuerError
 	var ce cobraError
 	var unsafe *cache.UnsafeError
+	var corrupt *cache.CorruptError
 	switch {
 	case err == nil:
 		return ExitOK
 	case errors.As(err, &ee):
 		return ee.Code
-	case errors.As(err, &ce), errors.As(err, &oe), errors.As(err, &ue), errors.As(err, &unsafe), errors.Is(err, flow.ErrNoKeySource):
+	case errors.As(err, &ce), errors.As(err, &oe), errors.As(err, &ue), errors.As(err, &unsafe), errors.As(err, &corrupt), errors.Is(err, flow.ErrNoKeySource):
 		return ExitUsage
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted

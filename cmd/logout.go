@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oidcdev/oidc/flow"
+	"github.com/oidcdev/oidc/internal/cache"
 	"github.com/oidcdev/oidc/render"
 )
 
@@ -73,6 +74,15 @@ func runLogout(ctx context.Context, opts *LogoutOptions, io *IO) error {
 	}
 	defer unlock()
 	t, err := store.Get(key)
+	var corrupt *cache.CorruptError
+	if errors.As(err, &corrupt) {
+		// Nothing in it can be revoked or trusted: it goes.
+		render.WarnLine(io.Err, io.ErrTheme(opts.Global), corrupt.Error()+": removed")
+		if err := store.Delete(key); err != nil {
+			return err
+		}
+		t, err = nil, nil
+	}
 	if err != nil {
 		return err
 	}
