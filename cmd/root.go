@@ -198,8 +198,9 @@ JSON document per token for scripts, --jq filters it.`,
 	root.SetErr(io.Err)
 	root.SetVersionTemplate(version.Get().String() + "\n")
 	root.PersistentFlags().BoolVar(&g.NoColor, "no-color", false, "never colour the output (also: NO_COLOR=1)")
-	// Flag errors stay plain errors: Run prints them with the --help hint.
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
+	// Flag errors stay plain errors, with the nearest flag suggested for
+	// an unknown one: Run prints them with the --help hint.
+	root.SetFlagErrorFunc(flagError)
 	root.SetUsageTemplate(strings.TrimRight(root.UsageTemplate(), "\n") + "\n\n" + exitCodesHelp)
 
 	names := []string{"decode", "verify", "login", "client-credentials", "exchange", "jwt-bearer", "refresh", "token", "logout", "config", "discover", "jwks", "userinfo", "introspect", "revoke", "probe", "keygen", "dpop-proof", "serve", "version"}

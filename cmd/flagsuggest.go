@@ -1,0 +1,89 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// flagError is cobra's error for a flag it could not parse, with the
+// nearest flag of the command suggested when the flag is unknown: a typo
+// (--isuer), an underscore for a dash (--client_id), a long flag written
+// with one dash (-issuer).
+func flagError(c *cobra.Command, err error) error {
+	var ne *pflag.NotExistError
+	if !errors.As(err, &ne) {
+		return err
+	}
+	typed := ne.GetSpecifiedName()
+	if short := ne.GetSpecifiedShortnames(); short != "" {
+		// -issuer: pflag read it as the shorthands i, s, s, ...
+		if f := c.Flags().Lookup(normalFlagName(short)); f != nil && !f.Hidden && len(short) > 1 {
+			return fmt.Errorf("%w; did you mean --%s?", err, f.Name)
+		}
+		return err
+	}
+	if names := nearestFlags(c.Flags(), typed); len(names) > 0 {
+		return fmt.Errorf("%w; did you mean --%s?", err, strings.Join(names, " or --"))
+	}
+	return err
+}
+
+// normalFlagName is a flag name as oidc spells flags: lower case, words
+// joined by dashes.
+func normalFlagName(s string) string {
+	return strings.ReplaceAll(strings.ToLower(s), "_", "-")
+}
+
+// nearestFlags are the visible flags of fs nearest to typed, within an
+// edit distance of 2 (1 for names of up to 4 letters, where 2 would
+// suggest anything), the nearest first; several only when equally near.
+func nearestFlags(fs *pflag.FlagSet, typed string) []string {
+	want := normalFlagName(typed)
+	limit := 2
+	if len(want) <= 4 {
+		limit = 1
+	}
+	best, names := limit+1, []string(nil)
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Hidden {
+			return
+		}
+		d := editDistance(want, f.Name)
+		switch {
+		case d > limit:
+		case d < best:
+			best, names = d, []string{f.Name}
+		case d == best:
+			names = append(names, f.Name)
+		}
+	})
+	sort.Strings(names)
+	return names
+}
+
+// editDistance is the Levenshtein distance of a and b, in bytes (flag
+// names are ASCII).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
