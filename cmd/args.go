@@ -183,3 +183,30 @@ func issuerURL(s string) (string, error) {
 	}
 	return s, nil
 }
+
+// wellKnown are the metadata documents an issuer is often given as.
+var wellKnown = []string{"/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"}
+
+// issuerOfDiscoveryURL is the issuer whose discovery document u is, in
+// either form: the issuer's path before the well-known part (OIDC
+// Discovery 4) or after it (RFC 8414 3.1); ok is false for any other URL.
+func issuerOfDiscoveryURL(u string) (iss string, ok bool) {
+	scheme, rest, found := strings.Cut(u, "://")
+	if !found {
+		return "", false
+	}
+	host, path, _ := strings.Cut(rest, "/")
+	path = "/" + path
+	if host == "" || strings.ContainsAny(path, "?#") {
+		return "", false
+	}
+	for _, wk := range wellKnown {
+		if base, ok := strings.CutSuffix(path, wk); ok {
+			return scheme + "://" + host + base, true
+		}
+		if tail, ok := strings.CutPrefix(path, wk+"/"); ok && tail != "" {
+			return scheme + "://" + host + "/" + tail, true
+		}
+	}
+	return "", false
+}

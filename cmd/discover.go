@@ -57,14 +57,18 @@ finding of error severity or worse is there, so CI can lint an issuer.`,
 	return c
 }
 
-// issuerArgument is the issuer an argument or the client flags name; a
-// discovery URL given for it is taken back to its issuer, with a note.
-func issuerArgument(ctx context.Context, io *IO, g *GlobalOptions, c *clientFlags, arg string) (string, error) {
+// issuerArgument is the issuer an argument or the client flags name (a
+// discovery URL taken back to its issuer by resolve, as everywhere).
+func issuerArgument(ctx context.Context, io *IO, c *clientFlags, arg string) (string, error) {
 	if arg != "" {
 		if c.flags.Changed("issuer") {
 			return "", usageError("the issuer is given twice: as an argument and as --issuer")
 		}
-		c.Issuer = arg
+		// Set as the flag, so that a profile's issuer does not replace it.
+		if err := c.flags.Set("issuer", arg); err != nil {
+			return "", usageError("%v", err)
+		}
+		c.issuerFrom = "the issuer argument"
 	}
 	c.deferCredentials = true
 	if err := c.resolve(ctx, io); err != nil {
@@ -73,17 +77,11 @@ func issuerArgument(ctx context.Context, io *IO, g *GlobalOptions, c *clientFlag
 	if c.Issuer == "" {
 		return "", usageError("give the issuer: as an argument, --issuer, --profile or $OIDC_ISSUER")
 	}
-	for _, suffix := range []string{"/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"} {
-		if base, ok := strings.CutSuffix(c.Issuer, suffix); ok && base != "" {
-			render.WarnLine(io.Err, io.ErrTheme(g), c.Issuer+" is a discovery URL: taking its issuer, "+base)
-			c.Issuer = base
-		}
-	}
 	return c.Issuer, nil
 }
 
 func runDiscover(ctx context.Context, opts *DiscoverOptions, io *IO) error {
-	iss, err := issuerArgument(ctx, io, opts.Global, &opts.Client, opts.Issuer)
+	iss, err := issuerArgument(ctx, io, &opts.Client, opts.Issuer)
 	if err != nil {
 		return err
 	}

@@ -76,7 +76,7 @@ func runJWKS(ctx context.Context, opts *JWKSOptions, io *IO) error {
 		}
 		source = "file " + path
 	} else {
-		target, err := issuerArgument(ctx, io, opts.Global, &opts.Client, opts.Arg)
+		target, err := issuerArgument(ctx, io, &opts.Client, opts.Arg)
 		if err != nil {
 			return err
 		}

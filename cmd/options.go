@@ -145,6 +145,19 @@ type clientFlags struct {
 	// secretFrom says where the secret came from, and secretFlag is
 	// --client-secret as typed: what login --save may write.
 	secretFrom, secretFlag string
+	// issuerFrom names where --issuer came from when it is not the flag
+	// (discover's argument).
+	issuerFrom string
+}
+
+// warn writes a warning about the flags on stderr. --no-color is among
+// the command's flags once cobra has parsed them.
+func (c *clientFlags) warn(io *IO, msg string) {
+	g := &GlobalOptions{}
+	if f := c.flags.Lookup("no-color"); f != nil {
+		g.NoColor = f.Value.String() == "true"
+	}
+	render.WarnLine(io.Err, io.ErrTheme(g), msg)
 }
 
 func (c *clientFlags) add(f *pflag.FlagSet, withSecret bool) {
@@ -179,10 +192,19 @@ func (c *clientFlags) resolve(ctx context.Context, io *IO) error {
 	if c.ClientID == "" {
 		c.ClientID = io.Getenv("OIDC_CLIENT_ID")
 	}
+	if c.issuerFrom != "" && c.flags.Changed("issuer") {
+		from = c.issuerFrom
+	}
 	if c.Issuer != "" {
 		iss, err := issuerURL(c.Issuer)
 		if err != nil {
 			return usageError("%s: %v", from, err)
+		}
+		// Every command takes an issuer given as its discovery URL (what
+		// an issuer's documentation often shows) as that issuer.
+		if base, ok := issuerOfDiscoveryURL(iss); ok {
+			c.warn(io, from+": "+iss+" is a discovery URL: taking its issuer, "+base)
+			iss = base
 		}
 		c.Issuer = iss
 	}
