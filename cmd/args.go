@@ -54,6 +54,55 @@ func checkRead(data []byte, err error, what string) ([]byte, error) {
 	return data, nil
 }
 
+// tokenArgument is what a token argument, or a token flag's value (flag
+// names it, "" for an argument), stands for: @FILE the file's contents,
+// and an argument naming an existing file (a path typed without its @)
+// that file, with a note saying so; anything else is the token itself.
+// (- for stdin is the caller's.) A token is never a file name by
+// accident: no token format makes a name that exists.
+func tokenArgument(ctx context.Context, io *IO, flag, a string) ([]byte, error) {
+	if path, ok := strings.CutPrefix(a, "@"); ok && path != "" {
+		if flag == "" {
+			return readFileArg(ctx, path)
+		}
+		return readPath(ctx, flag, path, path)
+	}
+	if namesFile(a) {
+		io.note("reading file " + a + "; write @" + a + " to say so")
+		return readPath(ctx, flag, a, a)
+	}
+	if looksLikePath(a) {
+		io.note("no file " + a + ": taking it as the token itself")
+	}
+	return []byte(a), nil
+}
+
+// looksLikePath: a starts as a path does or ends in a token file's
+// extension, which no token does.
+func looksLikePath(a string) bool {
+	for _, p := range []string{"/", "./", "../", "~/"} {
+		if strings.HasPrefix(a, p) {
+			return true
+		}
+	}
+	for _, ext := range []string{".jwt", ".jwe", ".jws", ".json", ".txt", ".token", ".pem"} {
+		if strings.HasSuffix(strings.ToLower(a), ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// namesFile says whether a names a file a token can be read from: a
+// regular file, or a pipe (<(command) in a shell).
+func namesFile(a string) bool {
+	if a == "" || a == "-" || len(a) > 4096 || strings.ContainsAny(a, "\n\x00") {
+		return false
+	}
+	st, err := os.Stat(a)
+	return err == nil && (st.Mode().IsRegular() || st.Mode()&os.ModeNamedPipe != 0)
+}
+
 // readFileArg reads the file named by an @path argument.
 func readFileArg(ctx context.Context, path string) ([]byte, error) {
 	return readPath(ctx, "", path, "@"+path)

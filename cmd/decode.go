@@ -181,7 +181,8 @@ type rawInput struct {
 	src  decode.Source
 }
 
-// collectInputs reads the arguments: literal tokens, @file, or - for stdin.
+// collectInputs reads the arguments: literal tokens, @file (or a file
+// named without its @, with a note), or - for stdin.
 // With no argument it reads stdin, unless stdin is a terminal: then it says
 // how to pass a token instead of waiting for one.
 func collectInputs(ctx context.Context, args []string, io *IO) ([]rawInput, error) {
@@ -213,13 +214,11 @@ func collectInputs(ctx context.Context, args []string, io *IO) ([]rawInput, erro
 			if data, err = readAll(ctx, io.In, "stdin"); err != nil {
 				return nil, err
 			}
-		case strings.HasPrefix(a, "@") && len(a) > 1:
+		default:
 			var err error
-			if data, err = readFileArg(ctx, a[1:]); err != nil {
+			if data, err = tokenArgument(ctx, io, "", a); err != nil {
 				return nil, err
 			}
-		default:
-			data = []byte(a)
 		}
 		inputs = append(inputs, rawInput{data: data, src: src})
 	}

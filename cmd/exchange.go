@@ -91,7 +91,8 @@ func oneStdin(flagA, a, flagB, b string) error {
 	return nil
 }
 
-// tokenValue is a token given as a flag: itself, @FILE, or - for stdin
+// tokenValue is a token given as a flag (or an endpoint command's
+// argument): itself, @FILE (or a file named without its @), or - for stdin
 // (never prompted for: stdin must not be a terminal), white space and a
 // Bearer prefix dropped.
 func tokenValue(ctx context.Context, io *IO, flag, v string) (string, error) {
@@ -103,7 +104,7 @@ func tokenValue(ctx context.Context, io *IO, flag, v string) (string, error) {
 		}
 		data, err = readAll(ctx, io.In, "stdin")
 	} else {
-		data, err = readValue(ctx, flag, v)
+		data, err = tokenArgument(ctx, io, flag, v)
 	}
 	if err != nil {
 		return "", err

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -21,6 +22,9 @@ type IO struct {
 	// Width is the terminal width of Out, 0 when output should not wrap.
 	Width  int
 	Getenv func(string) string
+	// global are the options of the run using this IO (newRootCmd sets
+	// them), for the notes of helpers that are not handed them.
+	global *GlobalOptions
 }
 
 // SystemIO is the process's own standard streams.
@@ -63,4 +67,22 @@ func (o *IO) OutTheme(g *GlobalOptions) *render.Theme {
 
 func (o *IO) ErrTheme(g *GlobalOptions) *render.Theme {
 	return render.NewTheme(o.Err, o.color(o.ErrTTY, g.NoColor))
+}
+
+// globals are the options of the run, the defaults outside one.
+func (o *IO) globals() *GlobalOptions {
+	if o.global == nil {
+		return &GlobalOptions{}
+	}
+	return o.global
+}
+
+// warn writes a warning line on stderr.
+func (o *IO) warn(msg string) {
+	render.WarnLine(o.Err, o.ErrTheme(o.globals()), msg)
+}
+
+// note writes a line on stderr about what oidc took the input to be.
+func (o *IO) note(msg string) {
+	fmt.Fprintln(o.Err, o.ErrTheme(o.globals()).Dim.Render("oidc: ")+render.Sanitize(msg))
 }

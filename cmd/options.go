@@ -150,16 +150,6 @@ type clientFlags struct {
 	issuerFrom string
 }
 
-// warn writes a warning about the flags on stderr. --no-color is among
-// the command's flags once cobra has parsed them.
-func (c *clientFlags) warn(io *IO, msg string) {
-	g := &GlobalOptions{}
-	if f := c.flags.Lookup("no-color"); f != nil {
-		g.NoColor = f.Value.String() == "true"
-	}
-	render.WarnLine(io.Err, io.ErrTheme(g), msg)
-}
-
 func (c *clientFlags) add(f *pflag.FlagSet, withSecret bool) {
 	c.flags, c.withSecret = f, withSecret
 	f.StringVar(&c.Profile, "profile", "", profileHelp)
@@ -203,7 +193,7 @@ func (c *clientFlags) resolve(ctx context.Context, io *IO) error {
 		// Every command takes an issuer given as its discovery URL (what
 		// an issuer's documentation often shows) as that issuer.
 		if base, ok := issuerOfDiscoveryURL(iss); ok {
-			c.warn(io, from+": "+iss+" is a discovery URL: taking its issuer, "+base)
+			io.warn(from + ": " + iss + " is a discovery URL: taking its issuer, " + base)
 			iss = base
 		}
 		c.Issuer = iss

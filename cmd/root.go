@@ -193,6 +193,7 @@ JSON document per token for scripts, --jq filters it.`,
 		// Colour and prompts are decided per stream; nothing here may block.
 		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: false},
 	}
+	io.global = g
 	root.SetIn(io.In)
 	root.SetOut(io.Out)
 	root.SetErr(io.Err)
