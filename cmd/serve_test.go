@@ -18,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/oidcdev/oidc/internal/issuer"
 	"github.com/oidcdev/oidc/internal/testprovider"
 )
 
@@ -292,18 +293,30 @@ scopes: [api:read]
 		t.Fatalf("exit %d, userinfo %s\n%s", code, rep.Userinfo, errOut)
 	}
 	for _, tc := range []struct{ body, want string }{
-		{"clients:\n  - id: x\n    redirect_uri: [http://127.0.0.1/cb]\n", "field redirect_uri not found"},
-		{"clients:\n  - id: x\n", "clients[0] (x): redirect_uris is missing"},
-		{"users:\n  - sub: u\n    claims: {sub: other}\n", "claims: sub is set by the issuer"},
-		{"token_ttl: soon\n", "token_ttl: \"soon\""},
-		{"{\"users\": [{\"name\": \"no sub\"}]}", "users[0]: sub is missing"},
+		{"clients:\n  - id: x\n    redirect_uri: [http://127.0.0.1/cb]\n", "bad.yaml:3: clients[0].redirect_uri: unknown field; did you mean redirect_uris?"},
+		{"clients:\n  - id: x\n", "bad.yaml:2: clients[0].redirect_uris: is missing"},
+		{"users:\n  - sub: u\n    claims: {sub: other}\n", "bad.yaml:3: users[0].claims.sub: is set by the issuer"},
+		{"token_ttl: soon\n", "bad.yaml:1: token_ttl: \"soon\" is not a positive duration like 30m"},
+		{"{\"users\": [{\"name\": \"no sub\"}]}", "bad.yaml:1: users[0].sub: is missing"},
+		{"clients:\n  - id: x\n    redirect_uris: [http://127.0.0.1/cb]\n    skip_consent: sometimes\n", "bad.yaml:4: clients[0].skip_consent: is true or false"},
+		{"users:\n  - sub: u\n    groups: {admins: true}\n", "bad.yaml:3: users[0].groups: is a list of strings"},
+		{"clients: yes\n", "bad.yaml:1: clients: is a list of mappings of id, secret, redirect_uris"},
+		{"signing_alg: HS256\n", "bad.yaml:1: signing_alg: \"HS256\" is not RS256, PS256, ES256 or EdDSA"},
 	} {
 		bad := filepath.Join(dir, "bad.yaml")
 		os.WriteFile(bad, []byte(tc.body), 0o644)
 		code, _, errOut := runOIDC(t, "serve", "--port", "0", "--config", bad)
-		if code != ExitUsage || !strings.Contains(errOut, tc.want) {
-			t.Errorf("%q: exit %d, stderr %q, want 2 and %q", tc.body, code, errOut, tc.want)
+		// One line: never the decoder's type dump with its \n.
+		if code != ExitUsage || !strings.Contains(errOut, tc.want) || strings.Count(errOut, "\n") != 1 || strings.Contains(errOut, `\n`) {
+			t.Errorf("%q: exit %d, stderr %q, want 2 and one line with %q", tc.body, code, errOut, tc.want)
 		}
+	}
+	// One value where a list goes is a list of one.
+	one := filepath.Join(dir, "one.yaml")
+	os.WriteFile(one, []byte("clients:\n  - id: x\n    redirect_uris: http://127.0.0.1/cb\nscopes: api:write\n"), 0o644)
+	var cfg issuer.Config
+	if err := issuer.LoadConfig(one, &cfg); err != nil || len(cfg.Clients) != 1 || len(cfg.Clients[0].RedirectURIs) != 1 || len(cfg.Scopes) != 1 {
+		t.Errorf("one value for a list: %v, %+v", err, cfg)
 	}
 }
 

@@ -172,8 +172,10 @@ func (e *Error) Error() string {
 // is broken, not at every start.
 var yamlLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
 
-// parse returns the document's top mapping, nil when the file is empty.
-func parse(path string, data []byte) (*yaml.Node, error) {
+// ParseNode parses a YAML (or JSON) file into its document's top node,
+// nil when the file is empty; a syntax error is an *Error with the line.
+// Other YAML files of oidc (oidc serve --config) read by it too.
+func ParseNode(path string, data []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		msg := err.Error()
@@ -187,7 +189,15 @@ func parse(path string, data []byte) (*yaml.Node, error) {
 	if len(doc.Content) == 0 {
 		return nil, nil
 	}
-	root := doc.Content[0]
+	return doc.Content[0], nil
+}
+
+// parse returns the document's top mapping, nil when the file is empty.
+func parse(path string, data []byte) (*yaml.Node, error) {
+	root, err := ParseNode(path, data)
+	if err != nil || root == nil {
+		return nil, err
+	}
 	if root.Kind != yaml.MappingNode {
 		return nil, &Error{Path: path, Line: root.Line, Msg: "the file is a mapping with a profiles: key"}
 	}
@@ -267,7 +277,7 @@ func (f *File) readProfile(name string, body *yaml.Node) (*Profile, error) {
 		if !ok {
 			r.n = k
 			msg := "unknown field"
-			if near := nearest(k.Value, FieldNames()); near != "" {
+			if near := Nearest(k.Value, FieldNames()); near != "" {
 				msg += "; did you mean " + near + "?"
 			} else {
 				msg += ": use " + strings.Join(FieldNames(), ", ")
@@ -448,8 +458,8 @@ func (r *reader) secret(dst **Secret) error {
 	return err
 }
 
-// nearest is the name within two edits of s, for "did you mean".
-func nearest(s string, names []string) string {
+// Nearest is the name within two edits of s, for "did you mean".
+func Nearest(s string, names []string) string {
 	best, bestD := "", 3
 	for _, n := range names {
 		if d := distance(s, n); d < bestD {
