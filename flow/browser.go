@@ -1,10 +1,13 @@
 package flow
 
 import (
+	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pkg/browser"
@@ -13,8 +16,10 @@ import (
 // OpenBrowser opens url in the user's browser without waiting for it:
 // $BROWSER first (the xdg convention: commands separated by ':', %s
 // replaced by the URL, else the URL appended), then the Windows browser on
-// WSL, then github.com/pkg/browser. The opener's output goes to out, never
-// to stdout. An error means nothing could be started.
+// WSL, then github.com/pkg/browser (xdg-open and the like). The output of
+// a $BROWSER command, the user's own choice, goes to out, never to
+// stdout; what xdg-open says is kept back, and only the last line of a
+// failure is in the error. An error means nothing could be started.
 func OpenBrowser(url string, getenv func(string) string, out io.Writer) error {
 	if list := getenv("BROWSER"); list != "" {
 		var lastErr error
@@ -48,16 +53,50 @@ func OpenBrowser(url string, getenv func(string) string, out io.Writer) error {
 		}
 	}
 	// pkg/browser waits for the opener to exit: run it aside, and report
-	// only a failure that comes quickly.
-	browser.Stdout, browser.Stderr = out, out
+	// only a failure that comes quickly. Its output is no one's business
+	// when it works (browsers chatter), and a dozen lines of "not found"
+	// when no browser is there: keep it, for the error.
+	said := &lockedBuffer{}
+	browser.Stdout, browser.Stderr = said, said
 	done := make(chan error, 1)
 	go func() { done <- browser.OpenURL(url) }()
 	select {
 	case err := <-done:
+		if err == nil {
+			return nil
+		}
+		if last := lastLine(said.String()); last != "" {
+			return fmt.Errorf("%s; %v", strings.ReplaceAll(last, url, "the URL"), err)
+		}
 		return err
 	case <-time.After(2 * time.Second):
 		return nil
 	}
+}
+
+// lockedBuffer collects an opener's output, which its copiers write while
+// OpenBrowser may have returned.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// lastLine is the last line of s with text: an opener's conclusion.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
 }
 
 func start(args []string, out io.Writer) error {

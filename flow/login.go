@@ -152,16 +152,25 @@ func (c *Client) Login(ctx context.Context, cfg LoginConfig) (*LoginResult, erro
 	ln.serve(&callbackCheck{state: state, issuer: md.Issuer, issuerReq: md.AuthorizationResponseIssParameterSupported})
 	start := time.Now()
 	cfg.Progress("open this URL to log in (waiting up to %s):\n%s", cfg.Timeout, res.AuthURL)
+	// Pasting is offered where no browser opened: it is read all the
+	// same, for a browser that opened on another machine.
+	pasteHint := func() {
+		if cfg.Paste != nil {
+			cfg.Progress("or paste the URL the browser was sent back to, then press Enter")
+		}
+	}
 	if cfg.Open != nil {
 		go func() {
 			if err := cfg.Open(res.AuthURL); err != nil {
 				cfg.Progress("could not open a browser (%v): open the URL above by hand", err)
+				pasteHint()
 			}
 		}()
+	} else {
+		pasteHint()
 	}
 	pasted := make(chan callbackResult, 1)
 	if cfg.Paste != nil {
-		cfg.Progress("or paste the URL the browser was sent back to, then press Enter")
 		go readPasted(cfg.Paste, ln.check, pasted)
 	}
 	timer := time.NewTimer(cfg.Timeout)
