@@ -1,10 +1,10 @@
 // Command bench puts oidc beside the tools people use instead of it, in
 // one run on this machine, against lower bounds measured in the same run,
-// and prints a markdown table (also written to scripts/bench/results.md
-// and, for a full run, into README's Performance section).
+// and prints a markdown table (a full run also writes it to
+// scripts/bench/results.md and into README's Performance section).
 //
 //	go run ./scripts/bench            # the full run: about 10 minutes, more the first time
-//	go run ./scripts/bench -quick     # fewer runs and tokens: a smoke test of the harness
+//	go run ./scripts/bench -quick     # fewer runs and tokens: a smoke test of the harness; writes nothing in the checkout
 //
 // What it does, in order: builds oidc as a release is built (-trimpath,
 // -ldflags "-s -w", CGO_ENABLED=0) with a hello-world Go program and a bare
@@ -77,8 +77,8 @@ func main() {
 	runs := flag.Int("runs", 100, "runs of each single-token command")
 	batchRuns := flag.Int("batch-runs", 7, "runs of each batch command")
 	loopN := flag.Int("loop", 200, "tokens a one-process-per-token peer is timed on in a batch; the time is scaled to the batch")
-	quick := flag.Bool("quick", false, "a quick smoke test: 10 runs, 1,000-token batches, no README update")
-	out := flag.String("o", "scripts/bench/results.md", "results file")
+	quick := flag.Bool("quick", false, "a quick smoke test: 10 runs, 1,000-token batches; the table is printed, no file written unless -o names one")
+	out := flag.String("o", "", "results file (default: "+resultsFile+"; none with -quick)")
 	cacheDir := flag.String("cache", "", "cache of the corpus and the peers (default: the user cache directory's oidc-bench)")
 	noPeers := flag.Bool("no-peers", false, "measure oidc and the lower bounds only")
 	readme := flag.Bool("readme", true, "write the results into README.md's Performance section (not with -quick)")
@@ -159,8 +159,9 @@ func main() {
 	// The in-process lower bounds last: go test's build is the heaviest
 	// thing the run does, and what follows it measured noisily.
 	b.micros()
-	if !b.quick {
-		check(os.WriteFile("scripts/bench/micro.txt", []byte(b.microText), 0o644))
+	w := outputs(b.quick, *out, *readme)
+	if w.micro != "" {
+		check(os.WriteFile(w.micro, []byte(b.microText), 0o644))
 	}
 	for _, r := range b.rows {
 		if ns := b.micro[r.micro+"-"+strconv.Itoa(runtime.NumCPU())]; r.micro != "" && ns > 0 {
@@ -170,10 +171,35 @@ func main() {
 
 	report := b.report(time.Since(start))
 	fmt.Print(report)
-	check(os.WriteFile(*out, []byte(report), 0o644))
-	if *readme && !b.quick {
-		check(updateReadme("README.md", report))
+	if w.results != "" {
+		check(os.WriteFile(w.results, []byte(report), 0o644))
 	}
+	if w.readme != "" {
+		check(updateReadme(w.readme, report))
+	}
+}
+
+// resultsFile is where a full run keeps its table.
+const resultsFile = "scripts/bench/results.md"
+
+// written are the tracked files a run writes ("" for none).
+type written struct{ results, micro, readme string }
+
+// outputs: a full run writes its table, the raw go test -bench output and
+// README's Performance section; a smoke run (-quick) leaves the checkout
+// as it was, writing only a results file -o names.
+func outputs(quick bool, out string, readme bool) written {
+	if quick {
+		return written{results: out}
+	}
+	w := written{results: out, micro: "scripts/bench/micro.txt"}
+	if w.results == "" {
+		w.results = resultsFile
+	}
+	if readme {
+		w.readme = "README.md"
+	}
+	return w
 }
 
 // build compiles pkg as a release is built.

@@ -78,3 +78,23 @@ func TestCount(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputs: a smoke run writes nothing tracked unless -o names a file;
+// a full run writes its table, micro.txt and README (unless -readme=false).
+func TestOutputs(t *testing.T) {
+	for _, c := range []struct {
+		quick  bool
+		out    string
+		readme bool
+		want   written
+	}{
+		{true, "", true, written{}},
+		{true, "/tmp/r.md", true, written{results: "/tmp/r.md"}},
+		{false, "", true, written{results: resultsFile, micro: "scripts/bench/micro.txt", readme: "README.md"}},
+		{false, "r.md", false, written{results: "r.md", micro: "scripts/bench/micro.txt"}},
+	} {
+		if got := outputs(c.quick, c.out, c.readme); got != c.want {
+			t.Errorf("quick %v, -o %q, readme %v: %+v, want %+v", c.quick, c.out, c.readme, got, c.want)
+		}
+	}
+}
