@@ -214,7 +214,7 @@ func (opts *LoginOptions) login(ctx context.Context, io *IO, sess *session) (*fl
 			Tick: tick})
 		done()
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-			err = fmt.Errorf("%w (--timeout %s)", flow.ErrTimeout, opts.Timeout)
+			err = fmt.Errorf("%w (--timeout %s)", flow.ErrTimeout, decode.Ago(opts.Timeout))
 		}
 	} else {
 		req := flow.LoginRequest{FlowRequest: fr, LoginConfig: flow.LoginConfig{
@@ -232,7 +232,7 @@ func (opts *LoginOptions) login(ctx context.Context, io *IO, sess *session) (*fl
 		}
 		report, err = sess.client.RunLogin(ctx, req)
 		if errors.Is(err, flow.ErrTimeout) {
-			err = fmt.Errorf("%w (--timeout %s)", err, opts.Timeout)
+			err = fmt.Errorf("%w (--timeout %s)", err, decode.Ago(opts.Timeout))
 		}
 	}
 	if report == nil {
@@ -260,9 +260,9 @@ func deviceTicker(io *IO, progress func(string, ...any)) (tick func(left, interv
 	tick = func(left, interval time.Duration) {
 		switch {
 		case last == 0:
-			msg := fmt.Sprintf("waiting for you to approve (polling every %s", interval)
+			msg := fmt.Sprintf("waiting for you to approve (polling every %s", decode.Ago(interval))
 			if left > 0 {
-				msg += fmt.Sprintf("; the code expires in %s", left.Round(time.Second))
+				msg += "; the code expires in " + decode.Ago(left)
 			}
 			progress("%s)", msg)
 		case interval > last:
@@ -270,10 +270,10 @@ func deviceTicker(io *IO, progress func(string, ...any)) (tick func(left, interv
 				fmt.Fprintln(io.Err)
 				counting = false
 			}
-			progress("the issuer asked to slow down: polling every %s", interval)
+			progress("the issuer asked to slow down: polling every %s", decode.Ago(interval))
 		case io.ErrTTY && left > 0:
 			// \r and spaces, no escape sequence: nothing a terminal answers.
-			fmt.Fprintf(io.Err, "\roidc: %s left to approve    ", left.Round(time.Second))
+			fmt.Fprintf(io.Err, "\roidc: %s left to approve    ", decode.Ago(left))
 			counting = true
 		}
 		last = interval

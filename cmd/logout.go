@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/oidcdev/oidc/decode"
 	"github.com/oidcdev/oidc/flow"
 	"github.com/oidcdev/oidc/internal/cache"
 	"github.com/oidcdev/oidc/render"
@@ -135,7 +136,7 @@ func runLogout(ctx context.Context, opts *LogoutOptions, io *IO) error {
 			}
 			err = sess.client.EndSession(ctx, cfg)
 			if errors.Is(err, flow.ErrTimeout) {
-				err = fmt.Errorf("%w (--timeout %s)", err, opts.Timeout)
+				err = fmt.Errorf("%w (--timeout %s)", err, decode.Ago(opts.Timeout))
 			}
 		}
 		if err == nil {

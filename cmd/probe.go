@@ -160,7 +160,7 @@ func runProbe(ctx context.Context, opts *ProbeOptions, io *IO) error {
 			}
 			rep, err := sess.client.RunLogin(ctx, lr)
 			if errors.Is(err, flow.ErrTimeout) {
-				err = fmt.Errorf("%w (--timeout %s)", err, opts.Timeout)
+				err = fmt.Errorf("%w (--timeout %s)", err, decode.Ago(opts.Timeout))
 			}
 			return rep, tr, err
 		}

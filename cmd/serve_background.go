@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/oidcdev/oidc/decode"
 )
 
 // detachedEnv marks the child of `oidc serve --background`: once ready it
@@ -111,7 +113,7 @@ func runServeBackground(ctx context.Context, opts *ServeOptions, io *IO) error {
 	case <-timer.C:
 		stop()
 		_, _ = io.Err.Write(errOut.Bytes())
-		return &ExitError{Code: ExitNetwork, Err: fmt.Errorf("--background: the server was not ready after %s", backgroundReadyTimeout)}
+		return &ExitError{Code: ExitNetwork, Err: fmt.Errorf("--background: the server was not ready after %s", decode.Ago(backgroundReadyTimeout))}
 	case <-ctx.Done():
 		stop()
 		return ctx.Err()

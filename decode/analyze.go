@@ -151,7 +151,7 @@ func claimWarnings(r *Result, now time.Time) {
 		if r.Times == nil {
 			r.Times = map[string]Time{}
 		}
-		r.Times[m.Name] = Time{Time: t.Format(time.RFC3339), FromNow: int64(math.Round(f - unixSeconds(now)))}
+		r.Times[m.Name] = Time{Time: t.Format(time.RFC3339), FromNow: secondsBetween(t, now)}
 	}
 	typ := ""
 	if r.Guess != nil {
@@ -187,18 +187,26 @@ func claimWarnings(r *Result, now time.Time) {
 // maxNumericDate is 9999-12-31T23:59:59Z: later dates have no RFC 3339 form.
 const maxNumericDate = 253402300799
 
-func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
-
 // between is the time between a and b for people, without the 292-year
 // limit of time.Duration.
-func between(a, b time.Time) string { return agoSeconds(a.Unix() - b.Unix()) }
+func between(a, b time.Time) string { return agoSeconds(secondsBetween(a, b)) }
+
+// secondsBetween is a - b in whole seconds, rounded as Ago rounds (half
+// away from zero). Every time oidc prints is counted by it: a claim's
+// from_now (what decode shows beside it) and the checks' and warnings'
+// words, so that they never differ by the second that truncating a
+// fractional now would take from one of them.
+func secondsBetween(a, b time.Time) int64 {
+	return int64(math.Round(float64(a.Unix()-b.Unix()) + float64(a.Nanosecond()-b.Nanosecond())/1e9))
+}
 
 func numericDate(f float64) time.Time {
 	sec, frac := math.Modf(f)
 	return time.Unix(int64(sec), int64(frac*1e9)).UTC()
 }
 
-// Ago formats a duration for people: 42s, 4m12s, 2h5m, 3d4h, 2y.
+// Ago formats a duration for people: 42s, 4m12s, 2h5m, 3d4h, 2y. It is
+// the one way oidc prints a duration (between and Relative use it too).
 func Ago(d time.Duration) string { return agoSeconds(int64(d.Round(time.Second) / time.Second)) }
 
 func agoSeconds(s int64) string {

@@ -151,7 +151,7 @@ func (c *Client) Login(ctx context.Context, cfg LoginConfig) (*LoginResult, erro
 	}
 	ln.serve(&callbackCheck{state: state, issuer: md.Issuer, issuerReq: md.AuthorizationResponseIssParameterSupported})
 	start := time.Now()
-	cfg.Progress("open this URL to log in (waiting up to %s):\n%s", cfg.Timeout, res.AuthURL)
+	cfg.Progress("open this URL to log in (waiting up to %s):\n%s", decode.Ago(cfg.Timeout), res.AuthURL)
 	// Pasting is offered where no browser opened: it is read all the
 	// same, for a browser that opened on another machine.
 	pasteHint := func() {

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/oidcdev/oidc/decode"
 )
 
 // Revocation is one token to revoke (RFC 7009) and how it went.
@@ -124,9 +126,9 @@ func (c *Client) EndSession(ctx context.Context, cfg EndSessionConfig) error {
 		shown.RawQuery = sq.Encode()
 	}
 	if cfg.Open == nil {
-		cfg.Progress("open this URL to sign out at the issuer (waiting up to %s):\n%s", cfg.Timeout, open)
+		cfg.Progress("open this URL to sign out at the issuer (waiting up to %s):\n%s", decode.Ago(cfg.Timeout), open)
 	} else {
-		cfg.Progress("signing out at the issuer in the browser (waiting up to %s): %s", cfg.Timeout, shown.String())
+		cfg.Progress("signing out at the issuer in the browser (waiting up to %s): %s", decode.Ago(cfg.Timeout), shown.String())
 		go func() {
 			if err := cfg.Open(open); err != nil {
 				cfg.Progress("could not open a browser (%v): open this URL by hand:\n%s", err, open)

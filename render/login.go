@@ -148,7 +148,7 @@ func (p *Printer) DeviceCode(userCode, uri, complete string, expires time.Durati
 		p.line(p.t.Dim.Render("oidc: ") + "or open " + Sanitize(complete) + " (the code filled in)")
 	}
 	if expires > 0 {
-		p.line(p.t.Dim.Render("oidc: ") + "the code expires in " + expires.Round(time.Second).String())
+		p.line(p.t.Dim.Render("oidc: ") + "the code expires in " + decode.Ago(expires))
 	}
 }
 
