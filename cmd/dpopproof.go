@@ -21,9 +21,8 @@ itself: htm the method, htu the URL without query or fragment, a fresh
 jti and iat, ath when the access token is given, and the nonce the server
 asked for. The key is the one the token is bound to (--dpop-key, as given
 to oidc login or client-credentials). A proof is for one request.`,
-		Example: `  curl -H "Authorization: DPoP $AT" \
-       -H "DPoP: $(oidc dpop-proof --dpop-key dpop.json --url https://api.example.com/orders --token "$AT")" \
-       https://api.example.com/orders`,
+		Example: `  proof=$(oidc dpop-proof --dpop-key dpop.json --url https://api.example.com/orders --token "$AT")
+  curl -H "Authorization: DPoP $AT" -H "DPoP: $proof" https://api.example.com/orders`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return runDPoPProof(c.Context(), io, key, method, target, accessToken, nonce)

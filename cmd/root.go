@@ -4,6 +4,7 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -203,6 +204,22 @@ JSON document per token for scripts, --jq filters it.`,
 	// an unknown one: Run prints them with the --help hint.
 	root.SetFlagErrorFunc(flagError)
 	root.SetUsageTemplate(strings.TrimRight(root.UsageTemplate(), "\n") + "\n\n" + exitCodesHelp)
+	// On a terminal (or with $COLUMNS), help fits the width, broken at
+	// words: cobra prints flag usages on one line however long, and the
+	// terminal would cut them anywhere.
+	cobraHelp := root.HelpFunc()
+	root.SetHelpFunc(func(c *cobra.Command, args []string) {
+		if io.Width <= 0 {
+			cobraHelp(c, args)
+			return
+		}
+		var buf bytes.Buffer
+		c.SetOut(&buf)
+		cobraHelp(c, args)
+		c.SetOut(nil)
+		root.SetOut(io.Out)
+		_, _ = io.Out.Write([]byte(render.WrapHelp(buf.String(), io.Width)))
+	})
 
 	names := []string{"decode", "verify", "login", "client-credentials", "exchange", "jwt-bearer", "refresh", "token", "logout", "config", "discover", "jwks", "userinfo", "introspect", "revoke", "probe", "keygen", "dpop-proof", "serve", "version"}
 	if only != "" {
