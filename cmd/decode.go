@@ -31,7 +31,8 @@ It takes a JWS or JWE (compact or JSON serialization), an unsecured JWT, an
 SD-JWT, an opaque token, a whole token response ({"access_token":...}), a
 callback URL (?code=...&state=... or #id_token=...), or an Authorization
 header line. Quotes, white space and a "Bearer " prefix are stripped. With no
-argument it reads stdin, one token per line.
+argument it reads stdin, one token per line; on a terminal, a token pasted
+there (its lines joined when the terminal wrapped it).
 
 Nothing is verified: decode never fetches keys. Claims are explained and
 dates shown as RFC 3339 with the time until or since; the token type is
@@ -86,8 +87,18 @@ func runDecode(ctx context.Context, opts *DecodeOptions, io *IO) error {
 	}
 	// Units stream: stdin lines are decoded and printed as they come, so
 	// memory stays flat however long the input is.
-	units, _, err := inputUnits(ctx, opts.Inputs, io)
-	if err != nil {
+	var units <-chan unit
+	if io.InTTY && (len(opts.Inputs) == 0 || len(opts.Inputs) == 1 && opts.Inputs[0] == "-") {
+		// Nothing given, on a terminal: a token pasted there.
+		data, err := pasteToken(ctx, io)
+		if err != nil {
+			return err
+		}
+		ch := make(chan unit, 1)
+		ch <- unit{data: data}
+		close(ch)
+		units = ch
+	} else if units, _, err = inputUnits(ctx, opts.Inputs, io); err != nil {
 		return err
 	}
 	var jw *render.JSONWriter
