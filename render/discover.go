@@ -30,6 +30,11 @@ func (p *Printer) Discover(r *decode.DiscoverReport) {
 		p.line(indent, mark, " ", Sanitize(d.URL))
 		p.paragraph("    ", p.t.Dim, Sanitize(note))
 	}
+	if r.Source == "" {
+		p.line()
+		p.line(p.t.Bad.Render("NO METADATA: no well-known URL answered"))
+		return
+	}
 	var md map[string]json.RawMessage
 	_ = json.Unmarshal(r.Metadata, &md)
 	if len(r.Endpoints) > 0 {
