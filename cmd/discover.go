@@ -6,24 +6,38 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/oidcdev/oidc/decode"
 	"github.com/oidcdev/oidc/internal/version"
 	"github.com/oidcdev/oidc/render"
 )
 
-// DiscoverOptions are the flags of `oidc discover`.
-type DiscoverOptions struct {
+// lintFlags are what discover and jwks share: the issuer, the network,
+// the output and SARIF.
+type lintFlags struct {
 	Global *GlobalOptions
 	Client clientFlags
 	Net    networkFlags
 	Output outputFlags
 	SARIF  bool
+}
+
+func (l *lintFlags) add(f *pflag.FlagSet) {
+	l.Client.add(f, false)
+	l.Net.add(f)
+	l.Output.add(f, false)
+	f.BoolVar(&l.SARIF, "sarif", false, sarifHelp)
+}
+
+// DiscoverOptions are the flags of `oidc discover`.
+type DiscoverOptions struct {
+	lintFlags
 	Issuer string // the argument
 }
 
 func newDiscoverCmd(io *IO, g *GlobalOptions) *cobra.Command {
-	opts := &DiscoverOptions{Global: g}
+	opts := &DiscoverOptions{lintFlags: lintFlags{Global: g}}
 	c := &cobra.Command{
 		Use:   "discover [ISSUER]",
 		Short: "Fetch an issuer's metadata at every well-known URL, check its endpoints and keys, and lint it",
@@ -49,11 +63,7 @@ finding of error severity or worse is there, so CI can lint an issuer.`,
 			return runDiscover(c.Context(), opts, io)
 		},
 	}
-	f := c.Flags()
-	opts.Client.add(f, false)
-	opts.Net.add(f)
-	opts.Output.add(f, false)
-	f.BoolVar(&opts.SARIF, "sarif", false, sarifHelp)
+	opts.add(c.Flags())
 	return c
 }
 

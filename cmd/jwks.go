@@ -16,16 +16,12 @@ import (
 
 // JWKSOptions are the flags of `oidc jwks`.
 type JWKSOptions struct {
-	Global *GlobalOptions
-	Client clientFlags
-	Net    networkFlags
-	Output outputFlags
-	SARIF  bool
-	Arg    string
+	lintFlags
+	Arg string
 }
 
 func newJWKSCmd(io *IO, g *GlobalOptions) *cobra.Command {
-	opts := &JWKSOptions{Global: g}
+	opts := &JWKSOptions{lintFlags: lintFlags{Global: g}}
 	c := &cobra.Command{
 		Use:   "jwks [ISSUER | JWKS-URL | @FILE]",
 		Short: "Show each key of an issuer's key set and lint it",
@@ -48,11 +44,7 @@ file; exit 1 when a finding of error severity or worse is there.`,
 			return runJWKS(c.Context(), opts, io)
 		},
 	}
-	f := c.Flags()
-	opts.Client.add(f, false)
-	opts.Net.add(f)
-	opts.Output.add(f, false)
-	f.BoolVar(&opts.SARIF, "sarif", false, sarifHelp)
+	opts.add(c.Flags())
 	return c
 }
 

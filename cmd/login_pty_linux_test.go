@@ -132,16 +132,22 @@ exit 0
 			if code != tc.wantExit {
 				t.Errorf("exit %d, want %d; output:\n%s", code, tc.wantExit, got)
 			}
-			for _, w := range tc.want {
-				if !strings.Contains(got, w) {
-					t.Errorf("output lacks %q:\n%s", w, got)
-				}
-			}
-			for _, w := range tc.notWant {
-				if strings.Contains(got, w) {
-					t.Errorf("output has %q:\n%s", w, got)
-				}
-			}
+			checkOutput(t, got, tc.want, tc.notWant)
 		})
+	}
+}
+
+// checkOutput: every want is in the output, no notWant is.
+func checkOutput(t *testing.T, out string, want, notWant []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+	for _, w := range notWant {
+		if strings.Contains(out, w) {
+			t.Errorf("output has %q:\n%s", w, out)
+		}
 	}
 }

@@ -143,16 +143,7 @@ func TestPasteToken(t *testing.T) {
 			if code != tc.code {
 				t.Errorf("exit %d, want %d; output:\n%s", code, tc.code, out)
 			}
-			for _, w := range tc.want {
-				if !strings.Contains(out, w) {
-					t.Errorf("output lacks %q:\n%s", w, out)
-				}
-			}
-			for _, w := range tc.notWant {
-				if strings.Contains(out, w) {
-					t.Errorf("output has %q:\n%s", w, out)
-				}
-			}
+			checkOutput(t, out, tc.want, tc.notWant)
 		})
 	}
 }
