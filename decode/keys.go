@@ -32,6 +32,18 @@ type KeySet struct {
 	Skipped []string
 
 	thumbprints sync.Map // *jose.JSONWebKey -> string, computed once
+	weak        sync.Map // key index -> weakKey's verdict, computed once
+}
+
+// Weak is weakKey of key i, computed once however many tokens it
+// verifies (the ROCA test costs a few dozen divisions of the modulus).
+func (ks *KeySet) Weak(i int) string {
+	if w, ok := ks.weak.Load(i); ok {
+		return w.(string)
+	}
+	w := weakKey(ks.Keys[i])
+	ks.weak.Store(i, w)
+	return w
 }
 
 // Thumbprint is the RFC 7638 thumbprint of key i of the set, computed once

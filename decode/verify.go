@@ -683,7 +683,7 @@ func (c *checker) signature(keys *KeySet, alg string) {
 		k := keys.Keys[i]
 		if err = verify(k.Key); err == nil {
 			c.v.Key = &KeyInfo{Kid: k.KeyID, Kty: KeyType(k), Alg: k.Algorithm, Thumbprint: keys.Thumbprint(i), Source: keys.Source}
-			if weak := weakKey(k); weak != "" {
+			if weak := keys.Weak(i); weak != "" {
 				c.add("key", Fail, weak, found(describeKey(k)))
 			} else {
 				c.add("key", Pass, describeKey(k))
