@@ -132,6 +132,8 @@ func TestPasteToken(t *testing.T) {
 			[]string{"only the first token pasted is read", "\nalice\n"}, nil},
 		{"Ctrl-C", "decode", "eyJhbG\x03", ExitInterrupted, []string{"interrupted"}, []string{"eyJhbG"}},
 		{"nothing", "decode", "\r\x04", ExitUsage, []string{"nothing was pasted"}, nil},
+		{"verify", "verify --jwks @../decode/testdata/samples/jwks.json --issuer https://login.example.com --client-id oidc-cli --time 2026-11-25T10:30:00Z -q", wrapped, 0,
+			[]string{"paste the token, then press Enter", "joined " + strconv.Itoa(lines) + " lines into one token", "VALID"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := startOnPTY(t, strings.Fields(tc.args)...)

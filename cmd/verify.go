@@ -487,7 +487,15 @@ func inputUnits(ctx context.Context, args []string, io *IO) (<-chan unit, bool, 
 		return ch, false, nil
 	}
 	if io.InTTY {
-		return nil, false, usageError("no token given: pass one as an argument, a file as @FILE, or pipe tokens on stdin")
+		// On a terminal: a pasted token, as decode reads one.
+		data, err := pasteToken(ctx, io)
+		if err != nil {
+			return nil, false, err
+		}
+		ch := make(chan unit, 1)
+		ch <- unit{data: data}
+		close(ch)
+		return ch, false, nil
 	}
 	// Reading stdin may block on a pipe that stays open: wait for it
 	// aside, so that Ctrl-C still ends the command.
