@@ -1082,7 +1082,7 @@ func (c *checker) times() {
 		case !hasExp:
 			c.add("exp", Fail, "no exp claim: the token never expires", hint("ID tokens, RFC 9068 access tokens and logout tokens must have exp"))
 		case !now.Before(exp.Add(leeway)):
-			c.add("exp", Fail, fmt.Sprintf("expired %s ago (leeway %s)", between(now, exp), leeway), found(exp.Format(time.RFC3339)),
+			c.add("exp", Fail, fmt.Sprintf("expired %s ago (leeway %s)", between(now, exp), Ago(leeway)), found(exp.Format(time.RFC3339)),
 				expected("after "+now.Add(-leeway).Format(time.RFC3339)), hint(c.skewHint(now.Sub(exp))))
 		default:
 			c.add("exp", Pass, "expires in "+between(exp, now), found(exp.Format(time.RFC3339)))
@@ -1090,7 +1090,7 @@ func (c *checker) times() {
 	}
 	if nbf, hasNbf, ok := c.claimTime("nbf"); ok && hasNbf {
 		if nbf.After(now.Add(leeway)) {
-			c.add("nbf", Fail, fmt.Sprintf("not valid for another %s (leeway %s)", between(nbf, now), leeway), found(nbf.Format(time.RFC3339)), hint(c.skewHint(nbf.Sub(now))))
+			c.add("nbf", Fail, fmt.Sprintf("not valid for another %s (leeway %s)", between(nbf, now), Ago(leeway)), found(nbf.Format(time.RFC3339)), hint(c.skewHint(nbf.Sub(now))))
 		} else {
 			c.add("nbf", Pass, "valid since "+between(now, nbf)+" ago", found(nbf.Format(time.RFC3339)))
 		}
@@ -1102,7 +1102,7 @@ func (c *checker) times() {
 		case !hasIat:
 			c.add("iat", Fail, "no iat claim")
 		case iat.After(now.Add(leeway)):
-			c.add("iat", Fail, fmt.Sprintf("issued %s in the future (leeway %s)", between(iat, now), leeway), found(iat.Format(time.RFC3339)), hint(c.skewHint(iat.Sub(now))))
+			c.add("iat", Fail, fmt.Sprintf("issued %s in the future (leeway %s)", between(iat, now), Ago(leeway)), found(iat.Format(time.RFC3339)), hint(c.skewHint(iat.Sub(now))))
 		default:
 			c.add("iat", Pass, "issued "+between(now, iat)+" ago", found(iat.Format(time.RFC3339)))
 		}

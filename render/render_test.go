@@ -153,3 +153,29 @@ func TestQRLines(t *testing.T) {
 		}
 	}
 }
+
+// Verify's checks fit the terminal: long messages and hints wrap at
+// spaces, under their column.
+func TestChecksFitWidth(t *testing.T) {
+	long := strings.Repeat("a long explanation of what went wrong ", 6)
+	v := &decode.Verification{Profile: "id", Checks: []decode.Check{
+		{ID: "signature", Status: decode.Fail, Message: long, Hint: long, Found: "x", Expected: "y"},
+		{ID: "exp", Status: decode.Pass, Message: "expires in 1h"},
+	}}
+	for _, width := range []int{60, 80} {
+		var b strings.Builder
+		p := NewPrinter(&b, NewTheme(&b, false), width)
+		p.checks(v)
+		if err := p.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
+			if n := utf8.RuneCountInString(l); n > width {
+				t.Errorf("width %d: a line of %d: %q", width, n, l)
+			}
+		}
+		if !strings.Contains(b.String(), "hint: a long explanation") {
+			t.Errorf("no hint:\n%s", b.String())
+		}
+	}
+}

@@ -68,8 +68,9 @@ func (p *Printer) checks(v *decode.Verification) {
 	for _, c := range v.Checks {
 		st := p.statusStyle(c.Status)
 		lead := indent + st.Render(symbols[c.Status]) + " " + p.t.Key.Render(c.ID) + strings.Repeat(" ", idW-len(c.ID)+2)
-		p.line(lead, Sanitize(c.Message))
-		cont := strings.Repeat(" ", len(indent)+2+idW+2)
+		leadW := len(indent) + 2 + idW + 2
+		p.hanging(lead, leadW, Style{}, Sanitize(c.Message))
+		cont := strings.Repeat(" ", leadW)
 		if c.Status == decode.Fail || c.Status == decode.Warn {
 			var parts []string
 			if c.Found != "" {
@@ -79,11 +80,11 @@ func (p *Printer) checks(v *decode.Verification) {
 				parts = append(parts, "expected "+c.Expected)
 			}
 			if len(parts) > 0 {
-				p.line(cont, p.t.Dim.Render(Sanitize(strings.Join(parts, "; "))))
+				p.hanging(cont, leadW, p.t.Dim, Sanitize(strings.Join(parts, "; ")))
 			}
 		}
 		if c.Hint != "" && c.Status != decode.Pass {
-			p.line(cont, p.t.Dim.Render("hint: "+Sanitize(c.Hint)))
+			p.hanging(cont, leadW, p.t.Dim, "hint: "+Sanitize(c.Hint))
 		}
 	}
 }
