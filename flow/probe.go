@@ -92,12 +92,26 @@ func (c *Client) Probe(ctx context.Context, req ProbeRequest) (*decode.ProbeRepo
 	if s := params["scope"]; s != "" {
 		rep.Scopes = strings.Fields(s)
 	}
+	if strings.EqualFold(ch, "DPoP") && c.DPoP == nil {
+		// The resource wants tokens bound to a key (RFC 9449 7.1): the
+		// login binds them to one made for this run.
+		key, err := decode.NewSigningKey("ES256")
+		if err == nil {
+			c.DPoP, err = NewDPoP(key)
+		}
+		if err != nil {
+			return rep, err
+		}
+	}
 	if metadataURL == "" {
 		step.Status = decode.Warn
 		step.Message = "the challenge has no resource_metadata: clients must guess the metadata's well-known URL"
 		step.Fix = `add resource_metadata="<metadata URL>" to the challenge (RFC 9728 5.1; MCP authorization)`
 	} else {
 		step.Status, step.Message = decode.Pass, "401 with a "+ch+" challenge naming the resource metadata"
+		if strings.EqualFold(ch, "DPoP") {
+			step.Message += "; the resource wants DPoP-bound tokens: the login binds them to a key made for this run"
+		}
 	}
 
 	// 2. The protected resource metadata.

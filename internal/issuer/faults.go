@@ -53,6 +53,7 @@ type Faults struct {
 	LowercaseChallenge  bool // www-authenticate and bearer in lower case
 	AnyAudience         bool // the resource accepts tokens for any audience
 	InsufficientScope   bool // neither the challenge nor the metadata names the scope: a step-up is needed
+	ResourceDPoP        bool // the resource takes DPoP-bound tokens only, and challenges with DPoP
 	// DPoP (RFC 9449).
 	DPoPNonce    bool // the token endpoint and userinfo demand a DPoP nonce
 	DPoPIgnored  bool // DPoP proofs are ignored: Bearer tokens
@@ -100,6 +101,7 @@ var FaultNames = map[string]string{
 	"lowercase-challenge":          "the resource sends www-authenticate and bearer in lower case",
 	"any-audience":                 "the resource accepts tokens for any audience (a confused deputy)",
 	"insufficient-scope":           "neither the challenge nor the metadata names the scope tools need: 403 insufficient_scope, then a step-up",
+	"resource-dpop":                "the resource takes DPoP-bound tokens only and challenges with the DPoP scheme (RFC 9449 7.1)",
 	"dpop-nonce":                   "the token endpoint and userinfo demand a DPoP nonce (use_dpop_nonce)",
 	"dpop-ignored":                 "DPoP proofs are ignored: Bearer tokens come back",
 	"dpop-other-jkt":               "DPoP tokens are bound to another key (cnf.jkt)",
@@ -156,6 +158,8 @@ func (f *Faults) Set(spec string) error {
 		f.AnyAudience = true
 	case "insufficient-scope":
 		f.InsufficientScope = true
+	case "resource-dpop":
+		f.ResourceDPoP = true
 	case "dpop-nonce":
 		f.DPoPNonce = true
 	case "dpop-ignored":
@@ -273,6 +277,7 @@ func (f Faults) Active() []string {
 	add(f.LowercaseChallenge, "lowercase-challenge")
 	add(f.AnyAudience, "any-audience")
 	add(f.InsufficientScope, "insufficient-scope")
+	add(f.ResourceDPoP, "resource-dpop")
 	add(f.DPoPNonce, "dpop-nonce")
 	add(f.DPoPIgnored, "dpop-ignored")
 	add(f.DPoPOtherJKT, "dpop-other-jkt")

@@ -758,23 +758,8 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) {
 		oauthError(w, http.StatusUnauthorized, "invalid_token", "send a valid access token issued for a user")
 		return
 	}
-	switch {
-	case g.x5t != "" && certThumbprint(r) != g.x5t:
-		oauthError(w, http.StatusUnauthorized, "invalid_token", "the token is bound to a client certificate this request does not present (RFC 8705 3)")
+	if !s.bound(w, r, g, tok, scheme) {
 		return
-	case g.jkt != "" && scheme != "DPoP":
-		oauthError(w, http.StatusUnauthorized, "invalid_token", "a DPoP-bound token goes with the DPoP scheme and a proof (RFC 9449 7.1)")
-		return
-	case scheme == "DPoP":
-		jkt, derr := s.checkDPoP(r, tok)
-		switch {
-		case derr != nil:
-			s.dpopFail(w, derr, true)
-			return
-		case jkt == "" || jkt != g.jkt:
-			s.dpopFail(w, &dpopError{"invalid_token", "the proof's key is not the one the token is bound to"}, true)
-			return
-		}
 	}
 	claims := map[string]any{"sub": g.user.Sub}
 	if s.faults().NoUserinfoSub {
@@ -795,6 +780,31 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, claims)
+}
+
+// bound checks a token presented to a resource (userinfo, /mcp) against
+// what it is bound to: a client certificate (RFC 8705 3), a DPoP key
+// (RFC 9449 7), and answers the refusal; false when it refused.
+func (s *Server) bound(w http.ResponseWriter, r *http.Request, g *grant, tok, scheme string) bool {
+	switch {
+	case g.x5t != "" && certThumbprint(r) != g.x5t:
+		oauthError(w, http.StatusUnauthorized, "invalid_token", "the token is bound to a client certificate this request does not present (RFC 8705 3)")
+		return false
+	case g.jkt != "" && scheme != "DPoP":
+		oauthError(w, http.StatusUnauthorized, "invalid_token", "a DPoP-bound token goes with the DPoP scheme and a proof (RFC 9449 7.1)")
+		return false
+	case scheme == "DPoP":
+		jkt, derr := s.checkDPoP(r, tok)
+		switch {
+		case derr != nil:
+			s.dpopFail(w, derr, true)
+			return false
+		case jkt == "" || jkt != g.jkt:
+			s.dpopFail(w, &dpopError{"invalid_token", "the proof's key is not the one the token is bound to"}, true)
+			return false
+		}
+	}
+	return true
 }
 
 // introspect answers RFC 7662 for the issuer's own access and refresh

@@ -75,12 +75,17 @@ func (s *Server) challenge(w http.ResponseWriter, status int, code, desc string)
 		params = append(params, `error="`+code+`"`, `error_description="`+strings.ReplaceAll(desc, `"`, `'`)+`"`)
 	}
 	value := "Bearer"
+	if f.ResourceDPoP {
+		value = "DPoP"
+		params = append(params, `algs="ES256 RS256 EdDSA"`)
+	}
 	if len(params) > 0 {
 		value += " " + strings.Join(params, ", ")
 	}
 	if f.LowercaseChallenge {
 		// Header names are case-insensitive; some servers send them so.
-		w.Header()["www-authenticate"] = []string{strings.ToLower(value[:6]) + value[6:]}
+		scheme, rest, _ := strings.Cut(value, " ")
+		w.Header()["www-authenticate"] = []string{strings.ToLower(scheme) + " " + rest}
 	} else {
 		w.Header().Set("WWW-Authenticate", value)
 	}
@@ -108,7 +113,10 @@ func (s *Server) mcp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	if tok == "" || !strings.EqualFold(scheme, "Bearer") && !strings.EqualFold(scheme, "DPoP") {
+	if strings.EqualFold(scheme, "DPoP") {
+		scheme = "DPoP"
+	}
+	if tok == "" || !strings.EqualFold(scheme, "Bearer") && scheme != "DPoP" {
 		s.challenge(w, http.StatusUnauthorized, "", "")
 		return
 	}
@@ -118,6 +126,13 @@ func (s *Server) mcp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := s.faults()
+	if f.ResourceDPoP && g.jkt == "" {
+		s.challenge(w, http.StatusUnauthorized, "invalid_token", "this resource takes DPoP-bound tokens only (RFC 9449)")
+		return
+	}
+	if !s.bound(w, r, g, tok, scheme) {
+		return
+	}
 	if !slices.Contains(g.resource, s.ResourceURL()) && !f.AnyAudience {
 		s.challenge(w, http.StatusUnauthorized, "invalid_token", fmt.Sprintf("the access token is for %s, not for this resource (%s): ask for it with resource (RFC 8707)", strings.Join(g.resource, ", "), s.ResourceURL()))
 		return
