@@ -56,6 +56,9 @@ func TestSDKClientAgainstServeResource(t *testing.T) {
 		{"registration refused", issuer.Faults{RegistrationRefused: true}, nil, "registration", 0},
 		{"registration refused, a pre-registered client instead", issuer.Faults{RegistrationRefused: true}, []string{"--client-id", "oidc-cli"}, "", 0},
 		{"insufficient scope: the SDK steps up", issuer.Faults{InsufficientScope: true}, []string{"--client-id", "oidc-cli"}, "", 2},
+		{"lower-case challenge: the SDK finds the metadata anyway", issuer.Faults{LowercaseChallenge: true}, []string{"--client-id", "oidc-cli"}, "", 0},
+		{"a resource that takes any audience: nothing the client can see", issuer.Faults{AnyAudience: true}, []string{"--client-id", "oidc-cli"}, "", 0},
+		{"DPoP-bound tokens only: the SDK has no DPoP, and says only Unauthorized", issuer.Faults{ResourceDPoP: true}, []string{"--client-id", "oidc-cli"}, "Unauthorized", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sum, _, err := sdkAgainstServe(t, tc.faults, append([]string{"--tool", "whoami"}, tc.args...)...)
