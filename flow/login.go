@@ -44,6 +44,9 @@ type LoginConfig struct {
 	Paste io.Reader
 	// Progress reports what the flow is doing (stderr).
 	Progress func(format string, args ...any)
+	// NoPreflight: the authorization request goes to the browser only
+	// (oidc probe counts as one client attempt what a server counts).
+	NoPreflight bool
 }
 
 // LoginResult is everything a login saw.
@@ -142,7 +145,7 @@ func (c *Client) Login(ctx context.Context, cfg LoginConfig) (*LoginResult, erro
 	// with --param: neither is tried twice (a pushed one was checked when
 	// pushed). With form_post, errors come back as a 200 page that
 	// preflight cannot read, and the page would hold a live code.
-	if !q.Has("request_uri") && !cfg.Params.Has("request") && cfg.ResponseMode != "form_post" {
+	if !q.Has("request_uri") && !cfg.Params.Has("request") && cfg.ResponseMode != "form_post" && !cfg.NoPreflight {
 		pre := *authURL
 		pre.RawQuery = preflightQuery.Encode()
 		if err := c.preflight(ctx, pre.String(), res.RedirectURI, cfg.Auth.ID()); err != nil {

@@ -34,6 +34,10 @@ type ProbeRequest struct {
 	// scopes (nil: stop before logging in).
 	Login       func(ctx context.Context, req FlowRequest, params url.Values) (*decode.FlowReport, *TokenResponse, error)
 	RedirectURI string // registered with dynamic registration
+	// Tool, when set, is an MCP tool to call after tools/list, with
+	// ToolArgs (a JSON object): what the token is for.
+	Tool     string
+	ToolArgs json.RawMessage
 	// AudienceCheck logs in once more without the resource indicator and
 	// presents that token: a resource that takes it does not check the
 	// audience (a confused deputy).
@@ -131,6 +135,12 @@ func (c *Client) Probe(ctx context.Context, req ProbeRequest) (*decode.ProbeRepo
 	case doc.Resource == "":
 		step.Status, step.Message, step.Fix = decode.Fail, "the metadata has no resource", "publish resource: the resource's identifier (RFC 9728 2)"
 		return rep, nil
+	case !sameResource(doc.Resource, rep.Resource) && coversResource(doc.Resource, rep.Resource):
+		// RFC 9728 3.3: metadata found at the root names the origin (or a
+		// path above the URL); the tokens are asked for that resource.
+		step.Status = decode.Pass
+		step.Message = fmt.Sprintf("%s; its resource %s covers %s", step.Message, doc.Resource, rep.Resource)
+		rep.Resource = doc.Resource
 	case !sameResource(doc.Resource, rep.Resource):
 		step.Status = decode.Fail
 		step.Message = fmt.Sprintf("the metadata is for resource %s, not %s: clients must refuse it (RFC 9728 3.3)", doc.Resource, rep.Resource)
@@ -291,6 +301,18 @@ func resourceID(u *url.URL) string {
 	v.Fragment, v.RawQuery = "", ""
 	v.Scheme, v.Host = strings.ToLower(v.Scheme), strings.ToLower(v.Host)
 	return v.String()
+}
+
+// coversResource: the metadata's resource is the URL's origin, or a path
+// the URL is under (same scheme and host).
+func coversResource(resource, target string) bool {
+	r, err1 := url.Parse(resource)
+	t, err2 := url.Parse(target)
+	if err1 != nil || err2 != nil || !strings.EqualFold(r.Scheme, t.Scheme) || !strings.EqualFold(r.Host, t.Host) || r.RawQuery != "" {
+		return false
+	}
+	p := strings.TrimSuffix(r.Path, "/")
+	return p == "" || t.Path == p || strings.HasPrefix(t.Path, p+"/")
 }
 
 func sameResource(a, b string) bool {
@@ -620,9 +642,11 @@ func (c *Client) callResource(ctx context.Context, req ProbeRequest, token, toke
 		return nil, err
 	}
 	a := &resourceAnswer{Response: resp, request: "POST " + req.URL + " (MCP initialize)"}
-	if resp.Status != http.StatusOK || token == "" {
+	if resp.Status != http.StatusOK {
 		return a, nil
 	}
+	// Without a token, initialize may be open while the tools are not:
+	// go on, and the tools' answer is the resource's.
 	result, err := jsonRPCResult(resp)
 	if err != nil {
 		a.Status = http.StatusBadGateway
@@ -663,6 +687,30 @@ func (c *Client) callResource(ctx context.Context, req ProbeRequest, token, toke
 		ns = append(ns, t.Name)
 	}
 	a2.result = tools
+	if req.Tool != "" {
+		args := req.ToolArgs
+		if len(args) == 0 {
+			args = json.RawMessage(`{}`)
+		}
+		call, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": map[string]any{"name": req.Tool, "arguments": args}})
+		resp3, err := do(http.MethodPost, call)
+		if err != nil {
+			return nil, err
+		}
+		a3 := &resourceAnswer{Response: resp3, request: "POST " + req.URL + " (MCP initialize, tools/list, tools/call " + req.Tool + ")"}
+		if resp3.Status != http.StatusOK {
+			return a3, nil
+		}
+		res, err := jsonRPCResult(resp3)
+		if err != nil {
+			a3.Status = http.StatusBadGateway
+			a3.mcpSummary = err.Error()
+			return a3, nil
+		}
+		a3.result = res
+		a3.mcpSummary = fmt.Sprintf("MCP server %s; tool %s answered", strings.TrimSpace(server.ServerInfo.Name+" "+server.ServerInfo.Version), req.Tool)
+		return a3, nil
+	}
 	toolNames := "none"
 	if len(ns) > 0 {
 		toolNames = strings.Join(ns, ", ")
