@@ -162,56 +162,23 @@ func (p *Printer) wrap(s string, col int) []string {
 	return append(out, string(runes))
 }
 
-// hanging prints text after lead (of leadWidth columns), wrapped at
-// spaces to the width, its next lines under the text's first.
-func (p *Printer) hanging(lead string, leadWidth int, style Style, text string) {
-	room := p.width - leadWidth
-	if p.width == 0 || room < 30 || utf8.RuneCountInString(text) <= room {
-		p.line(lead, style.Render(text))
-		return
-	}
-	cont := strings.Repeat(" ", leadWidth)
-	var cur strings.Builder
-	first := true
-	flush := func() {
-		l := cont
-		if first {
-			l = lead
-		}
-		p.line(l, style.Render(cur.String()))
-		cur.Reset()
-		first = false
-	}
-	n := 0
-	for _, word := range strings.Split(text, " ") {
-		w := utf8.RuneCountInString(word)
-		if n > 0 && n+1+w > room {
-			flush()
-			n = 0
-		}
-		if n > 0 {
-			cur.WriteByte(' ')
-			n++
-		}
-		cur.WriteString(word)
-		n += w
-	}
-	if n > 0 || first {
-		flush()
-	}
-}
-
 // paragraph prints text indented, wrapped at spaces to the width, in one
 // pass over the text.
 func (p *Printer) paragraph(prefix string, style Style, text string) {
 	lead := indent + prefix
-	leadW := utf8.RuneCountInString(lead)
-	room := p.width - leadW
+	p.hanging(lead, utf8.RuneCountInString(lead), style, text)
+}
+
+// hanging prints text after lead (of leadWidth columns), wrapped at
+// spaces to the width, its next lines under the text's first; a word
+// longer than a line is cut.
+func (p *Printer) hanging(lead string, leadWidth int, style Style, text string) {
+	room := p.width - leadWidth
 	if p.width == 0 || room < 30 {
 		p.line(lead, style.Render(text))
 		return
 	}
-	cont := strings.Repeat(" ", leadW)
+	cont := strings.Repeat(" ", leadWidth)
 	var cur strings.Builder
 	curW := 0
 	first := true
