@@ -179,3 +179,26 @@ func TestChecksFitWidth(t *testing.T) {
 		}
 	}
 }
+
+// A decoded token fits the terminal at 60 and 80 columns: values wrap,
+// and descriptions moved under their value wrap at spaces.
+func TestDecodeFitsWidth(t *testing.T) {
+	data, err := os.ReadFile("../decode/testdata/samples/id-token.jwt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := decode.Input(data, decode.Source{}, decode.Options{Now: time.Date(2026, 11, 25, 10, 30, 0, 0, time.UTC)})
+	for _, width := range []int{60, 80} {
+		var b strings.Builder
+		p := NewPrinter(&b, NewTheme(&b, false), width)
+		p.Decoded(rs)
+		if err := p.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
+			if n := utf8.RuneCountInString(l); n > width {
+				t.Errorf("width %d: a line of %d: %q", width, n, l)
+			}
+		}
+	}
+}

@@ -122,14 +122,36 @@ func (p *Printer) table(rows []row) {
 			if r.nstyle != nil {
 				st = *r.nstyle
 			}
-			b.WriteString("  " + st.Render(r.note))
-			used += 2 + utf8.RuneCountInString(r.note)
-			last += 2 + utf8.RuneCountInString(r.note)
+			noteW := utf8.RuneCountInString(r.note)
+			if p.width > 0 && used+2+noteW > p.width {
+				// No room beside the value: under it, wrapped.
+				note := []string{r.note}
+				if room := p.width - valueCol; room >= 20 {
+					note = wordLines(strings.ReplaceAll(r.note, "  ", " "), room)
+				}
+				for _, n := range note {
+					b.WriteString("\n" + cont + st.Render(n))
+				}
+				lastW := utf8.RuneCountInString(note[len(note)-1])
+				used, last = valueCol+lastW, lastW
+				lines = append(lines, note...)
+			} else {
+				b.WriteString("  " + st.Render(r.note))
+				used += 2 + noteW
+				last += 2 + noteW
+			}
 		}
 		if r.desc != "" {
 			gap := max(valW-last, 0) + 2
 			if len(lines) > 1 || (p.width > 0 && used+gap+utf8.RuneCountInString(r.desc) > p.width) {
-				b.WriteString("\n" + cont + p.t.Dim.Render(r.desc))
+				// On its own line under the value, wrapped to the width.
+				desc := []string{r.desc}
+				if room := p.width - valueCol; p.width > 0 && room >= 20 {
+					desc = wordLines(r.desc, room)
+				}
+				for _, d := range desc {
+					b.WriteString("\n" + cont + p.t.Dim.Render(d))
+				}
 			} else {
 				b.WriteString(strings.Repeat(" ", gap) + p.t.Dim.Render(r.desc))
 			}
@@ -179,30 +201,37 @@ func (p *Printer) hanging(lead string, leadWidth int, style Style, text string) 
 		return
 	}
 	cont := strings.Repeat(" ", leadWidth)
+	for i, l := range wordLines(text, room) {
+		if i == 0 {
+			p.line(lead, style.Render(l))
+		} else {
+			p.line(cont, style.Render(l))
+		}
+	}
+}
+
+// wordLines cuts text into lines of at most room columns at spaces, a
+// word longer than a line cut where it must be.
+func wordLines(text string, room int) []string {
+	var out []string
 	var cur strings.Builder
 	curW := 0
-	first := true
 	flush := func() {
-		l := cont
-		if first {
-			l = lead
-		}
-		p.line(l, style.Render(cur.String()))
+		out = append(out, cur.String())
 		cur.Reset()
-		curW, first = 0, false
+		curW = 0
 	}
 	for _, word := range strings.Split(text, " ") {
 		w := utf8.RuneCountInString(word)
 		if curW > 0 && curW+1+w > room {
 			flush()
 		}
-		for w > room { // a word longer than a line: cut it
+		for w > room {
 			runes := []rune(word)
 			if curW > 0 {
 				flush()
 			}
 			cur.WriteString(string(runes[:room]))
-			curW = room
 			flush()
 			word, w = string(runes[room:]), w-room
 		}
@@ -213,9 +242,10 @@ func (p *Printer) hanging(lead string, leadWidth int, style Style, text string) 
 		cur.WriteString(word)
 		curW += w
 	}
-	if curW > 0 || first {
+	if curW > 0 || len(out) == 0 {
 		flush()
 	}
+	return out
 }
 
 // Sanitize makes text from a token safe to print on a terminal: control
