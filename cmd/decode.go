@@ -46,7 +46,7 @@ looks like instead: base64 of a file, a PEM key, text, binary data.
 
 --json prints one JSON object per token (JSON Lines): kind, label, input,
 context, header, payload, signature, guess, warnings, times and, for broken
-input, error. See README.md for the schema.`,
+input, error. The schema: oidc help json (and README).`,
 		Example: `  # a token as an argument, from a file, or on stdin
   oidc decode eyJhbGciOiJSUzI1NiIsImtpZCI6...
   oidc decode @testdata/id_token.jwt

@@ -465,7 +465,7 @@ func (o *outputFlags) add(f *pflag.FlagSet, quiet bool) {
 // Help texts of flags that are not in a group but appear in several
 // commands: one text each.
 const (
-	jsonHelp = "print JSON instead of text, for scripts (schema in README)"
+	jsonHelp = "print JSON instead of text, for scripts (schema: oidc help json)"
 	timeHelp = "times are as of this `instant`, not now (RFC 3339 or Unix seconds)"
 	portHelp = "the local `port` to listen on (0: a free one)"
 	// The browser's way back: login's redirect, logout's post-logout one.

@@ -6,6 +6,7 @@ package cmd
 import (
 	"bytes"
 	"context"
+	_ "embed"
 	"errors"
 	"os"
 	"os/signal"
@@ -129,6 +130,9 @@ func commandPath(root *cobra.Command, args []string) string {
 	return c.CommandPath()
 }
 
+//go:embed json_help.txt
+var jsonHelpText string
+
 // subcommands build oidc's own commands. Building one is cheap; building
 // all of them, with their flags, is a fifth of a short command's process
 // time, so Run builds only the one the arguments name.
@@ -204,6 +208,8 @@ JSON document per token for scripts, --jq filters it.`,
 	// an unknown one: Run prints them with the --help hint.
 	root.SetFlagErrorFunc(flagError)
 	root.SetUsageTemplate(strings.TrimRight(root.UsageTemplate(), "\n") + "\n\n" + exitCodesHelp)
+	// A help topic: the --json schemas travel with the binary.
+	root.AddCommand(&cobra.Command{Use: "json", Short: "The --json schema of every command", Long: strings.TrimRight(jsonHelpText, "\n")})
 	// On a terminal (or with $COLUMNS), help fits the width, broken at
 	// words: cobra prints flag usages on one line however long, and the
 	// terminal would cut them anywhere.
