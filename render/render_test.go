@@ -202,3 +202,31 @@ func TestDecodeFitsWidth(t *testing.T) {
 		}
 	}
 }
+
+// On a terminal the description column is one column: a row too wide for
+// it (a time and how long ago) puts its description under the value.
+func TestDescriptionsAligned(t *testing.T) {
+	data, err := os.ReadFile("../decode/testdata/samples/id-token.jwt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := decode.Input(data, decode.Source{}, decode.Options{Now: time.Date(2026, 11, 25, 10, 30, 0, 0, time.UTC)})
+	var b strings.Builder
+	p := NewPrinter(&b, NewTheme(&b, false), 160)
+	p.Decoded(rs)
+	if err := p.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	// Descriptions beside their values start in one column.
+	beside := map[int]bool{}
+	for _, l := range strings.Split(b.String(), "\n") {
+		for _, d := range []string{"Issuer: who made", "Subject: the user", "Expiration time", "Issued at (RFC", "Audience: who"} {
+			if i := strings.Index(l, d); i >= 0 && strings.TrimSpace(l[:i]) != "" {
+				beside[utf8.RuneCountInString(l[:i])] = true
+			}
+		}
+	}
+	if len(beside) != 1 {
+		t.Fatalf("descriptions beside their values start at %d columns:\n%s", len(beside), b.String())
+	}
+}

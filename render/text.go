@@ -143,7 +143,11 @@ func (p *Printer) table(rows []row) {
 		}
 		if r.desc != "" {
 			gap := max(valW-last, 0) + 2
-			if len(lines) > 1 || (p.width > 0 && used+gap+utf8.RuneCountInString(r.desc) > p.width) {
+			// On a terminal a description stays in its column or goes
+			// under the value: a row wider than the column (a time and
+			// how long ago) would push it out of line.
+			ragged := p.width > 0 && last > valW
+			if ragged || len(lines) > 1 || (p.width > 0 && used+gap+utf8.RuneCountInString(r.desc) > p.width) {
 				// On its own line under the value, wrapped to the width.
 				desc := []string{r.desc}
 				if room := p.width - valueCol; p.width > 0 && room >= 20 {
