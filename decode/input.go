@@ -30,6 +30,9 @@ func Input(data []byte, src Source, opts Options) []*Result {
 	if len(lines) == 1 {
 		return item(string(trimmed), src, opts)
 	}
+	if r := joinedToken(lines, src, opts); r != nil {
+		return []*Result{r}
+	}
 	var out []*Result
 	for i, line := range lines {
 		line = bytes.TrimSpace(line)
@@ -41,6 +44,39 @@ func Input(data []byte, src Source, opts Options) []*Result {
 		out = append(out, item(string(line), s, opts)...)
 	}
 	return out
+}
+
+// joinedToken: a token wrapped over lines (by a terminal, an email) is
+// one token when its first line starts a JOSE header but is no token of
+// its own, and all of them together make a JWS or JWE; nil otherwise. Only the first line is tried alone,
+// so a batch of tokens, one a line, costs nothing more.
+func joinedToken(lines [][]byte, src Source, opts Options) *Result {
+	if len(lines) > 1000 {
+		return nil
+	}
+	head := bytes.TrimSpace(lines[0])
+	if !bytes.HasPrefix(head, []byte("eyJ")) {
+		return nil // not the start of a JOSE header
+	}
+	first := item(string(head), src, opts)
+	if len(first) != 1 || first[0].Kind == KindJWS || first[0].Kind == KindJWE || first[0].Kind == KindUnsecured {
+		return nil
+	}
+	var b bytes.Buffer
+	n := 0
+	for _, l := range lines {
+		if l = bytes.TrimSpace(l); len(l) > 0 {
+			b.Write(l)
+			n++
+		}
+	}
+	joined := item(b.String(), src, opts)
+	if len(joined) != 1 || joined[0].Error != nil || (joined[0].Kind != KindJWS && joined[0].Kind != KindJWE) {
+		return nil
+	}
+	r := joined[0]
+	r.Warnings = append(r.Warnings, Warning{Code: "joined_lines", Message: fmt.Sprintf("joined %d lines into one token: it was wrapped (by a terminal or an email)", n)})
+	return r
 }
 
 // jsonLines reports whether every non-empty line is a JSON document.

@@ -222,6 +222,12 @@ func WholeInput(head []byte) bool {
 	if cut := len(head) - 3; cut > 0 && !utf8.Valid(head[:cut]) {
 		return true
 	}
+	// A JWT wrapped over lines (a terminal, an email): its first line
+	// starts a JOSE header and holds fewer than the two dots of a token;
+	// read whole, it is joined (Input).
+	if first, rest, ok := bytes.Cut(head, []byte("\n")); ok && bytes.HasPrefix(first, []byte("eyJ")) && bytes.Count(first, []byte(".")) < 2 && len(bytes.TrimSpace(rest)) > 0 {
+		return true
+	}
 	// Three whole lines of it, at least: a trickle of tokens comes a line
 	// at a time, and must not wait for the end of its stream.
 	lines := bytes.SplitN(head, []byte("\n"), 4)
