@@ -53,8 +53,9 @@ var errStopped = errors.New("stopped")
 func newServeCmd(io *IO, g *GlobalOptions) *cobra.Command {
 	opts := &ServeOptions{Global: g}
 	var faultHelp strings.Builder
-	for _, name := range sortedKeys(issuer.FaultNames) {
-		fmt.Fprintf(&faultHelp, "  %-19s %s\n", name, issuer.FaultNames[name])
+	faultNames := issuer.FaultNames()
+	for _, name := range sortedKeys(faultNames) {
+		fmt.Fprintf(&faultHelp, "  %-19s %s\n", name, faultNames[name])
 	}
 	c := &cobra.Command{
 		Use:   "serve",
