@@ -300,7 +300,7 @@ scopes: [api:read]
 		{"{\"users\": [{\"name\": \"no sub\"}]}", "bad.yaml:1: users[0].sub: is missing"},
 		{"clients:\n  - id: x\n    redirect_uris: [http://127.0.0.1/cb]\n    skip_consent: sometimes\n", "bad.yaml:4: clients[0].skip_consent: is true or false"},
 		{"users:\n  - sub: u\n    groups: {admins: true}\n", "bad.yaml:3: users[0].groups: is a list of strings"},
-		{"clients: yes\n", "bad.yaml:1: clients: is a list of mappings of id, secret, redirect_uris"},
+		{"clients: yes\n", "bad.yaml:1: clients: is a list of mappings of id, name, secret, redirect_uris"},
 		{"signing_alg: HS256\n", "bad.yaml:1: signing_alg: \"HS256\" is not RS256, PS256, ES256 or EdDSA"},
 	} {
 		bad := filepath.Join(dir, "bad.yaml")

@@ -22,6 +22,7 @@ import (
 type File struct {
 	Clients []struct {
 		ID           string   `yaml:"id"`
+		Name         string   `yaml:"name"` // shown on the login, consent and logout pages
 		Secret       string   `yaml:"secret"`
 		RedirectURIs []string `yaml:"redirect_uris"`
 		SkipConsent  bool     `yaml:"skip_consent"`
@@ -99,7 +100,7 @@ func LoadConfig(path string, cfg *Config) error {
 		default:
 			return c.at(where+".assertion_audience", fmt.Sprintf("%q is not issuer or token-endpoint", cl.AssertionAud))
 		}
-		client := Client{ID: cl.ID, Secret: cl.Secret, RedirectURIs: cl.RedirectURIs, SkipConsent: cl.SkipConsent, AuthMethod: cl.AuthMethod,
+		client := Client{ID: cl.ID, Name: cl.Name, Secret: cl.Secret, RedirectURIs: cl.RedirectURIs, SkipConsent: cl.SkipConsent, AuthMethod: cl.AuthMethod,
 			AssertionAudience: cl.AssertionAud, TLSCertThumbprint: cl.TLSCertSHA256}
 		if cl.JWKS != nil {
 			raw, err := json.Marshal(jsonable(cl.JWKS))
@@ -128,7 +129,7 @@ func LoadConfig(path string, cfg *Config) error {
 		if u.Sub == "" {
 			return c.at(where+".sub", "is missing")
 		}
-		for _, reserved := range []string{"iss", "sub", "aud", "exp", "iat", "nbf", "nonce", "azp", "at_hash", "auth_time", "sid"} {
+		for _, reserved := range reservedClaims {
 			if _, ok := u.Claims[reserved]; ok {
 				return c.at(where+".claims."+reserved, "is set by the issuer: leave it out")
 			}

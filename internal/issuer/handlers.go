@@ -80,6 +80,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.adminFaults(w, r)
 	case "/end_session":
 		s.endSession(w, r)
+	case "/end_session/confirm":
+		s.confirmLogout(w, r)
 	case "/device_authorization":
 		s.deviceAuthorization(w, r)
 	case "/device":
@@ -262,6 +264,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	via := ""
 	if uri := q.Get("request_uri"); uri != "" {
 		// RFC 9126 4: the pushed parameters, once, for the client that
 		// pushed them.
@@ -274,6 +277,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		q = p.params
+		via = "par"
 	}
 	if c := s.client(q.Get("client_id")); c != nil && (c.RequirePAR || s.cfg.RequirePAR) && !r.Form.Has("request_uri") {
 		page(w, http.StatusBadRequest, "Pushed request required", "client "+html.EscapeString(c.ID)+" must push its authorization requests first (require_pushed_authorization_requests, RFC 9126).")
@@ -287,6 +291,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		q = params
+		via = "request"
 	}
 	c := s.client(q.Get("client_id"))
 	if c == nil {
@@ -300,7 +305,11 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	req := &authRequest{client: c, redirectURI: redirect, state: q.Get("state"), nonce: q.Get("nonce"),
 		challenge: q.Get("code_challenge"), scope: q.Get("scope"), responseMode: q.Get("response_mode"), resource: q["resource"], created: s.cfg.Now(),
-		dpopJKT: q.Get("dpop_jkt")}
+		dpopJKT: q.Get("dpop_jkt"), via: via, prompt: q.Get("prompt"), maxAge: q.Get("max_age"), acrValues: q.Get("acr_values"),
+		loginHint: q.Get("login_hint"), audience: q.Get("audience"), method: q.Get("code_challenge_method")}
+	if req.challenge != "" && req.method == "" {
+		req.method = "plain" // RFC 7636 4.3
+	}
 	details, why := authorizationDetails(q.Get("authorization_details"))
 	if why != "" {
 		s.respond(w, req, url.Values{"error": {"invalid_authorization_details"}, "error_description": {why}})
@@ -316,7 +325,8 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		fail("unsupported_response_type", "only the code flow: response_type=code")
 	case req.challenge == "" && !c.confidential():
 		fail("invalid_request", "PKCE is required for public clients: send code_challenge with code_challenge_method=S256")
-	case req.challenge != "" && q.Get("code_challenge_method") != "S256":
+	case req.challenge != "" && req.method != "S256" && !(req.method == "plain" && s.faults().NoS256):
+		// plain only where the no-s256 fault makes this a plain-only issuer.
 		fail("invalid_request", "code_challenge_method must be S256")
 	case req.challenge != "" && !pkceValue(req.challenge):
 		fail("invalid_request", "code_challenge must be 43 to 128 unreserved characters (RFC 7636 4.2)")
@@ -340,85 +350,16 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 			page(w, http.StatusServiceUnavailable, "Too many logins in progress", "Try again in a few minutes.")
 			return
 		}
-		s.loginPage(w, id, q.Get("login_hint"))
+		s.loginPage(w, r, id, req, nil, nil)
 	}
-}
-
-func (s *Server) loginPage(w http.ResponseWriter, id, hint string) {
-	var b strings.Builder
-	b.WriteString(`<p>Log in to this test issuer as:</p><form method="post" action="/interaction">`)
-	b.WriteString(`<input type="hidden" name="interaction" value="` + html.EscapeString(id) + `">`)
-	for _, u := range s.cfg.Users {
-		autofocus := ""
-		if u.Sub == hint {
-			autofocus = " autofocus"
-		}
-		fmt.Fprintf(&b, `<button type="submit" name="user" value="%s"%s>%s (%s)</button>`, html.EscapeString(u.Sub), autofocus, html.EscapeString(u.Name), html.EscapeString(u.Sub))
-	}
-	b.WriteString(`<button type="submit" name="deny" value="1">Cancel</button></form>`)
-	page(w, http.StatusOK, "Log in", b.String())
-}
-
-// interaction takes the login page's answer.
-func (s *Server) interaction(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost || r.ParseForm() != nil {
-		page(w, http.StatusBadRequest, "Bad request", "Log in from the page the issuer showed.")
-		return
-	}
-	id := r.PostForm.Get("interaction")
-	s.mu.Lock()
-	req := s.pending[id]
-	delete(s.pending, id)
-	s.mu.Unlock()
-	if req == nil || s.cfg.Now().Sub(req.created) > 10*time.Minute {
-		page(w, http.StatusBadRequest, "Login expired", "Start the login again from the application.")
-		return
-	}
-	if r.PostForm.Get("deny") != "" {
-		s.respond(w, req, url.Values{"error": {"access_denied"}, "error_description": {"the user cancelled the login"}})
-		return
-	}
-	u := req.user
-	if u == nil {
-		if u = s.user(r.PostForm.Get("user")); u == nil {
-			// Show the page again: a wrong choice does not end the login.
-			s.mu.Lock()
-			s.pending[id] = req
-			s.mu.Unlock()
-			s.loginPage(w, id, "")
-			return
-		}
-		if !req.client.SkipConsent {
-			req.user = u
-			s.consentPage(w, req)
-			return
-		}
-	}
-	s.approve(w, req, u)
-}
-
-// consentPage asks the logged-in user to let the client have the scopes.
-func (s *Server) consentPage(w http.ResponseWriter, req *authRequest) {
-	id := random(16)
-	s.mu.Lock()
-	s.pending[id] = req
-	s.mu.Unlock()
-	scopes := html.EscapeString(req.scope)
-	if scopes == "" {
-		scopes = "(none)"
-	}
-	page(w, http.StatusOK, "Allow access?", fmt.Sprintf(`<p>%s asks for: %s</p><form method="post" action="/interaction">
-<input type="hidden" name="interaction" value="%s"><input type="hidden" name="consent" value="yes">
-<button type="submit">Allow</button><button type="submit" name="deny" value="1">Deny</button></form>`,
-		html.EscapeString(req.client.ID), scopes, html.EscapeString(id)))
 }
 
 // approve issues a code and sends the browser back to the client.
 func (s *Server) approve(w http.ResponseWriter, req *authRequest, u *User) {
 	code := random(32)
 	g := &grant{client: req.client, user: u, scope: req.scope, nonce: req.nonce, resource: req.resource,
-		authTime: s.cfg.Now(), sid: random(12), expires: s.cfg.Now().Add(time.Minute), challenge: req.challenge, redirectURI: req.redirectURI,
-		jkt: req.dpopJKT, authzDetails: req.authzDetails}
+		authTime: s.cfg.Now(), sid: random(12), expires: s.cfg.Now().Add(time.Minute), challenge: req.challenge, method: req.method,
+		redirectURI: req.redirectURI, jkt: req.dpopJKT, authzDetails: req.authzDetails, choice: req.choice}
 	s.mu.Lock()
 	s.codes[code] = g
 	s.mu.Unlock()
@@ -532,8 +473,12 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		clientError(w, r, why)
 		return
 	}
-	if f.TokenError {
-		oauthError(w, http.StatusBadRequest, "invalid_grant", "fault token-error: this issuer refuses every grant")
+	// token-error: for a code or refresh token, as its login says, and
+	// before it is spent, so the client may try again.
+	const tokenError = "fault token-error: this issuer refuses every grant"
+	gt := r.PostForm.Get("grant_type")
+	if f.TokenError && gt != "authorization_code" && gt != "refresh_token" {
+		oauthError(w, http.StatusBadRequest, "invalid_grant", tokenError)
 		return
 	}
 	cert := certThumbprint(r)
@@ -550,11 +495,16 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		return ""
 	}
 	var g *grant
-	switch gt := r.PostForm.Get("grant_type"); gt {
+	switch gt {
 	case "authorization_code":
 		code := r.PostForm.Get("code")
 		s.mu.Lock()
 		g = s.codes[code]
+		if g != nil && s.faultsOf(g).TokenError {
+			s.mu.Unlock()
+			oauthError(w, http.StatusBadRequest, "invalid_grant", tokenError)
+			return
+		}
 		if g != nil && bound(g) != "" {
 			s.mu.Unlock()
 			oauthError(w, http.StatusBadRequest, "invalid_grant", bound(g))
@@ -590,7 +540,10 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		case g.challenge != "" && !pkceValue(r.PostForm.Get("code_verifier")):
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "PKCE: code_verifier must be 43 to 128 unreserved characters (RFC 7636 4.1)")
 			return
-		case g.challenge != "" && base64.RawURLEncoding.EncodeToString(sum[:]) != g.challenge:
+		case g.challenge != "" && g.method == "plain" && r.PostForm.Get("code_verifier") != g.challenge:
+			oauthError(w, http.StatusBadRequest, "invalid_grant", "PKCE: the code_verifier does not match the code_challenge (plain)")
+			return
+		case g.challenge != "" && g.method != "plain" && base64.RawURLEncoding.EncodeToString(sum[:]) != g.challenge:
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "PKCE: the code_verifier does not match the code_challenge")
 			return
 		}
@@ -598,7 +551,12 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		rt := r.PostForm.Get("refresh_token")
 		s.mu.Lock()
 		g = s.refresh[rt]
-		if g != nil && (f.RefreshExpired || s.cfg.Now().After(g.expires)) {
+		if g != nil && s.faultsOf(g).TokenError {
+			s.mu.Unlock()
+			oauthError(w, http.StatusBadRequest, "invalid_grant", tokenError)
+			return
+		}
+		if g != nil && (s.faultsOf(g).RefreshExpired || s.cfg.Now().After(g.expires)) {
 			s.mu.Unlock()
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "the refresh token expired")
 			return
@@ -693,7 +651,7 @@ func (s *Server) issue(w http.ResponseWriter, g *grant) {
 		oauthError(w, http.StatusInternalServerError, "server_error", err.Error())
 		return
 	}
-	f := s.faults()
+	f := s.faultsOf(g)
 	var expiresIn any = int(s.cfg.TokenTTL / time.Second)
 	switch {
 	case f.ExpiresInString:
@@ -761,15 +719,17 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) {
 	if !s.bound(w, r, g, tok, scheme) {
 		return
 	}
+	f := s.faultsOf(g)
 	claims := map[string]any{"sub": g.user.Sub}
-	if s.faults().NoUserinfoSub {
+	if f.NoUserinfoSub {
 		claims["sub"] = "someone-else"
 	}
 	userClaims(g.user, g.scope, claims)
-	if s.faults().UserinfoJWT {
+	patch(claims, g.extra)
+	if f.UserinfoJWT {
 		// OIDC Core 5.3.2: a signed response carries iss and aud.
-		claims["iss"], claims["aud"] = s.tokenIssuer(), g.client.ID
-		jwt, err := s.sign("JWT", claims, false)
+		claims["iss"], claims["aud"] = s.tokenIssuer(f), g.client.ID
+		jwt, err := s.sign(f, "JWT", claims, false)
 		if err != nil {
 			oauthError(w, http.StatusInternalServerError, "server_error", err.Error())
 			return
@@ -842,7 +802,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 	}
 	if strings.Contains(r.Header.Get("Accept"), "application/token-introspection+jwt") {
 		// RFC 9701 5: the answer signed, for the client that asked.
-		jwt, err := s.sign("token-introspection+jwt", map[string]any{"iss": s.issuer, "aud": c.ID, "iat": s.cfg.Now().Unix(), "token_introspection": resp}, false)
+		jwt, err := s.sign(s.faults(), "token-introspection+jwt", map[string]any{"iss": s.issuer, "aud": c.ID, "iat": s.cfg.Now().Unix(), "token_introspection": resp}, false)
 		if err != nil {
 			oauthError(w, http.StatusInternalServerError, "server_error", err.Error())
 			return
@@ -923,34 +883,6 @@ func (s *Server) adminFaults(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"faults": active})
 }
 
-// endSession is RP-initiated logout: the issuer keeps no sessions, so it
-// only sends the browser back to a loopback URI of a known client, with
-// state.
-func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
-	_ = r.ParseForm() // GET or POST (RP-Initiated Logout 2)
-	q := r.Form
-	back := q.Get("post_logout_redirect_uri")
-	if back == "" {
-		page(w, http.StatusOK, "Signed out", "You are signed out of this test issuer.")
-		return
-	}
-	c := s.client(q.Get("client_id"))
-	if c == nil {
-		c = s.clientOfToken(q.Get("id_token_hint"))
-	}
-	u, err := url.Parse(back)
-	if c == nil || err != nil || !c.redirectAllowed(back) {
-		page(w, http.StatusBadRequest, "Not signed out", "post_logout_redirect_uri must be one of the client's registered redirect URIs (client_id or id_token_hint names the client).")
-		return
-	}
-	if state := q.Get("state"); state != "" {
-		v := u.Query()
-		v.Set("state", state)
-		u.RawQuery = v.Encode()
-	}
-	http.Redirect(w, r, u.String(), http.StatusFound)
-}
-
 // clientOfToken reads the azp (or aud) of an ID token hint this issuer
 // signed.
 func (s *Server) clientOfToken(token string) *Client {
@@ -1012,60 +944,6 @@ func (s *Server) deviceByUserCode(code string) *deviceRequest {
 	return nil
 }
 
-// devicePage is the verification page: the user code (prefilled from
-// verification_uri_complete), then a user to log in as, or Cancel. With
-// auto-approve, a complete URI approves at once.
-func (s *Server) devicePage(w http.ResponseWriter, r *http.Request) {
-	_ = r.ParseForm()
-	code := r.Form.Get("user_code")
-	s.mu.Lock()
-	d := s.deviceByUserCode(code)
-	if code != "" && d == nil {
-		// RFC 8628 5.1: user codes are short; limit the guessing.
-		now := s.cfg.Now()
-		if now.Sub(s.guessWindow) > time.Minute {
-			s.guessWindow, s.guesses = now, 0
-		}
-		if s.guesses++; s.guesses > 20 {
-			s.mu.Unlock()
-			page(w, http.StatusTooManyRequests, "Too many wrong codes", "Wait a minute, then enter the code shown on the device.")
-			return
-		}
-	}
-	undecided := d != nil && d.user == nil && !d.denied // decided once, for good
-	if undecided && r.Method == http.MethodPost {
-		if r.PostForm.Get("deny") != "" {
-			d.denied = true
-		} else if u := s.user(r.PostForm.Get("user")); u != nil {
-			d.user, d.approved = u, s.cfg.Now()
-		}
-	}
-	if undecided && s.cfg.AutoApprove && d.user == nil && !d.denied {
-		d.user, d.approved = &s.cfg.Users[0], s.cfg.Now()
-	}
-	done, denied := d != nil && d.user != nil, d != nil && d.denied
-	s.mu.Unlock()
-	switch {
-	case denied:
-		page(w, http.StatusOK, "Cancelled", "The device will not be signed in.")
-	case done:
-		page(w, http.StatusOK, "Device signed in", "You can return to your device.")
-	default:
-		var b strings.Builder
-		fmt.Fprintf(&b, `<form method="post" action="/device"><p><label>Code <input name="user_code" value="%s" autofocus></label></p>`, html.EscapeString(code))
-		for _, u := range s.cfg.Users {
-			fmt.Fprintf(&b, `<button type="submit" name="user" value="%s">%s (%s)</button>`, html.EscapeString(u.Sub), html.EscapeString(u.Name), html.EscapeString(u.Sub))
-		}
-		b.WriteString(`<button type="submit" name="deny" value="1">Cancel</button></form>`)
-		status := http.StatusOK
-		if code != "" && d == nil {
-			status = http.StatusBadRequest
-			b.WriteString("<p>That code is unknown or expired.</p>")
-		}
-		page(w, status, "Sign in a device", b.String())
-	}
-}
-
 // devicePoll answers a device_code token request (RFC 8628 3.5).
 func (s *Server) devicePoll(w http.ResponseWriter, c *Client, deviceCode string) (*grant, bool) {
 	s.mu.Lock()
@@ -1090,7 +968,7 @@ func (s *Server) devicePoll(w http.ResponseWriter, c *Client, deviceCode string)
 		oauthError(w, http.StatusBadRequest, "authorization_pending", "the user has not finished yet")
 	default:
 		delete(s.devices, deviceCode) // single use
-		return &grant{client: c, user: d.user, scope: d.scope, authTime: d.approved, sid: random(12)}, true
+		return &grant{client: c, user: d.user, scope: d.scope, authTime: d.approved, sid: random(12), choice: d.choice}, true
 	}
 	return nil, false
 }

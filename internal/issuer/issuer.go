@@ -20,6 +20,7 @@ import (
 // Client is a registered client.
 type Client struct {
 	ID     string
+	Name   string // client_name, shown on the pages
 	Secret string // empty: a public client, PKCE required
 	// RedirectURIs are exact, except that a loopback http URI accepts any
 	// port (RFC 8252 7.3).
@@ -48,6 +49,8 @@ type User struct {
 	Email  string
 	Groups []string
 	Claims map[string]any // more claims, released with the profile scope
+	// typed: a subject typed on the login page, not a configured user.
+	typed bool
 }
 
 // Config configures an issuer.
@@ -130,6 +133,8 @@ type Server struct {
 	devices       map[string]*deviceRequest // device_code -> request
 	assertionIDs  map[string]time.Time      // jti of client assertions seen, until they expire
 	pushed        map[string]*pushedRequest // request_uri -> pushed request (RFC 9126)
+	logouts       map[string]*pendingLogout // logout confirmations shown
+	formKey       []byte                    // keys the pages' form tokens
 	dpopIDs       map[string]time.Time      // jti of DPoP proofs seen
 	dpopNonce     string                    // the nonce the dpop-nonce fault demands
 }
@@ -139,6 +144,29 @@ type Server struct {
 type spentToken struct {
 	sid     string
 	expires time.Time
+	// For an access token: who it was for when that was a typed subject,
+	// and what its login page chose.
+	user   *User
+	choice choice
+}
+
+// choice is what the tester chose on the issuer's pages for one login:
+// claims beyond the user's and the faults of its tokens. The zero value
+// is the issuer's configuration.
+type choice struct {
+	extra  map[string]any // an RFC 7396 merge patch over the user's claims
+	faults *Faults        // nil: the issuer's faults
+}
+
+func (c choice) set() bool { return c.extra != nil || c.faults != nil }
+
+// faultsOf are the faults for the tokens of a grant: its login's, or the
+// issuer's.
+func (s *Server) faultsOf(g *grant) Faults {
+	if g != nil && g.faults != nil {
+		return *g.faults
+	}
+	return s.faults()
 }
 
 // deviceRequest is an RFC 8628 device authorization in progress.
@@ -152,6 +180,7 @@ type deviceRequest struct {
 	user     *User // set when approved
 	approved time.Time
 	denied   bool
+	choice
 }
 
 type authRequest struct {
@@ -164,6 +193,12 @@ type authRequest struct {
 	user                *User  // set once logged in, while consent is asked
 	dpopJKT             string // dpop_jkt: the code is for this key only (RFC 9449 10)
 	authzDetails        json.RawMessage
+	method              string // code_challenge_method
+	via                 string // "par", "request" (an object), or "" (the query)
+	// What the page shows the tester; the issuer keeps no sessions, so
+	// they change nothing else.
+	prompt, maxAge, acrValues, loginHint, audience string
+	choice                                         // what the login page chose, while consent is asked
 }
 
 // grant is what a code, refresh token or opaque access token stands for.
@@ -178,17 +213,19 @@ type grant struct {
 	x5t string
 	// authzDetails are RFC 9396's authorization_details, as granted.
 	authzDetails json.RawMessage
-	client       *Client
-	user         *User
-	scope        string
-	nonce        string
-	resource     []string
-	authTime     time.Time
-	sid          string
-	expires      time.Time
-	// challenge is the PKCE code challenge of a code.
-	challenge   string
-	redirectURI string
+	choice
+	client   *Client
+	user     *User
+	scope    string
+	nonce    string
+	resource []string
+	authTime time.Time
+	sid      string
+	expires  time.Time
+	// challenge is the PKCE code challenge of a code, and method its
+	// code_challenge_method.
+	challenge, method string
+	redirectURI       string
 }
 
 // New makes an issuer with fresh keys. SetIssuer must be called with the
@@ -223,7 +260,8 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, pending: map[string]*authRequest{}, codes: map[string]*grant{}, refresh: map[string]*grant{},
 		opaque: map[string]*grant{}, revoked: map[string]time.Time{}, devices: map[string]*deviceRequest{},
 		familyRevoked: map[string]time.Time{}, spent: map[string]spentToken{}, accessSid: map[string]spentToken{},
-		assertionIDs: map[string]time.Time{}, dpopIDs: map[string]time.Time{}, dpopNonce: random(16)}
+		assertionIDs: map[string]time.Time{}, dpopIDs: map[string]time.Time{}, dpopNonce: random(16),
+		logouts: map[string]*pendingLogout{}, formKey: []byte(random(32))}
 	if err := s.generate(); err != nil {
 		return nil, err
 	}
@@ -402,6 +440,11 @@ func (s *Server) sweep() {
 			if now.After(g.expires) {
 				delete(m, k)
 			}
+		}
+	}
+	for k, lo := range s.logouts {
+		if now.Sub(lo.created) > interactionTTL {
+			delete(s.logouts, k)
 		}
 	}
 	for k, d := range s.devices {

@@ -192,16 +192,25 @@ func FuzzHandlers(f *testing.F) {
 		"POST /token grant_type=authorization_code&code=x&client_id=oidc-cli",
 		"POST /token grant_type=refresh_token&refresh_token=x&client_id=oidc-cli",
 		"POST /interaction interaction=x&user=alice",
+		"POST /interaction interaction=x&csrf=y&user=&subject=carol&claims={}&faults-shown=1&fault=aud",
+		"GET /device?user_code=BCDF-GHJK", "POST /device user_code=BCDF-GHJK&csrf=x&user=alice",
+		"GET /end_session?client_id=oidc-cli&post_logout_redirect_uri=http://127.0.0.1:1/callback",
+		"POST /end_session/confirm logout=x&csrf=y&confirm=yes",
 		"GET /userinfo", "POST /introspect token=x", "POST /revoke token=x", "GET /.well-known/openid-configuration",
 		"POST /token grant_type=client_credentials&client_id=oidc-cli-confidential&client_secret=oidc-cli-secret",
 	} {
 		f.Add(seed, "Bearer x")
 	}
-	s, err := New(Config{AutoApprove: true})
-	if err != nil {
-		f.Fatal(err)
+	// One issuer that approves at once, one that shows its pages.
+	var servers []*Server
+	for _, auto := range []bool{true, false} {
+		s, err := New(Config{AutoApprove: auto})
+		if err != nil {
+			f.Fatal(err)
+		}
+		s.SetIssuer("http://127.0.0.1:9400")
+		servers = append(servers, s)
 	}
-	s.SetIssuer("http://127.0.0.1:9400")
 	f.Fuzz(func(t *testing.T, line, auth string) {
 		method, rest, _ := strings.Cut(line, " ")
 		target, body, _ := strings.Cut(rest, " ")
@@ -212,13 +221,15 @@ func FuzzHandlers(f *testing.F) {
 		if err != nil || !strings.HasPrefix(target, "/") || strings.HasPrefix(u.Path, "/admin") {
 			return // the admin endpoint would change faults for every later input
 		}
-		req := httptest.NewRequest(method, u.String(), strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Authorization", auth)
-		rec := httptest.NewRecorder()
-		s.ServeHTTP(rec, req)
-		if rec.Code >= 500 {
-			t.Fatalf("%s %s: %d %s", method, target, rec.Code, rec.Body.String())
+		for _, s := range servers {
+			req := httptest.NewRequest(method, u.String(), strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Authorization", auth)
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, req)
+			if rec.Code >= 500 {
+				t.Fatalf("%s %s: %d %s", method, target, rec.Code, rec.Body.String())
+			}
 		}
 	})
 }
@@ -254,35 +265,18 @@ func TestConsentAndLogout(t *testing.T) {
 	srv := start(t, Config{Clients: []Client{cl}})
 	q := url.Values{"client_id": {"asks"}, "redirect_uri": {"http://127.0.0.1:7/callback"}, "response_type": {"code"}, "state": {"s"},
 		"code_challenge": {challenge("v")}, "code_challenge_method": {"S256"}, "scope": {"openid"}}
-	resp, err := http.Get(srv.URL + "/authorize?" + q.Encode())
-	if err != nil {
-		t.Fatal(err)
+	b := newBrowser(t, srv)
+	_, page := b.get("/authorize?" + q.Encode())
+	_, page = b.submit(page, url.Values{"user": {"alice"}})
+	if !strings.Contains(page, "Allow access?") {
+		t.Fatalf("no consent page: %s", page)
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	id := regexpValue(t, string(body), "interaction")
-	resp, err = noRedirect.PostForm(srv.URL+"/interaction", url.Values{"interaction": {id}, "user": {"alice"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(body), "Allow access?") {
-		t.Fatalf("no consent page: %s", body)
-	}
-	resp, err = noRedirect.PostForm(srv.URL+"/interaction", url.Values{"interaction": {regexpValue(t, string(body), "interaction")}, "consent": {"yes"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp, _ := b.submit(page, url.Values{"scope": {"openid"}})
 	if loc, _ := url.Parse(resp.Header.Get("Location")); loc == nil || loc.Query().Get("code") == "" {
 		t.Fatalf("no code after consent: %s %s", resp.Status, resp.Header.Get("Location"))
 	}
-	resp, err = noRedirect.Get(srv.URL + "/end_session?client_id=asks&state=bye&post_logout_redirect_uri=" + url.QueryEscape("http://127.0.0.1:7/callback"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	_, page = b.get("/end_session?client_id=asks&state=bye&post_logout_redirect_uri=" + url.QueryEscape("http://127.0.0.1:7/callback"))
+	resp, _ = b.submit(page, url.Values{"confirm": {"yes"}})
 	if resp.Header.Get("Location") != "http://127.0.0.1:7/callback?state=bye" {
 		t.Fatalf("logout: %s %q", resp.Status, resp.Header.Get("Location"))
 	}
@@ -371,13 +365,9 @@ func TestDeviceFlow(t *testing.T) {
 	if _, body := tokenRequest(t, srv, poll, "", ""); body["error"] != "slow_down" {
 		t.Fatalf("fast poll: %v", body)
 	}
-	resp, err = http.PostForm(srv.URL+"/device", url.Values{"user_code": {strings.ToLower(uc)}, "user": {"bob"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(b), "Device signed in") {
+	br := newBrowser(t, srv)
+	_, page := br.get("/device?user_code=" + strings.ToLower(uc))
+	if _, b := br.submit(page, url.Values{"user": {"bob"}}); !strings.Contains(b, "Device signed in") {
 		t.Fatalf("verification page: %s", b)
 	}
 	st, body := tokenRequest(t, srv, poll, "", "")

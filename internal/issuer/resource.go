@@ -297,7 +297,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	if m.AuthMethod == "" {
 		m.AuthMethod = "client_secret_basic" // RFC 7591 2's default
 	}
-	c := &Client{ID: "dyn-" + random(12), RedirectURIs: m.RedirectURIs, SkipConsent: true, AuthMethod: m.AuthMethod}
+	c := &Client{ID: "dyn-" + random(12), Name: m.ClientName, RedirectURIs: m.RedirectURIs, SkipConsent: true, AuthMethod: m.AuthMethod}
 	resp := map[string]any{"client_id": c.ID, "client_id_issued_at": s.cfg.Now().Unix(), "redirect_uris": m.RedirectURIs,
 		"token_endpoint_auth_method": m.AuthMethod, "grant_types": orList(m.GrantTypes, "authorization_code"), "response_types": orList(m.Response, "code")}
 	if m.ClientName != "" {

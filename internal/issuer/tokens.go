@@ -19,12 +19,11 @@ import (
 
 // sign makes a compact JWS of claims with the signing key, or with what
 // the faults say.
-func (s *Server) sign(typ string, claims map[string]any, idToken bool) (string, error) {
+func (s *Server) sign(f Faults, typ string, claims map[string]any, idToken bool) (string, error) {
 	payload, err := json.Marshal(claims)
 	if err != nil {
 		return "", err
 	}
-	f := s.faults()
 	if idToken && f.AlgNone {
 		h := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`))
 		return h + "." + base64.RawURLEncoding.EncodeToString(payload) + ".", nil
@@ -61,17 +60,17 @@ func (s *Server) sign(typ string, claims map[string]any, idToken bool) (string, 
 }
 
 // tokenIssuer is the iss put in tokens.
-func (s *Server) tokenIssuer() string {
-	if s.faults().IssTrailingSlash {
+func (s *Server) tokenIssuer(f Faults) string {
+	if f.IssTrailingSlash {
 		return s.issuer + "/"
 	}
 	return s.issuer
 }
 
 // times are iat, nbf and exp for a token issued now.
-func (s *Server) times(ttl time.Duration) (iat, exp int64) {
-	now := s.cfg.Now().Add(s.faults().Skew)
-	if s.faults().Expired {
+func (s *Server) times(f Faults, ttl time.Duration) (iat, exp int64) {
+	now := s.cfg.Now().Add(f.Skew)
+	if f.Expired {
 		now = now.Add(-2 * ttl)
 	}
 	return now.Unix(), now.Add(ttl).Unix()
@@ -115,7 +114,9 @@ func hasScope(scope, s string) bool {
 // userClaims are the claims the scopes release (OIDC Core 5.4).
 func userClaims(u *User, scope string, into map[string]any) {
 	if hasScope(scope, "profile") {
-		into["name"] = u.Name
+		if u.Name != "" { // a typed subject has no name
+			into["name"] = u.Name
+		}
 		into["preferred_username"] = u.Sub
 	}
 	if hasScope(scope, "email") && u.Email != "" {
@@ -146,7 +147,8 @@ func (s *Server) accessToken(g *grant) (string, error) {
 		s.mu.Unlock()
 		return at, nil
 	}
-	iat, exp := s.times(s.cfg.TokenTTL)
+	f := s.faultsOf(g)
+	iat, exp := s.times(f, s.cfg.TokenTTL)
 	aud := any(s.issuer)
 	if len(g.resource) == 1 {
 		aud = g.resource[0]
@@ -154,12 +156,12 @@ func (s *Server) accessToken(g *grant) (string, error) {
 		aud = g.resource
 	}
 	jti := random(12)
-	if g.sid != "" {
+	if g.sid != "" || g.user != nil && g.user.typed || g.choice.set() {
 		s.mu.Lock()
-		s.accessSid[jti] = spentToken{sid: g.sid, expires: time.Unix(exp, 0)}
+		s.accessSid[jti] = spentToken{sid: g.sid, expires: time.Unix(exp, 0), user: g.user, choice: g.choice}
 		s.mu.Unlock()
 	}
-	claims := map[string]any{"iss": s.tokenIssuer(), "aud": aud, "exp": exp, "iat": iat, "nbf": iat, "jti": jti,
+	claims := map[string]any{"iss": s.tokenIssuer(f), "aud": aud, "exp": exp, "iat": iat, "nbf": iat, "jti": jti,
 		"client_id": g.client.ID, "scope": g.scope}
 	if g.user != nil {
 		claims["sub"] = g.user.Sub
@@ -167,6 +169,7 @@ func (s *Server) accessToken(g *grant) (string, error) {
 		if len(g.user.Groups) > 0 && (hasScope(g.scope, "groups") || hasScope(g.scope, "profile")) {
 			claims["groups"] = g.user.Groups
 		}
+		patch(claims, g.extra)
 	} else {
 		claims["sub"] = g.client.ID // client credentials: the client itself
 	}
@@ -183,7 +186,7 @@ func (s *Server) accessToken(g *grant) (string, error) {
 	}
 	if g.jkt != "" {
 		jkt := g.jkt
-		if s.faults().DPoPOtherJKT {
+		if f.DPoPOtherJKT {
 			jkt = random(32)
 		}
 		cnf["jkt"] = jkt
@@ -192,21 +195,21 @@ func (s *Server) accessToken(g *grant) (string, error) {
 		claims["cnf"] = cnf
 	}
 	typ := "at+jwt"
-	if s.faults().AccessTokenTypJWT {
+	if f.AccessTokenTypJWT {
 		typ = "JWT"
 	}
-	return s.sign(typ, claims, false)
+	return s.sign(f, typ, claims, false)
 }
 
 // idToken issues the ID token of a grant (OIDC Core 2, 3.1.3.6).
 func (s *Server) idToken(g *grant, accessToken string) (string, error) {
-	iat, exp := s.times(s.cfg.TokenTTL)
-	f := s.faults()
+	f := s.faultsOf(g)
+	iat, exp := s.times(f, s.cfg.TokenTTL)
 	aud := g.client.ID
 	if f.Aud {
 		aud = "another-client"
 	}
-	claims := map[string]any{"iss": s.tokenIssuer(), "sub": g.user.Sub, "aud": aud, "exp": exp, "iat": iat,
+	claims := map[string]any{"iss": s.tokenIssuer(f), "sub": g.user.Sub, "aud": aud, "exp": exp, "iat": iat,
 		"auth_time": g.authTime.Unix(), "sid": g.sid, "azp": g.client.ID}
 	if g.nonce != "" {
 		claims["nonce"] = g.nonce
@@ -221,7 +224,8 @@ func (s *Server) idToken(g *grant, accessToken string) (string, error) {
 		}
 	}
 	userClaims(g.user, g.scope, claims)
-	return s.sign("JWT", claims, true)
+	patch(claims, g.extra)
+	return s.sign(f, "JWT", claims, true)
 }
 
 // verified returns the payload of a JWS this issuer signed with a current
@@ -266,15 +270,23 @@ func (s *Server) checkAccessToken(token string) (*grant, bool) {
 			X5T string `json:"x5t#S256"`
 		} `json:"cnf"`
 	}
-	if json.Unmarshal(payload, &c) != nil || s.cfg.Now().Unix() >= c.Exp && !s.faults().Expired {
+	if json.Unmarshal(payload, &c) != nil {
 		return nil, false
 	}
+	g := &grant{client: s.client(c.ClientID), user: s.user(c.Sub), scope: c.Scope, expires: time.Unix(c.Exp, 0), jkt: c.Cnf.JKT, x5t: c.Cnf.X5T}
 	if e, ok := s.accessSid[c.Jti]; ok {
 		if _, gone := s.familyRevoked[e.sid]; gone {
 			return nil, false
 		}
+		// What the login page chose, and a typed subject, live here.
+		g.choice = e.choice
+		if e.user != nil {
+			g.user = e.user
+		}
 	}
-	g := &grant{client: s.client(c.ClientID), user: s.user(c.Sub), scope: c.Scope, expires: time.Unix(c.Exp, 0), jkt: c.Cnf.JKT, x5t: c.Cnf.X5T}
+	if s.cfg.Now().Unix() >= c.Exp && !s.faultsOf(g).Expired {
+		return nil, false
+	}
 	switch aud := c.Aud.(type) {
 	case string:
 		g.resource = []string{aud}
@@ -286,4 +298,21 @@ func (s *Server) checkAccessToken(token string) (*grant, bool) {
 		}
 	}
 	return g, g.client != nil
+}
+
+// reservedClaims are set by the issuer: a configured user's claims and a
+// login page's may not set them.
+var reservedClaims = []string{"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "nonce", "azp", "at_hash", "c_hash",
+	"auth_time", "sid", "client_id", "scope", "cnf", "act", "authorization_details"}
+
+// patch applies an RFC 7396 merge patch to a token's top-level claims: a
+// null removes the claim.
+func patch(claims, extra map[string]any) {
+	for k, v := range extra {
+		if v == nil {
+			delete(claims, k)
+		} else {
+			claims[k] = v
+		}
+	}
 }

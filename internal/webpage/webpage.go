@@ -9,6 +9,25 @@ import (
 	"net/http"
 )
 
+// style is every page's: no fonts or files from anywhere, readable from
+// a phone's width up, in light and dark.
+const style = `:root{color-scheme:light dark}
+body{font:16px/1.5 system-ui,sans-serif;max-width:42em;margin:2em auto;padding:0 1em}
+h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.5em}
+button{font:inherit;padding:.5em 1.2em;margin:.3em .5em .3em 0;min-height:2.75em}
+input[type=text],textarea{font:inherit;width:100%;box-sizing:border-box;padding:.4em}
+textarea{font-family:ui-monospace,monospace;font-size:.9em}
+code{font-family:ui-monospace,monospace;font-size:.9em;overflow-wrap:anywhere}
+dl.req{display:grid;grid-template-columns:max-content 1fr;gap:.3em 1em}
+dl.req dt{font-weight:600}dl.req dd{margin:0;overflow-wrap:anywhere}
+@media (max-width:32em){body{margin:1em auto}dl.req{grid-template-columns:1fr}dl.req dt{margin-top:.4em}}
+fieldset{border:1px solid #8888;border-radius:4px;margin:1em 0;min-width:0}
+label{display:block;margin-top:.5em}label.choice{margin-top:.2em}
+details{margin:1em 0}summary{cursor:pointer;font-weight:600}
+.hint,.note{opacity:.75;font-size:.9em;margin:.1em 0 .4em}.warn{color:#b45309}
+.error{color:#c00;font-weight:600}
+@media (prefers-color-scheme:dark){.warn{color:#f59e0b}.error{color:#f66}}`
+
 // Write sends a page. title is text; body is HTML the caller has escaped.
 // Forms lets the page post forms and run the one-line inline script that
 // auto-submits a form_post response.
@@ -25,10 +44,10 @@ func Write(w http.ResponseWriter, status int, title, body string, forms bool) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(status)
-	fmt.Fprintf(w, `<!doctype html><html><head><meta charset="utf-8"><title>%[1]s</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em}h1{font-size:1.4em}button{font:inherit;padding:.4em 1em;margin:.2em}</style>
-</head><body><h1>%[1]s</h1>%[2]s</body></html>
-`, html.EscapeString(title), body)
+	fmt.Fprintf(w, `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>%[1]s</title>
+<style>%[3]s</style>
+</head><body><main><h1>%[1]s</h1>%[2]s</main></body></html>
+`, html.EscapeString(title), body, style)
 }
 
 // Text sends a page whose message is plain text.
