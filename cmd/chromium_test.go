@@ -24,6 +24,34 @@ func chromiumPath() string {
 	return ""
 }
 
+// chromiumOptions start a headless Chromium with a profile in dir.
+func chromiumOptions(dir string) []chromedp.ExecAllocatorOption {
+	return append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath()),
+		chromedp.NoSandbox, // CI runs as root
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(dir),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("password-store", "basic"),
+		// Hermetic: the provider's pages link web fonts.
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1, EXCLUDE localhost"),
+	)
+}
+
+// needChromium skips a test without Chromium, except under CI, which
+// installs it.
+func needChromium(t *testing.T) {
+	t.Helper()
+	if chromiumPath() != "" {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("Chromium is not installed, and CI installs it (.ci/run)")
+	}
+	t.Skip("end-to-end browser test skipped: Chromium is not installed (apt-get install chromium)")
+}
+
 // chromeBrowser is what TestLoginChromium puts in $BROWSER: the test
 // binary driving a real headless Chromium through the provider's login and
 // consent pages, the way a person would, until oidc's page says signed in.
@@ -38,18 +66,7 @@ func chromeBrowser() {
 		os.Exit(1)
 	}
 	defer os.RemoveAll(dir)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath()),
-		chromedp.NoSandbox, // CI runs as root
-		chromedp.DisableGPU,
-		chromedp.UserDataDir(dir),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("password-store", "basic"),
-		// Hermetic: the provider's pages link web fonts.
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND , EXCLUDE 127.0.0.1, EXCLUDE localhost"),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), chromiumOptions(dir)...)
 	defer cancelAlloc()
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	defer cancel()
@@ -115,12 +132,7 @@ func chromeBrowser() {
 // TestLoginChromium logs in with a real headless Chromium filling the real
 // provider's pages.
 func TestLoginChromium(t *testing.T) {
-	if chromiumPath() == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("Chromium is not installed, and CI installs it (.ci/run)")
-		}
-		t.Skip("end-to-end browser test skipped: Chromium is not installed (apt-get install chromium)")
-	}
+	needChromium(t)
 	p := testprovider.Start(t)
 	start := time.Now()
 	code, out, errOut := runOIDCEnv(t, map[string]string{"BROWSER": "chrome-browser"},

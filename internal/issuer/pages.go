@@ -307,11 +307,12 @@ func claimsPatch(text string) (map[string]any, string) {
 	return m, ""
 }
 
+// lineCol is where a json.SyntaxError's offset (the bytes read, the bad
+// one included) is, counting from 1.
 func lineCol(text string, offset int) (int, int) {
-	offset = min(offset, len(text))
-	before := text[:offset]
-	line := strings.Count(before, "\n") + 1
-	return line, offset - strings.LastIndex(before, "\n")
+	offset = max(1, min(offset, len(text)))
+	before := text[:offset-1]
+	return strings.Count(before, "\n") + 1, offset - 1 - strings.LastIndex(before, "\n")
 }
 
 // scopeMeans says in words what a scope gives the client.

@@ -269,7 +269,7 @@ func TestLoginFormBadInput(t *testing.T) {
 		set  url.Values
 		want string
 	}{
-		{"bad JSON", url.Values{"claims": {"{\n  \"roles\": [admin]\n}"}}, "The claims are not JSON: invalid character &#39;a&#39; looking for beginning of value at line 2, column"},
+		{"bad JSON", url.Values{"claims": {"{\n  \"roles\": [admin]\n}"}}, "The claims are not JSON: invalid character &#39;a&#39; looking for beginning of value at line 2, column 13."},
 		{"not an object", url.Values{"claims": {`["admin"]`}}, "The claims must be a JSON object"},
 		{"a reserved claim", url.Values{"claims": {`{"iss": "x", "exp": 1}`}}, "exp, iss are set by the issuer: leave them out"},
 		{"sub in the claims", url.Values{"claims": {`{"sub": "x"}`}}, "sub is set by the issuer: leave it out (type the subject above)"},

@@ -19,7 +19,7 @@ input[type=text],textarea{font:inherit;width:100%;box-sizing:border-box;padding:
 textarea{font-family:ui-monospace,monospace;font-size:.9em}
 code{font-family:ui-monospace,monospace;font-size:.9em;overflow-wrap:anywhere}
 dl.req{display:grid;grid-template-columns:max-content 1fr;gap:.3em 1em}
-dl.req dt{font-weight:600}dl.req dd{margin:0;overflow-wrap:anywhere}
+dl.req dt{font-weight:600}dl.req dd{margin:0;overflow-wrap:anywhere}dl.req dd>span{display:block}
 @media (max-width:32em){body{margin:1em auto}dl.req{grid-template-columns:1fr}dl.req dt{margin-top:.4em}}
 fieldset{border:1px solid #8888;border-radius:4px;margin:1em 0;min-width:0}
 label{display:block;margin-top:.5em}label.choice{margin-top:.2em}
