@@ -70,8 +70,12 @@ carries iss (RFC 9207).
 With no flags it has a public client oidc-cli (any loopback port on
 /callback, RFC 8252) and a confidential client oidc-cli-confidential with
 the secret oidc-cli-secret, and two users, alice and bob. The login page
-lists them: one click logs in. --auto-approve logs in the first user at
-once, so any HTTP client that follows redirects completes a login.
+shows what the application asked for (PKCE, nonce, scopes, prompt,
+acr_values...), and lets you log in as a user or any typed subject, add or
+remove claims (JSON, into the ID token, access token and userinfo) and
+switch faults for that one login. Consent, device and logout pages work the
+same way. --auto-approve logs in the first user at once, with no pages, so
+any HTTP client that follows redirects completes a login.
 
 The first line on stdout is OIDC_ISSUER=<issuer URL>, for scripts. Each
 request is logged on stderr (or --log-file), one line, without secrets.
