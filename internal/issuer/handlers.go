@@ -339,14 +339,8 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 			s.approve(w, req, &s.cfg.Users[0])
 			return
 		}
-		id := random(16)
-		s.mu.Lock()
-		full := len(s.pending) >= maxPending
-		if !full {
-			s.pending[id] = req
-		}
-		s.mu.Unlock()
-		if full {
+		id, ok := hold(s, s.pending, req)
+		if !ok {
 			page(w, http.StatusServiceUnavailable, "Too many logins in progress", "Try again in a few minutes.")
 			return
 		}

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -191,8 +190,8 @@ func FuzzHandlers(f *testing.F) {
 		"GET /authorize?client_id=oidc-cli&redirect_uri=http://127.0.0.1/callback&response_type=code&code_challenge=x&code_challenge_method=S256",
 		"POST /token grant_type=authorization_code&code=x&client_id=oidc-cli",
 		"POST /token grant_type=refresh_token&refresh_token=x&client_id=oidc-cli",
-		"POST /interaction interaction=x&user=alice",
-		"POST /interaction interaction=x&csrf=y&user=&subject=carol&claims={}&faults-shown=1&fault=aud",
+		"POST /interaction login=x&user=alice",
+		"POST /interaction login=x&csrf=y&user=&subject=carol&claims={}&faults-shown=1&fault=aud",
 		"GET /device?user_code=BCDF-GHJK", "POST /device user_code=BCDF-GHJK&csrf=x&user=alice",
 		"GET /end_session?client_id=oidc-cli&post_logout_redirect_uri=http://127.0.0.1:1/callback",
 		"POST /end_session/confirm logout=x&csrf=y&confirm=yes",
@@ -285,15 +284,6 @@ func TestConsentAndLogout(t *testing.T) {
 	if resp.StatusCode != 400 {
 		t.Fatalf("logout to a foreign URI: %s", resp.Status)
 	}
-}
-
-func regexpValue(t *testing.T, page, name string) string {
-	t.Helper()
-	m := regexp.MustCompile(`name="` + name + `" value="([^"]+)"`).FindStringSubmatch(page)
-	if m == nil {
-		t.Fatalf("no %s in %s", name, page)
-	}
-	return m[1]
 }
 
 // TestKeysFileAndRotation: keys survive a restart through --keys (0600),

@@ -85,6 +85,26 @@ func (s *Server) formTokenOK(r *http.Request, purpose string) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
+// notThisBrowser answers a form whose token is missing or is another
+// browser's: 403, and what to do instead.
+func notThisBrowser(w http.ResponseWriter, again string) {
+	page(w, http.StatusForbidden, "This form is not from this browser's page",
+		"The form's token does not match the page this browser was shown (a stale tab, or a form posted from another site). "+template.HTMLEscapeString(again))
+}
+
+// hold keeps v under a fresh id in m, unless maxPending are held already
+// (then false: the caller answers 503).
+func hold[T any](s *Server, m map[string]T, v T) (string, bool) {
+	id := random(16)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(m) >= maxPending {
+		return "", false
+	}
+	m[id] = v
+	return id, true
+}
+
 // readForm parses a page's POST, or answers why not: a page, never a 500.
 func readForm(w http.ResponseWriter, r *http.Request, again string) bool {
 	if r.Method != http.MethodPost {
@@ -563,7 +583,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, id string, re
 	v.RequestHeading = "What the application asked for"
 	v.Request = s.requestRows(req)
 	v.Action = "/interaction"
-	v.Hidden = []field{{"interaction", id}, {"csrf", s.formToken(w, r, "login\x00"+id)}}
+	v.Hidden = []field{{"login", id}, {"csrf", s.formToken(w, r, "login\x00"+id)}}
 	v.Submit, v.Cancel = "Log in", "Cancel"
 	status := http.StatusOK
 	if len(errs) > 0 {
@@ -572,40 +592,41 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, id string, re
 	s.render(w, status, "Log in to oidc serve", "login", v)
 }
 
-// takePending removes an interaction for the one request that answers it.
-func (s *Server) takePending(id string, req *authRequest) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.pending[id] != req {
-		return false
+// takeAnswered reads a page's form, finds what it answers (by the id in field:
+// a login or a logout), checks the form's token and takes it, once. On
+// false it has answered why not.
+func takeAnswered[T any](s *Server, w http.ResponseWriter, r *http.Request, m map[string]*T, field string, created func(*T) time.Time, again string) (string, *T, bool) {
+	if !readForm(w, r, again) {
+		return "", nil, false
 	}
-	delete(s.pending, id)
-	return true
+	id := r.PostForm.Get(field)
+	s.mu.Lock()
+	v := m[id]
+	s.mu.Unlock()
+	if v == nil || s.cfg.Now().Sub(created(v)) > interactionTTL {
+		page(w, http.StatusBadRequest, "This "+field+" is over", "It was finished, cancelled or expired, or the page is not this issuer's. "+again)
+		return "", nil, false
+	}
+	if !s.formTokenOK(r, field+"\x00"+id) {
+		// It stays open for the browser whose page it is.
+		notThisBrowser(w, "Go back to the "+field+" page and submit it again.")
+		return "", nil, false
+	}
+	s.mu.Lock()
+	mine := m[id] == v
+	delete(m, id)
+	s.mu.Unlock()
+	if !mine {
+		page(w, http.StatusBadRequest, "This "+field+" is over", "The form was sent twice. "+again)
+	}
+	return id, v, mine
 }
 
 // interaction takes the login page's answer, then the consent page's.
 func (s *Server) interaction(w http.ResponseWriter, r *http.Request) {
 	const again = "Start the login again from the application."
-	if !readForm(w, r, again) {
-		return
-	}
-	id := r.PostForm.Get("interaction")
-	s.mu.Lock()
-	req := s.pending[id]
-	s.mu.Unlock()
-	if req == nil || s.cfg.Now().Sub(req.created) > interactionTTL {
-		page(w, http.StatusBadRequest, "This login is over", "It was finished, cancelled or expired, or the page is not this issuer's. "+again)
-		return
-	}
-	if !s.formTokenOK(r, "login\x00"+id) {
-		// Not this browser's page: the login stays open for the one
-		// whose it is.
-		page(w, http.StatusForbidden, "This form is not from this browser's page",
-			"The form's token does not match the page this browser was shown (a stale tab, or a form posted from another site). Go back to the login page and submit it again.")
-		return
-	}
-	if !s.takePending(id, req) {
-		page(w, http.StatusBadRequest, "This login is over", "The form was sent twice. "+again)
+	id, req, ok := takeAnswered(s, w, r, s.pending, "login", func(req *authRequest) time.Time { return req.created }, again)
+	if !ok {
 		return
 	}
 	if r.PostForm.Get("deny") != "" {
@@ -651,10 +672,11 @@ func (s *Server) interaction(w http.ResponseWriter, r *http.Request) {
 // consentPage asks the logged-in user to let the client have the scopes,
 // each with the claims it releases.
 func (s *Server) consentPage(w http.ResponseWriter, r *http.Request, req *authRequest) {
-	id := random(16)
-	s.mu.Lock()
-	s.pending[id] = req
-	s.mu.Unlock()
+	id, ok := hold(s, s.pending, req)
+	if !ok {
+		page(w, http.StatusServiceUnavailable, "Too many logins in progress", "Try again in a few minutes.")
+		return
+	}
 	client := req.client.ID
 	if req.client.Name != "" {
 		client = req.client.Name + " (" + req.client.ID + ")"
@@ -665,7 +687,7 @@ func (s *Server) consentPage(w http.ResponseWriter, r *http.Request, req *authRe
 		Scopes          []scopeRelease
 		Notes           []string
 	}{Client: client, Subject: req.user.Sub, Scopes: s.released(req.scope, req.user),
-		Hidden: []field{{"interaction", id}, {"csrf", s.formToken(w, r, "login\x00"+id)}}}
+		Hidden: []field{{"login", id}, {"csrf", s.formToken(w, r, "login\x00"+id)}}}
 	if req.extra != nil {
 		b, _ := json.Marshal(req.extra)
 		v.Notes = append(v.Notes, "This login's tokens also carry the claims typed on the login page: "+string(b)+".")
@@ -729,8 +751,7 @@ func (s *Server) devicePage(w http.ResponseWriter, r *http.Request) {
 	var errs map[string]string
 	if r.Method == http.MethodPost {
 		if !s.formTokenOK(r, purpose) {
-			page(w, http.StatusForbidden, "This form is not from this browser's page",
-				"The form's token does not match the page this browser was shown (a stale tab, or a form posted from another site). Open the device page again.")
+			notThisBrowser(w, "Open the device page again.")
 			return
 		}
 		deny := r.PostForm.Get("deny") != ""
@@ -821,14 +842,8 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
 		s.signedOut(w, r, lo)
 		return
 	}
-	id := random(16)
-	s.mu.Lock()
-	full := len(s.logouts) >= maxPending
-	if !full {
-		s.logouts[id] = lo
-	}
-	s.mu.Unlock()
-	if full {
+	id, ok := hold(s, s.logouts, lo)
+	if !ok {
 		page(w, http.StatusServiceUnavailable, "Too many logouts in progress", "Try again in a few minutes.")
 		return
 	}
@@ -847,28 +862,8 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) confirmLogout(w http.ResponseWriter, r *http.Request) {
 	const again = "Sign out again from the application."
-	if !readForm(w, r, again) {
-		return
-	}
-	id := r.PostForm.Get("logout")
-	s.mu.Lock()
-	lo := s.logouts[id]
-	s.mu.Unlock()
-	if lo == nil || s.cfg.Now().Sub(lo.created) > interactionTTL {
-		page(w, http.StatusBadRequest, "This logout is over", "It was confirmed, refused or expired. "+again)
-		return
-	}
-	if !s.formTokenOK(r, "logout\x00"+id) {
-		page(w, http.StatusForbidden, "This form is not from this browser's page",
-			"The form's token does not match the page this browser was shown. Go back to the sign-out page and submit it again.")
-		return
-	}
-	s.mu.Lock()
-	mine := s.logouts[id] == lo
-	delete(s.logouts, id)
-	s.mu.Unlock()
-	if !mine {
-		page(w, http.StatusBadRequest, "This logout is over", "The form was sent twice. "+again)
+	_, lo, ok := takeAnswered(s, w, r, s.logouts, "logout", func(lo *pendingLogout) time.Time { return lo.created }, again)
+	if !ok {
 		return
 	}
 	if r.PostForm.Get("confirm") != "yes" {
