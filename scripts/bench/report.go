@@ -182,6 +182,12 @@ func (b *bench) goals(s *strings.Builder) {
 			}
 			goal(fmt.Sprintf("batch %s at least 80%% of go-jose's rate on all cores", alg), measured, x >= 0.8)
 		}
+		// Issue 12: every check against go-jose's signatures alone, both
+		// as processes reading the same tokens.
+		if own := find(op, "go-jose alone, one process (reference)"); own != nil {
+			x := float64(ref.median()) / float64(own.median())
+			goal(fmt.Sprintf("batch %s with iss, aud and exp checked within 1.15x of go-jose alone as a process", alg), fmt.Sprintf("%.2fx", x), x <= 1.15)
+		}
 		if alg != "RS256" {
 			continue
 		}
