@@ -264,6 +264,7 @@ func TestServePagesChromium(t *testing.T) {
 	t.Run("typed subject and claims", func(t *testing.T) {
 		r, ctx := login(t, op.URL, "--scope", "openid profile")
 		run(t, ctx,
+			chromedp.Click(`#typed`, chromedp.ByQuery),
 			chromedp.SendKeys(`#subject`, "carol@example.test", chromedp.ByQuery),
 			chromedp.Click(`details summary`, chromedp.ByQuery),
 			chromedp.WaitVisible(`#claims`, chromedp.ByQuery),
@@ -304,6 +305,17 @@ func TestServePagesChromium(t *testing.T) {
 			t.Fatalf("exit %d valid %v: the nonce fault did not reach the ID token\n%s", code, rep.Valid, errOut)
 		}
 		checkStatus(t, rep.IDToken, map[string]string{"nonce": "fail", "signature": "pass"})
+	})
+
+	t.Run("form_post", func(t *testing.T) {
+		// The one page that runs a script: it posts the code to the
+		// listener under the page's CSP.
+		r, ctx := login(t, op.URL, "--response-mode", "form_post")
+		run(t, ctx, chromedp.Click(`button[value="approve"]`, chromedp.ByQuery), waitFor("/callback"))
+		code, out, errOut := r.wait(t)
+		if rep := loginJSON(t, code, out, errOut); code != 0 || !rep.Valid {
+			t.Fatalf("exit %d\n%s", code, errOut)
+		}
 	})
 
 	t.Run("phone-sized window", func(t *testing.T) {

@@ -135,6 +135,15 @@ func (ft fault) on(f *Faults) (bool, string) {
 	return *ft.flag(f), ft.name
 }
 
+// copy sets the fault in dst as it is in src.
+func (ft fault) copy(dst, src *Faults) {
+	if ft.dur != nil {
+		*ft.dur(dst) = *ft.dur(src)
+	} else {
+		*ft.flag(dst) = *ft.flag(src)
+	}
+}
+
 // FaultNames documents each fault, by its --fault spelling, for --help
 // and errors.
 func FaultNames() map[string]string {

@@ -23,6 +23,9 @@ import (
 	"github.com/oidcdev/oidc/internal/webpage"
 )
 
+// tokenErrorFault is the token endpoint's answer under token-error.
+const tokenErrorFault = "fault token-error: this issuer refuses every grant"
+
 // maxBody bounds request bodies: forms are small.
 const maxBody = 64 << 10
 
@@ -174,7 +177,7 @@ func oauthError(w http.ResponseWriter, status int, code, desc string) {
 
 // page writes one of the issuer's pages (body is escaped HTML).
 func page(w http.ResponseWriter, status int, title, body string) {
-	webpage.Write(w, status, title, body, true)
+	webpage.Write(w, status, title, body, webpage.Forms)
 }
 
 func (s *Server) discovery(w http.ResponseWriter) {
@@ -375,7 +378,7 @@ func (s *Server) respond(w http.ResponseWriter, req *authRequest, params url.Val
 			}
 		}
 		b.WriteString(`<noscript><button type="submit">Continue</button></noscript></form><script>document.forms[0].submit()</script>`)
-		page(w, http.StatusOK, "Continue to the application", b.String())
+		webpage.Write(w, http.StatusOK, "Continue to the application", b.String(), webpage.AutoSubmit)
 		return
 	}
 	u, _ := url.Parse(req.redirectURI)
@@ -469,10 +472,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	}
 	// token-error: for a code or refresh token, as its login says, and
 	// before it is spent, so the client may try again.
-	const tokenError = "fault token-error: this issuer refuses every grant"
 	gt := r.PostForm.Get("grant_type")
-	if f.TokenError && gt != "authorization_code" && gt != "refresh_token" {
-		oauthError(w, http.StatusBadRequest, "invalid_grant", tokenError)
+	if f.TokenError && gt != "authorization_code" && gt != "refresh_token" && gt != "urn:ietf:params:oauth:grant-type:device_code" {
+		oauthError(w, http.StatusBadRequest, "invalid_grant", tokenErrorFault)
 		return
 	}
 	cert := certThumbprint(r)
@@ -496,7 +498,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		g = s.codes[code]
 		if g != nil && s.faultsOf(g).TokenError {
 			s.mu.Unlock()
-			oauthError(w, http.StatusBadRequest, "invalid_grant", tokenError)
+			oauthError(w, http.StatusBadRequest, "invalid_grant", tokenErrorFault)
 			return
 		}
 		if g != nil && bound(g) != "" {
@@ -547,7 +549,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		g = s.refresh[rt]
 		if g != nil && s.faultsOf(g).TokenError {
 			s.mu.Unlock()
-			oauthError(w, http.StatusBadRequest, "invalid_grant", tokenError)
+			oauthError(w, http.StatusBadRequest, "invalid_grant", tokenErrorFault)
 			return
 		}
 		if g != nil && (s.faultsOf(g).RefreshExpired || s.cfg.Now().After(g.expires)) {
@@ -960,6 +962,9 @@ func (s *Server) devicePoll(w http.ResponseWriter, c *Client, deviceCode string)
 	case d.user == nil:
 		d.lastPoll = now
 		oauthError(w, http.StatusBadRequest, "authorization_pending", "the user has not finished yet")
+	case s.faultsOf(&grant{choice: d.choice}).TokenError:
+		// Not spent: the client may poll again.
+		oauthError(w, http.StatusBadRequest, "invalid_grant", tokenErrorFault)
 	default:
 		delete(s.devices, deviceCode) // single use
 		return &grant{client: c, user: d.user, scope: d.scope, authTime: d.approved, sid: random(12), choice: d.choice}, true
@@ -1141,7 +1146,7 @@ func (s *Server) exchange(w http.ResponseWriter, r *http.Request, c *Client, jkt
 		oauthError(w, http.StatusBadRequest, "invalid_grant", "the subject token is bound to a client certificate: present it (RFC 8705)")
 		return nil
 	}
-	g := &grant{client: c, user: subject.user, scope: subject.scope, exchanged: true}
+	g := &grant{client: c, user: subject.user, scope: subject.scope, exchanged: true, choice: subject.choice}
 	if sc := f.Get("scope"); sc != "" {
 		for _, want := range strings.Fields(sc) {
 			if !hasScope(subject.scope, want) {

@@ -155,18 +155,23 @@ type spentToken struct {
 // is the issuer's configuration.
 type choice struct {
 	extra  map[string]any // an RFC 7396 merge patch over the user's claims
-	faults *Faults        // nil: the issuer's faults
+	faults *Faults        // the login's switchable faults (fault.login); nil: the issuer's
 }
 
 func (c choice) set() bool { return c.extra != nil || c.faults != nil }
 
-// faultsOf are the faults for the tokens of a grant: its login's, or the
-// issuer's.
+// faultsOf are the faults for the tokens of a grant: the issuer's as they
+// are now, with those a login page can switch as its login chose.
 func (s *Server) faultsOf(g *grant) Faults {
+	f := s.faults()
 	if g != nil && g.faults != nil {
-		return *g.faults
+		for _, ft := range faultTable {
+			if ft.login {
+				ft.copy(&f, g.faults)
+			}
+		}
 	}
-	return s.faults()
+	return f
 }
 
 // deviceRequest is an RFC 8628 device authorization in progress.

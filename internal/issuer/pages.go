@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -62,8 +63,11 @@ func (s *Server) formToken(w http.ResponseWriter, r *http.Request, purpose strin
 		b = c.Value
 	} else {
 		b = random(16)
+		// Lax, not Strict: a login reached from the application's site
+		// must see the cookie its other tabs are bound to; the form token
+		// is what stops a post from elsewhere.
 		http.SetCookie(w, &http.Cookie{Name: browserCookie, Value: b, Path: "/", HttpOnly: true,
-			SameSite: http.SameSiteStrictMode, Secure: strings.HasPrefix(s.issuer, "https://")})
+			SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(s.issuer, "https://")})
 		// The same request may render a second form (a page shown again).
 		r.AddCookie(&http.Cookie{Name: browserCookie, Value: b})
 	}
@@ -205,6 +209,9 @@ func (s *Server) chosen(f whoForm) (*User, choice, map[string]string) {
 	switch {
 	case !f.picked && f.sub == "":
 		errs["user"] = "Choose a user, or type a subject."
+	case f.user != "" && strings.TrimSpace(f.sub) != "":
+		// Pages run no script to pick "Another subject" when one is typed.
+		errs["user"] = "A subject is typed and " + strconv.Quote(f.user) + " is chosen: choose Another subject to log in as the one typed, or clear it."
 	case f.user != "":
 		if u = s.user(f.user); u == nil {
 			errs["user"] = "There is no configured user " + strconv.Quote(f.user) + "."
@@ -224,8 +231,8 @@ func (s *Server) chosen(f whoForm) (*User, choice, map[string]string) {
 	}
 	ch.extra = extra
 	if f.shown {
-		base := s.faults()
-		fs := base
+		global := s.faults()
+		fs, changed := Faults{}, false
 		for _, ft := range faultTable {
 			if !ft.login {
 				continue
@@ -244,7 +251,14 @@ func (s *Server) chosen(f whoForm) (*User, choice, map[string]string) {
 			}
 			*ft.dur(&fs) = d
 		}
-		if fs != base {
+		for _, ft := range faultTable {
+			if ft.login {
+				was := global
+				ft.copy(&was, &fs)
+				changed = changed || was != global
+			}
+		}
+		if changed {
 			ch.faults = &fs
 		}
 	}
@@ -287,8 +301,10 @@ func claimsPatch(text string) (map[string]any, string) {
 	dec.UseNumber() // numbers as typed
 	var v any
 	err := dec.Decode(&v)
-	if err == nil && dec.More() {
-		err = errors.New("more after the object")
+	if err == nil {
+		if dec.Decode(new(any)) != io.EOF {
+			err = errors.New("there is more after the object")
+		}
 	}
 	if err != nil {
 		var syn *json.SyntaxError
@@ -358,7 +374,12 @@ func scopeMeans(scope string) string {
 // values, or (u nil) the claim names any configured user would get.
 func (s *Server) released(scope string, u *User) []scopeRelease {
 	var out []scopeRelease
+	seen := map[string]bool{}
 	for _, sc := range strings.Fields(scope) {
+		if seen[sc] {
+			continue
+		}
+		seen[sc] = true
 		rel := scopeRelease{Name: sc, Means: scopeMeans(sc)}
 		users := s.cfg.Users
 		if u != nil {
@@ -576,9 +597,9 @@ func (s *Server) whoView(hint string, scope string, f *whoForm, errs map[string]
 // form sent back and what was wrong with it, when it is shown again.
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, id string, req *authRequest, f *whoForm, errs map[string]string) {
 	v := s.whoView(req.loginHint, req.scope, f, errs)
-	if f == nil && req.acrValues != "" {
-		acr, _ := json.Marshal(map[string]string{"acr": strings.Fields(req.acrValues)[0]})
-		v.Claims = string(acr)
+	if acr := strings.Fields(req.acrValues); f == nil && len(acr) > 0 {
+		b, _ := json.Marshal(map[string]string{"acr": acr[0]})
+		v.Claims = string(b)
 	}
 	v.RequestHeading = "What the application asked for"
 	v.Request = s.requestRows(req)

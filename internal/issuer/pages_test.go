@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // browser is an HTTP client that keeps cookies and does not follow
@@ -173,6 +174,10 @@ func TestLoginPageShowsTheRequest(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("%s %s", resp.Status, page)
 	}
+	// Forms, no script: only a form_post response runs one.
+	if csp := resp.Header.Get("Content-Security-Policy"); strings.Contains(csp, "script-src") || !strings.Contains(csp, "form-action *") || !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("the login page's CSP: %s", csp)
+	}
 	for _, want := range []string{
 		"The Web App: a confidential client",
 		"<code>http://127.0.0.1:9/callback</code> <span class=\"note\">the code goes here: a loopback address, any port",
@@ -277,7 +282,9 @@ func TestLoginFormBadInput(t *testing.T) {
 		{"empty subject", url.Values{"user": {""}, "subject": {""}}, "Type a subject, or choose a configured user."},
 		{"long subject", url.Values{"user": {""}, "subject": {strings.Repeat("s", 256)}}, "The subject is 256 bytes: at most 255"},
 		{"a control character", url.Values{"user": {""}, "subject": {"a\x00b"}}, "use printable ASCII"},
-		{"unknown user", url.Values{"user": {"mallory"}}, "There is no configured user &#34;mallory&#34;."},
+		{"a subject typed, a user chosen", url.Values{"user": {"bob"}, "subject": {"carol"}}, "A subject is typed and &#34;bob&#34; is chosen"},
+		{"unknown user", url.Values{"user": {"mallory"}, "subject": {""}}, "There is no configured user &#34;mallory&#34;."},
+		{"more after the claims", url.Values{"claims": {`{"a": 1}]`}}, "The claims are not JSON: there is more after the object."},
 		{"bad duration", url.Values{"user": {"alice"}, "fault-skew": {"ten minutes"}}, "&#34;ten minutes&#34; is not a duration like 10m or -10m."},
 	} {
 		resp, again := b.submit(page, tc.set)
@@ -293,12 +300,12 @@ func TestLoginFormBadInput(t *testing.T) {
 
 	// A form without the token, or from another browser: 403, and the
 	// login stays open for its own browser.
-	action, v := form(t, page, url.Values{"user": {"alice"}, "fault-skew": {""}, "claims": {"{}"}})
+	action, v := form(t, page, url.Values{"user": {"alice"}, "subject": {""}, "fault-skew": {""}, "claims": {"{}"}})
 	v.Del("csrf")
 	if resp, body := b.post(action, v); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "not from this browser") {
 		t.Errorf("no token: %s %s", resp.Status, body)
 	}
-	_, v = form(t, page, url.Values{"user": {"alice"}, "fault-skew": {""}, "claims": {"{}"}})
+	_, v = form(t, page, url.Values{"user": {"alice"}, "subject": {""}, "fault-skew": {""}, "claims": {"{}"}})
 	if resp, _ := newBrowser(t, srv).post(action, v); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("another browser's post: %s", resp.Status)
 	}
@@ -312,7 +319,7 @@ func TestLoginFormBadInput(t *testing.T) {
 		t.Errorf("oversized: %s %s", resp.Status, body)
 	}
 	// Now it logs in; the same form again is over.
-	resp, _ := b.submit(page, url.Values{"user": {"alice"}, "fault-skew": {""}, "claims": {"{}"}})
+	resp, _ := b.submit(page, url.Values{"user": {"alice"}, "subject": {""}, "fault-skew": {""}, "claims": {"{}"}})
 	if id := payload(t, redeem(t, srv, resp)["id_token"]); id["sub"] != "alice" {
 		t.Errorf("after the mistakes: %v", id)
 	}
@@ -498,4 +505,56 @@ func FuzzLoginForm(f *testing.F) {
 			t.Fatalf("status %d: %s", rec.Code, rec.Body.String())
 		}
 	})
+}
+
+// TestLoginChoiceEdges: found in review.
+func TestLoginChoiceEdges(t *testing.T) {
+	now := time.Now()
+	clock := func() time.Time { return now }
+	s, err := New(Config{Now: clock, DeviceInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	s.SetIssuer(srv.URL)
+	b := newBrowser(t, srv)
+
+	// acr_values of white space only: a page, not a panic.
+	if resp, page := b.get(loginURL(url.Values{"acr_values": {" \t"}})); resp.StatusCode != 200 || !strings.Contains(page, ">{}</textarea>") {
+		t.Fatalf("blank acr_values: %s", resp.Status)
+	}
+
+	// A nested merge patch, and the login's expired fault: its access
+	// token stays this login's (a typed subject) after a sweep.
+	_, page := b.get(loginURL(nil))
+	resp, _ := b.submit(page, url.Values{"user": {""}, "subject": {"dora"}, "fault": {"expired"},
+		"claims": {`{"address": {"street": "1 Main St", "country": null}}`}})
+	tokens := redeem(t, srv, resp)
+	if addr, _ := payload(t, tokens["id_token"])["address"].(map[string]any); addr["street"] != "1 Main St" || len(addr) != 1 {
+		t.Errorf("nested patch: %v", addr)
+	}
+	now = now.Add(time.Minute) // past a sweep
+	if ui := userinfoOf(t, srv, tokens["access_token"]); ui["sub"] != "dora" {
+		t.Errorf("the expired-fault login's token after a sweep: %v", ui)
+	}
+
+	// token-error for one device login: refused, not spent; the issuer's
+	// own token-error left off for another.
+	resp2, err := http.PostForm(srv.URL+"/device_authorization", url.Values{"client_id": {"oidc-cli"}, "scope": {"openid"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var da map[string]any
+	_ = json.NewDecoder(resp2.Body).Decode(&da)
+	resp2.Body.Close()
+	u, _ := url.Parse(da["verification_uri_complete"].(string))
+	_, page = b.get(u.RequestURI())
+	b.submit(page, url.Values{"user": {"alice"}, "fault": {"token-error"}})
+	poll := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "device_code": {da["device_code"].(string)}, "client_id": {"oidc-cli"}}
+	for range 2 {
+		if _, body := tokenRequest(t, srv, poll, "", ""); body["error"] != "invalid_grant" || !strings.Contains(body["error_description"].(string), "token-error") {
+			t.Errorf("device login with token-error: %v", body)
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -158,7 +159,13 @@ func (s *Server) accessToken(g *grant) (string, error) {
 	jti := random(12)
 	if g.sid != "" || g.user != nil && g.user.typed || g.choice.set() {
 		s.mu.Lock()
-		s.accessSid[jti] = spentToken{sid: g.sid, expires: time.Unix(exp, 0), user: g.user, choice: g.choice}
+		// Kept for the token's real lifetime: a fault may have put exp in
+		// the past, and the token is still this login's.
+		until := time.Unix(exp, 0)
+		if real := s.cfg.Now().Add(s.cfg.TokenTTL); real.After(until) {
+			until = real
+		}
+		s.accessSid[jti] = spentToken{sid: g.sid, expires: until, user: g.user, choice: g.choice}
 		s.mu.Unlock()
 	}
 	claims := map[string]any{"iss": s.tokenIssuer(f), "aud": aud, "exp": exp, "iat": iat, "nbf": iat, "jti": jti,
@@ -305,13 +312,23 @@ func (s *Server) checkAccessToken(token string) (*grant, bool) {
 var reservedClaims = []string{"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "nonce", "azp", "at_hash", "c_hash",
 	"auth_time", "sid", "client_id", "scope", "cnf", "act", "authorization_details"}
 
-// patch applies an RFC 7396 merge patch to a token's top-level claims: a
-// null removes the claim.
+// patch applies an RFC 7396 merge patch to a token's claims: a null
+// removes a member, an object is merged into an object.
 func patch(claims, extra map[string]any) {
 	for k, v := range extra {
-		if v == nil {
+		switch pv := v.(type) {
+		case nil:
 			delete(claims, k)
-		} else {
+		case map[string]any:
+			target, ok := claims[k].(map[string]any)
+			if !ok {
+				target = map[string]any{}
+			} else {
+				target = maps.Clone(target) // a configured user's claims are shared
+			}
+			patch(target, pv)
+			claims[k] = target
+		default:
 			claims[k] = v
 		}
 	}

@@ -28,12 +28,27 @@ details{margin:1em 0}summary{cursor:pointer;font-weight:600}
 .error{color:#c00;font-weight:600}
 @media (prefers-color-scheme:dark){.warn{color:#f59e0b}.error{color:#f66}}`
 
+// Policy is what a page may do besides show itself.
+type Policy int
+
+const (
+	// Static pages post nothing and run nothing.
+	Static Policy = iota
+	// Forms may post forms, to anywhere (a form_post response goes to the
+	// client's redirect URI), and run no script.
+	Forms
+	// AutoSubmit is Forms plus the one inline script that submits a
+	// form_post response.
+	AutoSubmit
+)
+
 // Write sends a page. title is text; body is HTML the caller has escaped.
-// Forms lets the page post forms and run the one-line inline script that
-// auto-submits a form_post response.
-func Write(w http.ResponseWriter, status int, title, body string, forms bool) {
+func Write(w http.ResponseWriter, status int, title, body string, p Policy) {
 	csp := "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
-	if forms {
+	switch p {
+	case Forms:
+		csp += "; form-action *"
+	case AutoSubmit:
 		csp += "; script-src 'unsafe-inline'; form-action *"
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -52,5 +67,5 @@ func Write(w http.ResponseWriter, status int, title, body string, forms bool) {
 
 // Text sends a page whose message is plain text.
 func Text(w http.ResponseWriter, status int, title, msg string) {
-	Write(w, status, title, "<p>"+html.EscapeString(msg)+"</p>", false)
+	Write(w, status, title, "<p>"+html.EscapeString(msg)+"</p>", Static)
 }
