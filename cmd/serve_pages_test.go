@@ -131,7 +131,6 @@ func absDiff(a, b uint32) uint32 {
 	return b - a
 }
 
-
 // cliRun is an oidc command running while the test drives the browser.
 type cliRun struct {
 	out, err syncBuffer

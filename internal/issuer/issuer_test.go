@@ -192,6 +192,7 @@ func FuzzHandlers(f *testing.F) {
 		"POST /token grant_type=refresh_token&refresh_token=x&client_id=oidc-cli",
 		"POST /interaction login=x&user=alice",
 		"POST /interaction login=x&csrf=y&user=&subject=carol&claims={}&faults-shown=1&fault=aud",
+		"GET /authorize?client_id=oidc-cli&redirect_uri=http://127.0.0.1/callback&response_type=code&code_challenge=x&code_challenge_method=S256&acr_values=%20&login_hint=%00&prompt=consent%20login",
 		"GET /device?user_code=BCDF-GHJK", "POST /device user_code=BCDF-GHJK&csrf=x&user=alice",
 		"GET /end_session?client_id=oidc-cli&post_logout_redirect_uri=http://127.0.0.1:1/callback",
 		"POST /end_session/confirm logout=x&csrf=y&confirm=yes",

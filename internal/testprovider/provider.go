@@ -220,7 +220,9 @@ func AuthorizeWith(ctx context.Context, authURL string, ch Choices) (*url.URL, e
 				form.Set("user", user)
 			}
 		}
-		if bytes.Contains(body, []byte(`name="login"`)) {
+		// oidc-provider's login page asks for a login name; oidc serve's
+		// carries its login id as a hidden field instead.
+		if bytes.Contains(body, []byte(`name="login"`)) && !form.Has("login") {
 			if ch.Deny {
 				abort := strings.TrimSuffix(action.String(), "/login") + "/abort"
 				next, err = http.NewRequestWithContext(ctx, http.MethodGet, abort, nil)
