@@ -17,6 +17,7 @@ type DecodeOptions struct {
 	Global *GlobalOptions
 	Inputs []string
 	Output outputFlags
+	Assert assertFlags
 	Time   string
 }
 
@@ -68,6 +69,7 @@ input, error. The schema: oidc help json (and README).`,
 	}
 	f := c.Flags()
 	opts.Output.add(f, false)
+	opts.Assert.add(f)
 	f.StringVar(&opts.Time, "time", "", timeHelp)
 	return c
 }
@@ -82,6 +84,10 @@ func runDecode(ctx context.Context, opts *DecodeOptions, io *IO) error {
 		dopts.Now = t
 	}
 	jq, err := opts.Output.jq()
+	if err != nil {
+		return err
+	}
+	asserts, err := opts.Assert.compile()
 	if err != nil {
 		return err
 	}
@@ -110,7 +116,7 @@ func runDecode(ctx context.Context, opts *DecodeOptions, io *IO) error {
 	}
 	errTheme := io.ErrTheme(opts.Global)
 	flush := func() error { return flushOutput(jw, p) }
-	failed, total := 0, 0
+	failed, unmet, total := 0, 0, 0
 	for u := range units {
 		if u.err != nil {
 			failed++
@@ -134,6 +140,16 @@ func runDecode(ctx context.Context, opts *DecodeOptions, io *IO) error {
 				failed++
 				render.ErrorLine(io.Err, errTheme, "decode: "+where(r)+r.Error.Message)
 			}
+			msgs, err := asserts.Failures(ctx, r)
+			if err != nil {
+				return &ExitError{Code: ExitUsage, Err: err}
+			}
+			for _, m := range msgs {
+				render.ErrorLine(io.Err, errTheme, "decode: "+where(r)+m)
+			}
+			if len(msgs) > 0 {
+				unmet++
+			}
 		}
 		// Caught up with the input: what is decoded goes out now, so a
 		// pipe that stays open shows each token as it comes.
@@ -151,6 +167,9 @@ func runDecode(ctx context.Context, opts *DecodeOptions, io *IO) error {
 	}
 	if failed > 0 {
 		return &ExitError{Code: ExitUsage, Silent: true, Err: fmt.Errorf("%d of %d inputs could not be decoded", failed, total)}
+	}
+	if unmet > 0 {
+		return &ExitError{Code: ExitCheckFailed, Silent: true, Err: fmt.Errorf("%d of %d tokens did not meet --assert", unmet, total)}
 	}
 	return nil
 }

@@ -480,6 +480,22 @@ const (
 	paramHelp = "an extra `key=value` parameter of the request to the issuer (login: the authorization request); repeatable"
 )
 
+// assertFlags are jq expressions every token must satisfy, for scripts
+// that gate on a claim (decode and verify).
+type assertFlags struct{ Exprs []string }
+
+func (a *assertFlags) add(f *pflag.FlagSet) {
+	f.StringArrayVar(&a.Exprs, "assert", nil, "a jq `expression` on each token's --json document that must be true (not false or null, no error), else exit 1 naming it; verify: .payload and .header are there too; repeatable")
+}
+
+func (a *assertFlags) compile() (render.Assertions, error) {
+	as, err := render.CompileAssertions(a.Exprs)
+	if err != nil {
+		return nil, &ExitError{Code: ExitUsage, Err: err}
+	}
+	return as, nil
+}
+
 // jq compiles the --jq filter, nil when none.
 func (o *outputFlags) jq() (*render.JQ, error) {
 	if o.JQ == "" {

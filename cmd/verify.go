@@ -27,6 +27,7 @@ type VerifyOptions struct {
 	Net    networkFlags
 	Checks checkFlags
 	Output outputFlags
+	Assert assertFlags
 
 	JWKS, Key, Secret, DecryptKey string
 	Nonce, AccessToken            string
@@ -110,6 +111,7 @@ directory, honouring Cache-Control within 1 minute and 1 day.`,
 	f.DurationVar(&opts.Net.HTTPTimeout, "timeout", flow.DefaultTimeout, "timeout of each request to the issuer")
 	deprecatedAlias(c, io, g, "timeout", "http-timeout")
 	opts.Output.add(f, true)
+	opts.Assert.add(f)
 	return c
 }
 
@@ -130,6 +132,8 @@ type verifyRun struct {
 	keys  *flow.KeySource
 	dopts decode.Options
 	sess  *session
+	// asserts: --assert, run by the workers on each verification.
+	asserts render.Assertions
 }
 
 func runVerify(ctx context.Context, opts *VerifyOptions, io *IO) error {
@@ -239,6 +243,10 @@ func runVerify(ctx context.Context, opts *VerifyOptions, io *IO) error {
 
 func newVerifyRun(ctx context.Context, opts *VerifyOptions, io *IO) (*verifyRun, error) {
 	run := &verifyRun{opts: opts}
+	var err error
+	if run.asserts, err = opts.Assert.compile(); err != nil {
+		return nil, err
+	}
 	if err := opts.Client.resolve(ctx, io); err != nil {
 		return nil, err
 	}
@@ -409,7 +417,15 @@ func (run *verifyRun) verifyUnit(ctx context.Context, u unit) unitResult {
 			}
 			continue
 		}
-		res.verifications = append(res.verifications, run.verifyToken(ctx, r, &res, siblings))
+		v := run.verifyToken(ctx, r, &res, siblings)
+		res.verifications = append(res.verifications, v)
+		msgs, err := run.asserts.Failures(ctx, v)
+		if err != nil {
+			res.errors = append(res.errors, unitError{ExitUsage, where(r) + err.Error()})
+		}
+		for _, m := range msgs {
+			res.errors = append(res.errors, unitError{ExitCheckFailed, where(r) + m})
+		}
 	}
 	return res
 }

@@ -78,10 +78,8 @@ func (jw *JSONWriter) AppendEncoded(ctx context.Context, dst []byte, v any) ([]b
 	if jw.jq == nil {
 		return buf.Bytes(), nil
 	}
-	dec := json.NewDecoder(buf)
-	dec.UseNumber() // keep large integers exact through the filter
-	var doc any
-	if err := dec.Decode(&doc); err != nil {
+	doc, err := jqInput(buf)
+	if err != nil {
 		return dst, err
 	}
 	out := bytes.NewBuffer(dst)
@@ -121,3 +119,12 @@ func (jw *JSONWriter) WriteEncoded(b []byte) error {
 
 // Flush writes out what is buffered.
 func (jw *JSONWriter) Flush() error { return jw.w.Flush() }
+
+// jqInput reads an encoded document as jq's input.
+func jqInput(r io.Reader) (any, error) {
+	dec := json.NewDecoder(r)
+	dec.UseNumber() // keep large integers exact through the filter
+	var doc any
+	err := dec.Decode(&doc)
+	return doc, err
+}
