@@ -101,11 +101,16 @@ type Server struct {
 	strayOnce sync.Once
 	stray     jose.JSONWebKey // a key the JWKS does not have (fault kid)
 
-	keyMu sync.RWMutex
-	rsa   jose.JSONWebKey
-	ec    jose.JSONWebKey
-	ed    jose.JSONWebKey
-	prev  []jose.JSONWebKey // the keys before the last rotation, still published
+	// The first keys are made in the background (makeKeys): keysMade is
+	// closed once they are in, and whoever needs a key waits for it.
+	keysMade chan struct{}
+	keysOnce sync.Once
+	keyMu    sync.RWMutex
+	haveKeys bool // keys were set, made or loaded
+	rsa      jose.JSONWebKey
+	ec       jose.JSONWebKey
+	ed       jose.JSONWebKey
+	prev     []jose.JSONWebKey // the keys before the last rotation, still published
 
 	faultMu sync.RWMutex // cfg.Faults changes while serving (/admin/faults)
 	reg     registry     // clients registered while serving
@@ -267,9 +272,7 @@ func New(cfg Config) (*Server, error) {
 		familyRevoked: map[string]time.Time{}, spent: map[string]spentToken{}, accessSid: map[string]spentToken{},
 		assertionIDs: map[string]time.Time{}, dpopIDs: map[string]time.Time{}, dpopNonce: random(16),
 		logouts: map[string]*pendingLogout{}, formKey: []byte(random(32))}
-	if err := s.generate(); err != nil {
-		return nil, err
-	}
+	s.makeKeys()
 	if cfg.JWKS != nil {
 		s.jwksAlgs = publishedAlgs(cfg.JWKS)
 	}
@@ -335,6 +338,7 @@ func (s *Server) Config() Config {
 }
 
 func (s *Server) signingKey() jose.JSONWebKey {
+	<-s.keysMade
 	s.keyMu.RLock()
 	defer s.keyMu.RUnlock()
 	switch s.cfg.SigningAlg {
@@ -348,6 +352,7 @@ func (s *Server) signingKey() jose.JSONWebKey {
 
 // rsaKey is the current RSA key (the hs256-confusion fault needs it).
 func (s *Server) rsaKey() jose.JSONWebKey {
+	<-s.keysMade
 	s.keyMu.RLock()
 	defer s.keyMu.RUnlock()
 	return s.rsa
@@ -355,6 +360,7 @@ func (s *Server) rsaKey() jose.JSONWebKey {
 
 // verificationKeys are the current and the previous keys.
 func (s *Server) verificationKeys() []jose.JSONWebKey {
+	<-s.keysMade
 	s.keyMu.RLock()
 	defer s.keyMu.RUnlock()
 	return append([]jose.JSONWebKey{s.rsa, s.ec, s.ed}, s.prev...)

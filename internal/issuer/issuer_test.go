@@ -10,7 +10,9 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -531,5 +533,47 @@ func TestTokenFamilies(t *testing.T) {
 	resp.Body.Close()
 	if works(body["access_token"].(string)) {
 		t.Fatal("revoking the refresh token left its access token working")
+	}
+}
+
+// TestKeysInTheBackground: discovery answers while the first keys are
+// still being made (serve's start is what a test job waits for), and keys
+// loaded from --keys meanwhile are not replaced by the ones made.
+func TestKeysInTheBackground(t *testing.T) {
+	s, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	made := s.signingKey()
+	s.keysOnce.Do(func() {}) // returns once the first Do has finished
+	// As if the first keys were still being made.
+	s.keysMade, s.keysOnce, s.haveKeys = make(chan struct{}), sync.Once{}, false
+	done := make(chan int, 1)
+	go func() {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest("GET", "/.well-known/openid-configuration", nil))
+		done <- rec.Code
+	}()
+	select {
+	case code := <-done:
+		if code != 200 {
+			t.Fatalf("discovery: %d", code)
+		}
+	case <-time.After(10 * time.Second): // a hang guard, not a timing goal
+		t.Fatal("discovery waited for the keys")
+	}
+
+	path := filepath.Join(t.TempDir(), "keys.json")
+	other, _ := New(Config{})
+	if err := other.SaveKeys(path); err != nil {
+		t.Fatal(err)
+	}
+	if loaded, err := s.LoadKeys(path); !loaded || err != nil {
+		t.Fatalf("load: %v %v", loaded, err)
+	}
+	// The background keys arrive after the load: they lose.
+	s.setKeys(made, made, made, nil, false)
+	if got, want := s.signingKey().KeyID, other.signingKey().KeyID; got != want {
+		t.Fatalf("signing with %s, want the loaded %s", got, want)
 	}
 }

@@ -41,16 +41,32 @@ func (s *Server) strayKey() jose.JSONWebKey {
 	return s.stray
 }
 
-// generate replaces the keys with fresh ones.
-func (s *Server) generate() error {
-	rsaKey, ec, ed, err := s.newKeys()
-	if err != nil {
-		return err
-	}
+// makeKeys makes the first keys in the background: RSA-2048 alone takes
+// 50-200 ms, and a test job waits for discovery, which needs no key. Keys
+// loaded meanwhile (--keys) win over these.
+func (s *Server) makeKeys() {
+	s.keysMade = make(chan struct{})
+	go func() {
+		rsaKey, ec, ed, err := s.newKeys()
+		if err != nil {
+			// Only a failing crypto/rand could get here, and since Go
+			// 1.24 that ends the program first.
+			panic("oidc serve: making keys: " + err.Error())
+		}
+		s.setKeys(rsaKey, ec, ed, nil, false)
+	}()
+}
+
+// setKeys puts keys in force; made ones (replace false) only when none
+// are there yet.
+func (s *Server) setKeys(rsaKey, ec, ed jose.JSONWebKey, prev []jose.JSONWebKey, replace bool) {
 	s.keyMu.Lock()
-	s.rsa, s.ec, s.ed = rsaKey, ec, ed
+	if replace || !s.haveKeys {
+		s.rsa, s.ec, s.ed, s.prev = rsaKey, ec, ed, prev
+		s.haveKeys = true
+	}
 	s.keyMu.Unlock()
-	return nil
+	s.keysOnce.Do(func() { close(s.keysMade) })
 }
 
 // newKeys makes an RSA-2048, a P-256 and an Ed25519 key.
@@ -88,6 +104,7 @@ func (s *Server) Rotate() error {
 		return err
 	}
 	// One swap: the JWKS never lacks the old keys while the new sign.
+	<-s.keysMade
 	s.keyMu.Lock()
 	s.prev = []jose.JSONWebKey{s.rsa, s.ec, s.ed}
 	s.rsa, s.ec, s.ed = rsaKey, ec, ed
@@ -152,9 +169,7 @@ func (s *Server) LoadKeys(path string) (bool, error) {
 	} else {
 		f.Keys[0].Algorithm = "RS256"
 	}
-	s.keyMu.Lock()
-	s.rsa, s.ec, s.ed, s.prev = f.Keys[0], f.Keys[1], f.Keys[2], f.Keys[3:]
-	s.keyMu.Unlock()
+	s.setKeys(f.Keys[0], f.Keys[1], f.Keys[2], f.Keys[3:], true)
 	return true, nil
 }
 

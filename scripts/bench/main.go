@@ -15,7 +15,8 @@
 // round-robin so that noise spreads evenly, stdout to a pipe. oidc token's
 // cache hit, the path behind every kubectl and git call, is timed beside
 // oidc decode with a profile logged in to oidc serve in a temporary config
-// and cache (token.go). Peak RSS is
+// and cache (token.go); oidc serve's start, until its discovery answers,
+// beside a hello-world process's (servestart.go). Peak RSS is
 // read by GNU time from one more run of each command: a child's rusage
 // counts its parent's memory, and the harness is not small.
 package main
@@ -144,9 +145,10 @@ func main() {
 		func() { b.batch(fmt.Sprintf("verify %s RS256 tokens", count(batchN)), "RS256", batchN) },
 		func() { b.batch(fmt.Sprintf("verify %s ES256 tokens", count(batchN)), "ES256", batchN) },
 		func() { b.scaling(sizes) },
+		b.serveStart,
 	}
 	time.Sleep(10 * time.Second) // builds and installs just ran
-	for _, rank := range []int{3, 4, 5, 0, 1, 2} {
+	for _, rank := range []int{3, 4, 5, 0, 1, 2, 6} {
 		time.Sleep(3 * time.Second)
 		first := len(b.rows)
 		phases[rank]()
