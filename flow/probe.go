@@ -151,11 +151,21 @@ func (c *Client) Probe(ctx context.Context, req ProbeRequest) (*decode.ProbeRepo
 		step.Message = fmt.Sprintf("the metadata's resource %s differs from the URL %s by a trailing slash: strict clients refuse it (RFC 9728 3.3)", doc.Resource, rep.Resource)
 		step.Fix = "publish resource exactly as the URL"
 		rep.Resource = doc.Resource // what the tokens are asked for
-	case len(doc.AuthorizationServers) == 0:
-		step.Status, step.Message, step.Fix = decode.Fail, "the metadata names no authorization_servers", "list the issuer(s) whose tokens the resource accepts"
+	}
+	// Whatever the resource matched as: without an authorization server
+	// there is nowhere to go on to.
+	if len(doc.AuthorizationServers) == 0 {
+		step.Status = decode.Fail
+		step.Message = "the metadata names no authorization_servers: a client has no authorization server to get a token from (MCP authorization requires at least one)"
+		step.Fix = "list the issuer(s) whose tokens the resource accepts in authorization_servers"
 		return rep, nil
-	case len(doc.BearerMethods) > 0 && !slices.Contains(doc.BearerMethods, "header"):
-		step.Status, step.Message = decode.Warn, "bearer_methods_supported does not include header: MCP clients send the token in the Authorization header"
+	}
+	if len(doc.BearerMethods) > 0 && !slices.Contains(doc.BearerMethods, "header") {
+		note := "bearer_methods_supported does not include header: MCP clients send the token in the Authorization header"
+		if step.Status == decode.Warn {
+			note = step.Message + "; " + note
+		}
+		step.Status, step.Message = decode.Warn, note
 	}
 	if len(rep.Scopes) == 0 {
 		rep.Scopes = doc.ScopesSupported
