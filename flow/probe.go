@@ -544,10 +544,13 @@ func (c *Client) client(ctx context.Context, rep *decode.ProbeReport, req ProbeR
 	}
 	step.Response = fmt.Sprintf("%d", resp.Status)
 	var got struct {
-		ClientID string `json:"client_id"`
-		Secret   string `json:"client_secret"`
-		Error    string `json:"error"`
-		Desc     string `json:"error_description"`
+		ClientID     string   `json:"client_id"`
+		Secret       string   `json:"client_secret"`
+		AuthMethod   string   `json:"token_endpoint_auth_method"`
+		RedirectURIs []string `json:"redirect_uris"`
+		GrantTypes   []string `json:"grant_types"`
+		Error        string   `json:"error"`
+		Desc         string   `json:"error_description"`
 	}
 	_ = json.Unmarshal(resp.Body, &got)
 	if resp.Status != http.StatusCreated && resp.Status != http.StatusOK || got.ClientID == "" {
@@ -556,6 +559,20 @@ func (c *Client) client(ctx context.Context, rep *decode.ProbeReport, req ProbeR
 		step.Fix = "the server wants an initial access token or has no open registration: pre-register a client and give --client-id"
 		return "", ""
 	}
+	// What the server registered, which may not be what was asked: the
+	// step shows it, the secret only as sent.
+	said := func(name string, v ...string) string {
+		if len(v) == 0 || v[0] == "" {
+			return name + " not in the answer"
+		}
+		return name + " " + strings.Join(v, " ")
+	}
+	answer := []string{said("client_id", got.ClientID), said("token_endpoint_auth_method", got.AuthMethod),
+		said("redirect_uris", got.RedirectURIs...), said("grant_types", got.GrantTypes...)}
+	if got.Secret != "" {
+		answer = append(answer, "client_secret "+Redacted)
+	}
+	step.Response += ": " + strings.Join(answer, ", ")
 	rep.ClientID, rep.Registration = got.ClientID, "dynamic"
 	step.Status, step.Message = decode.Pass, "registered client "+got.ClientID+" (RFC 7591); "+offered
 	return got.ClientID, got.Secret

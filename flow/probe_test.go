@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -40,5 +41,30 @@ func TestProbeNoAuthorizationServers(t *testing.T) {
 				t.Errorf("a failed check (exit 1), not a protocol break: %+v", f)
 			}
 		})
+	}
+}
+
+// TestProbeRegistrationAnswer: the registration step shows what the
+// server registered, a client secret only as redacted, and the secret
+// is still what the login gets.
+func TestProbeRegistrationAnswer(t *testing.T) {
+	srv, answer := cannedServer(t)
+	answer(http.StatusCreated, "application/json", `{"client_id":"c-1","client_secret":"reg-secret-value","token_endpoint_auth_method":"client_secret_basic",`+
+		`"redirect_uris":["http://127.0.0.1/callback"],"grant_types":["authorization_code","refresh_token"]}`)
+	rep := &decode.ProbeReport{}
+	raw := json.RawMessage(`{"registration_endpoint":"` + srv.URL + `/register"}`)
+	id, secret := newTestClient(0).client(context.Background(), rep, ProbeRequest{RedirectURI: "http://127.0.0.1/callback"}, &Metadata{Issuer: srv.URL}, raw)
+	if id != "c-1" || secret != "reg-secret-value" {
+		t.Fatalf("client %q secret %q", id, secret)
+	}
+	step := rep.Steps[len(rep.Steps)-1]
+	want := "201: client_id c-1, token_endpoint_auth_method client_secret_basic, redirect_uris http://127.0.0.1/callback, " +
+		"grant_types authorization_code refresh_token, client_secret " + Redacted
+	if step.Status != decode.Pass || step.Response != want {
+		t.Fatalf("step %+v\nwant response %q", step, want)
+	}
+	out, _ := json.Marshal(rep)
+	if strings.Contains(string(out), "reg-secret-value") {
+		t.Errorf("the report has the secret: %s", out)
 	}
 }
