@@ -70,9 +70,12 @@ type ProbeStep struct {
 	Request  string `json:"request,omitempty"`  // "POST https://..."
 	Response string `json:"response,omitempty"` // "401, WWW-Authenticate: ..."
 	Status   string `json:"status"`             // pass, fail, warn, skip
-	Message  string `json:"message"`
-	Clause   string `json:"clause,omitempty"`
-	Fix      string `json:"fix,omitempty"`
+	// ID names a warning or a failure, stable across versions (e.g.
+	// challenge-no-resource-metadata), for scripts to match on.
+	ID      string `json:"id,omitempty"`
+	Message string `json:"message"`
+	Clause  string `json:"clause,omitempty"`
+	Fix     string `json:"fix,omitempty"`
 	// Protocol: a failure is the server breaking the protocol (exit 3),
 	// not a check that failed (exit 1).
 	Protocol bool `json:"protocol,omitempty"`

@@ -73,21 +73,21 @@ func (c *Client) Probe(ctx context.Context, req ProbeRequest) (*decode.ProbeRepo
 	ch, params := bearerChallenge(resp.Header.Values("WWW-Authenticate"))
 	switch {
 	case resp.Status < 300:
-		step.Status, step.Message = decode.Warn, "the resource answered without a token: nothing protects it"
+		step.Status, step.ID, step.Message = decode.Warn, "resource-unprotected", "the resource answered without a token: nothing protects it"
 		rep.Valid = true
 		return rep, nil
 	case resp.Status < 400:
-		step.Status, step.Protocol = decode.Fail, true
+		step.Status, step.ID, step.Protocol = decode.Fail, "challenge-redirect", true
 		step.Message = fmt.Sprintf("a request without a token got a redirect (%d to %s), not 401: a browser's login, not a protected resource's answer", resp.Status, resp.Header.Get("Location"))
 		step.Fix = "answer API clients 401 with a WWW-Authenticate Bearer challenge (RFC 6750 3) instead of redirecting them"
 		return rep, nil
 	case resp.Status != http.StatusUnauthorized:
-		step.Status, step.Protocol = decode.Fail, true
+		step.Status, step.ID, step.Protocol = decode.Fail, "challenge-not-401", true
 		step.Message = fmt.Sprintf("a request without a token got %d, not 401", resp.Status)
 		step.Fix = "answer 401 with a WWW-Authenticate Bearer challenge (RFC 6750 3)"
 		return rep, nil
 	case ch == "":
-		step.Status, step.Protocol = decode.Fail, true
+		step.Status, step.ID, step.Protocol = decode.Fail, "challenge-missing", true
 		step.Message = "401 without a WWW-Authenticate Bearer challenge: clients cannot tell how to authenticate"
 		step.Fix = `send WWW-Authenticate: Bearer resource_metadata="<metadata URL>" (RFC 9728 5.1)`
 		return rep, nil
@@ -107,15 +107,37 @@ func (c *Client) Probe(ctx context.Context, req ProbeRequest) (*decode.ProbeRepo
 			return rep, err
 		}
 	}
-	if metadataURL == "" {
-		step.Status = decode.Warn
-		step.Message = "the challenge has no resource_metadata: clients must guess the metadata's well-known URL"
+	// Schemes are case-insensitive (RFC 9110 11.1), so the walk goes on;
+	// but clients that match the spelling of RFC 6750 3 (or RFC 9449 7.1)
+	// find no challenge.
+	canonical := "Bearer"
+	if strings.EqualFold(ch, "DPoP") {
+		canonical = "DPoP"
+	}
+	caseNote := ""
+	if ch != canonical {
+		caseNote = fmt.Sprintf("the scheme is %q, not %q: schemes are case-insensitive (RFC 9110 11.1), yet clients that match %q exactly see no challenge and cannot start", ch, canonical, canonical)
+	}
+	switch {
+	case metadataURL == "":
+		step.Status, step.ID = decode.Warn, "challenge-no-resource-metadata"
+		step.Message = "the challenge has no resource_metadata: clients that fall back to the well-known URLs (MCP 2025-11-25) go on, as this probe does; " +
+			"clients that read only the challenge (MCP 2025-06-18, where it is a MUST) stop here"
+		step.Clause += ", MCP authorization 2025-06-18 (resource_metadata required) and 2025-11-25 (well-known fallback)"
 		step.Fix = `add resource_metadata="<metadata URL>" to the challenge (RFC 9728 5.1; MCP authorization)`
-	} else {
-		step.Status, step.Message = decode.Pass, "401 with a "+ch+" challenge naming the resource metadata"
-		if strings.EqualFold(ch, "DPoP") {
-			step.Message += "; the resource wants DPoP-bound tokens: the login binds them to a key made for this run"
+		if caseNote != "" {
+			step.Message += "; " + caseNote
 		}
+	case caseNote != "":
+		step.Status, step.ID = decode.Warn, "challenge-scheme-case"
+		step.Message = "401 with a challenge naming the resource metadata; " + caseNote
+		step.Clause += ", RFC 9110 11.1"
+		step.Fix = "send the scheme as " + canonical
+	default:
+		step.Status, step.Message = decode.Pass, "401 with a "+ch+" challenge naming the resource metadata"
+	}
+	if canonical == "DPoP" {
+		step.Message += "; the resource wants DPoP-bound tokens: the login binds them to a key made for this run"
 	}
 
 	// 2. The protected resource metadata.
@@ -133,29 +155,35 @@ func (c *Client) Probe(ctx context.Context, req ProbeRequest) (*decode.ProbeRepo
 	step = &rep.Steps[len(rep.Steps)-1]
 	switch {
 	case doc.Resource == "":
-		step.Status, step.Message, step.Fix = decode.Fail, "the metadata has no resource", "publish resource: the resource's identifier (RFC 9728 2)"
+		step.Status, step.ID, step.Message, step.Fix = decode.Fail, "prm-no-resource", "the metadata has no resource", "publish resource: the resource's identifier (RFC 9728 2)"
 		return rep, nil
 	case !sameResource(doc.Resource, rep.Resource) && coversResource(doc.Resource, rep.Resource):
 		// RFC 9728 3.3: metadata found at the root names the origin (or a
 		// path above the URL); the tokens are asked for that resource.
-		step.Status = decode.Pass
+		step.Status, step.ID = decode.Pass, ""
 		step.Message = fmt.Sprintf("%s; its resource %s covers %s", step.Message, doc.Resource, rep.Resource)
 		rep.Resource = doc.Resource
 	case !sameResource(doc.Resource, rep.Resource):
-		step.Status = decode.Fail
+		step.Status, step.ID = decode.Fail, "prm-resource-mismatch"
 		step.Message = fmt.Sprintf("the metadata is for resource %s, not %s: clients must refuse it (RFC 9728 3.3)", doc.Resource, rep.Resource)
 		step.Fix = "make resource exactly the URL clients use for the server"
 		return rep, nil
 	case doc.Resource != rep.Resource:
-		step.Status = decode.Warn
-		step.Message = fmt.Sprintf("the metadata's resource %s differs from the URL %s by a trailing slash: strict clients refuse it (RFC 9728 3.3)", doc.Resource, rep.Resource)
-		step.Fix = "publish resource exactly as the URL"
+		warnStep(step, "prm-resource-trailing-slash", fmt.Sprintf("the metadata's resource %s differs from the URL %s by a trailing slash: strict clients refuse it (RFC 9728 3.3)", doc.Resource, rep.Resource),
+			"publish resource exactly as the URL")
 		rep.Resource = doc.Resource // what the tokens are asked for
-	case len(doc.AuthorizationServers) == 0:
-		step.Status, step.Message, step.Fix = decode.Fail, "the metadata names no authorization_servers", "list the issuer(s) whose tokens the resource accepts"
+	}
+	// Whatever the resource matched as: without an authorization server
+	// there is nowhere to go on to.
+	if len(doc.AuthorizationServers) == 0 {
+		step.Status, step.ID = decode.Fail, "prm-no-authorization-servers"
+		step.Message = "the metadata names no authorization_servers: a client has no authorization server to get a token from (MCP authorization requires at least one)"
+		step.Fix = "list the issuer(s) whose tokens the resource accepts in authorization_servers"
 		return rep, nil
-	case len(doc.BearerMethods) > 0 && !slices.Contains(doc.BearerMethods, "header"):
-		step.Status, step.Message = decode.Warn, "bearer_methods_supported does not include header: MCP clients send the token in the Authorization header"
+	}
+	if len(doc.BearerMethods) > 0 && !slices.Contains(doc.BearerMethods, "header") {
+		warnStep(step, "prm-no-header-bearer-method", "bearer_methods_supported does not include header: MCP clients send the token in the Authorization header",
+			`list "header" in bearer_methods_supported`)
 	}
 	if len(rep.Scopes) == 0 {
 		rep.Scopes = doc.ScopesSupported
@@ -170,7 +198,7 @@ func (c *Client) Probe(ctx context.Context, req ProbeRequest) (*decode.ProbeRepo
 	disc, err := c.discoverAll(ctx, as, false)
 	step = rep.Add(decode.ProbeStep{Name: "authorization server", Request: "GET " + strings.Join(docURLs(disc, as), ", "), Clause: "RFC 8414 3, OIDC Discovery 4, MCP authorization"})
 	if err != nil {
-		step.Status, step.Protocol, step.Message = decode.Fail, true, err.Error()
+		step.Status, step.ID, step.Protocol, step.Message = decode.Fail, "as-metadata-missing", true, err.Error()
 		step.Fix = "serve the authorization server's metadata at /.well-known/oauth-authorization-server (RFC 8414) or openid-configuration"
 		return rep, nil
 	}
@@ -180,16 +208,16 @@ func (c *Client) Probe(ctx context.Context, req ProbeRequest) (*decode.ProbeRepo
 	md.Source = disc.Source
 	step.Status, step.Message = decode.Pass, "metadata at "+disc.Source
 	if note := divergence(disc); note != "" {
-		step.Status, step.Message = decode.Warn, step.Message+"; "+note
+		warnStep(step, "as-metadata-divergent", note, "")
 	}
 	if !slices.Contains(md.CodeChallengeMethods, "S256") {
-		step.Status = decode.Fail
+		step.Status, step.ID = decode.Fail, "as-no-s256"
 		step.Message = "the authorization server does not list S256 in code_challenge_methods_supported: MCP clients must refuse to go on"
 		step.Fix = `publish "code_challenge_methods_supported": ["S256"]`
 		return rep, nil
 	}
 	if errs := lintErrors(disc.Findings); errs != "" {
-		step.Status, step.Message = decode.Warn, step.Message+"; the metadata has errors: "+errs+" (oidc discover "+as+" explains)"
+		warnStep(step, "as-metadata-errors", "the metadata has errors: "+errs+" (oidc discover "+as+" explains)", "")
 	}
 
 	// 4. A client: pre-registered, a metadata document, or registered now.
@@ -215,7 +243,7 @@ func (c *Client) Probe(ctx context.Context, req ProbeRequest) (*decode.ProbeRepo
 	if resp.Status == http.StatusForbidden {
 		_, p := bearerChallenge(resp.Header.Values("WWW-Authenticate"))
 		if p["error"] == "insufficient_scope" && p["scope"] != "" {
-			rep.Add(decode.ProbeStep{Name: "call", Request: resp.request, Response: resp.summary(), Status: decode.Warn, Clause: "RFC 6750 3.1, MCP authorization (step-up)",
+			rep.Add(decode.ProbeStep{Name: "call", Request: resp.request, Response: resp.summary(), Status: decode.Warn, ID: "step-up", Clause: "RFC 6750 3.1, MCP authorization (step-up)",
 				Message: "403 insufficient_scope: the resource wants " + p["scope"] + "; logging in once more asking for it"})
 			for _, s := range strings.Fields(p["scope"]) {
 				if !slices.Contains(rep.Scopes, s) {
@@ -232,7 +260,7 @@ func (c *Client) Probe(ctx context.Context, req ProbeRequest) (*decode.ProbeRepo
 	}
 	step = rep.Add(decode.ProbeStep{Name: "call", Request: resp.request, Response: resp.summary(), Clause: "RFC 6750 2.1"})
 	if resp.Status >= 300 {
-		step.Status = decode.Fail
+		step.Status, step.ID = decode.Fail, "call-refused"
 		step.Message = fmt.Sprintf("the resource refused the token: %d", resp.Status)
 		if _, p := bearerChallenge(resp.Header.Values("WWW-Authenticate")); p["error"] != "" {
 			step.Message += " " + p["error"]
@@ -285,13 +313,25 @@ func (c *Client) audienceCheck(ctx context.Context, rep *decode.ProbeReport, req
 	}
 	step.Response = resp.summary()
 	if resp.Status < 300 {
-		step.Status = decode.Fail
+		step.Status, step.ID = decode.Fail, "confused-deputy"
 		step.Message = "the resource accepted a token that is not for it (aud " + orWords(strings.Fields(aud), "unknown: an opaque token") + "): a confused deputy, which takes any token of the issuer"
 		step.Fix = "check that the token's audience is the resource (its aud, or introspection's) before serving"
 		return nil
 	}
 	step.Status, step.Message = decode.Pass, fmt.Sprintf("the resource refused a token for another audience (%d)", resp.Status)
 	return nil
+}
+
+// warnStep adds a warning to a step: the first names the step's ID, the
+// others add to its message and fix, so that none hides another.
+func warnStep(step *decode.ProbeStep, id, message, fix string) {
+	if step.Status != decode.Warn {
+		step.Status, step.ID, step.Fix = decode.Warn, id, ""
+	}
+	step.Message = strings.TrimPrefix(step.Message+"; "+message, "; ")
+	if fix != "" {
+		step.Fix = strings.TrimPrefix(step.Fix+"; "+fix, "; ")
+	}
 }
 
 // resourceID is the resource identifier of a URL: no fragment, no query
@@ -365,11 +405,15 @@ func (c *Client) resourceMetadata(ctx context.Context, rep *decode.ProbeReport, 
 		step.Response = "200 from " + t
 		step.Status, step.Message = decode.Pass, "resource metadata at "+t
 		if i > 0 {
-			step.Status, step.Message = decode.Warn, "resource metadata only at the root well-known URL "+t+": clients that try the path-aware URL first see a 404 before it"
+			step.Status, step.ID = decode.Warn, "prm-root-only"
+			step.Message = "resource metadata only at the root well-known URL " + t + ": clients that build only the path-aware URL of RFC 9728 3.1 find none and stop; " +
+				"those that fall back to the root (MCP 2025-11-25, as this probe does) see a 404 first"
+			step.Clause = "RFC 9728 3, 3.1, MCP authorization 2025-11-25 (well-known fallback)"
+			step.Fix = "serve the metadata at " + tries[0] + " too, or name it in the challenge's resource_metadata"
 		}
 		return f.Body, true
 	}
-	step.Status, step.Protocol = decode.Fail, true
+	step.Status, step.ID, step.Protocol = decode.Fail, "prm-not-found", true
 	step.Message = "no resource metadata: " + strings.Join(errs, "; ")
 	step.Fix = "serve RFC 9728 metadata at " + tries[0]
 	if fromHeader == "" {
@@ -456,7 +500,7 @@ func (c *Client) client(ctx context.Context, rep *decode.ProbeReport, req ProbeR
 	}
 	offered := "the authorization server offers " + orWords(offers, "no registration")
 	if req.ClientID != "" && req.ClientIssuer != "" && strings.TrimSuffix(req.ClientIssuer, "/") != strings.TrimSuffix(md.Issuer, "/") {
-		rep.Add(decode.ProbeStep{Name: "registration", Status: decode.Warn, Clause: "MCP authorization: client registration",
+		rep.Add(decode.ProbeStep{Name: "registration", Status: decode.Warn, ID: "client-other-issuer", Clause: "MCP authorization: client registration",
 			Message: "the profile's client is registered at " + req.ClientIssuer + ", not at " + md.Issuer + ": its credentials are not sent there"})
 		req.ClientID, req.ClientSecret = "", ""
 		step = &rep.Steps[len(rep.Steps)-1]
@@ -466,7 +510,7 @@ func (c *Client) client(ctx context.Context, rep *decode.ProbeReport, req ProbeR
 		if decode.ClientIDMetadataURL(req.ClientID) {
 			rep.Registration = "client ID metadata document"
 			if !extra.CIMD {
-				step.Status, step.Message = decode.Warn, "the client id is a metadata document URL, but the authorization server does not say it supports them; "+offered
+				step.Status, step.ID, step.Message = decode.Warn, "cimd-not-advertised", "the client id is a metadata document URL, but the authorization server does not say it supports them; "+offered
 				return req.ClientID, req.ClientSecret
 			}
 		}
@@ -474,7 +518,7 @@ func (c *Client) client(ctx context.Context, rep *decode.ProbeReport, req ProbeR
 		return req.ClientID, req.ClientSecret
 	}
 	if extra.Registration == "" {
-		step.Status = decode.Fail
+		step.Status, step.ID = decode.Fail, "registration-unavailable"
 		step.Message = offered + ": without --client-id there is no client to log in with"
 		step.Fix = "pre-register a client and give --client-id (Entra, Okta and Cognito need that), or enable dynamic registration"
 		return "", ""
@@ -483,7 +527,7 @@ func (c *Client) client(ctx context.Context, rep *decode.ProbeReport, req ProbeR
 		"grant_types": []string{"authorization_code", "refresh_token"}, "response_types": []string{"code"}, "token_endpoint_auth_method": "none"})
 	step.Request = "POST " + extra.Registration
 	if _, err := c.CheckURL(extra.Registration); err != nil {
-		step.Status, step.Protocol, step.Message = decode.Fail, true, err.Error()
+		step.Status, step.ID, step.Protocol, step.Message = decode.Fail, "registration-error", true, err.Error()
 		return "", ""
 	}
 	resp, err := c.send(func() (*http.Request, error) {
@@ -495,23 +539,40 @@ func (c *Client) client(ctx context.Context, rep *decode.ProbeReport, req ProbeR
 		return r, err
 	}, "", false)
 	if err != nil {
-		step.Status, step.Protocol, step.Message = decode.Fail, true, err.Error()
+		step.Status, step.ID, step.Protocol, step.Message = decode.Fail, "registration-error", true, err.Error()
 		return "", ""
 	}
 	step.Response = fmt.Sprintf("%d", resp.Status)
 	var got struct {
-		ClientID string `json:"client_id"`
-		Secret   string `json:"client_secret"`
-		Error    string `json:"error"`
-		Desc     string `json:"error_description"`
+		ClientID     string   `json:"client_id"`
+		Secret       string   `json:"client_secret"`
+		AuthMethod   string   `json:"token_endpoint_auth_method"`
+		RedirectURIs []string `json:"redirect_uris"`
+		GrantTypes   []string `json:"grant_types"`
+		Error        string   `json:"error"`
+		Desc         string   `json:"error_description"`
 	}
 	_ = json.Unmarshal(resp.Body, &got)
 	if resp.Status != http.StatusCreated && resp.Status != http.StatusOK || got.ClientID == "" {
-		step.Status = decode.Fail
+		step.Status, step.ID = decode.Fail, "registration-refused"
 		step.Message = fmt.Sprintf("dynamic registration was refused (%d %s)", resp.Status, strings.TrimSpace(got.Error+" "+got.Desc))
 		step.Fix = "the server wants an initial access token or has no open registration: pre-register a client and give --client-id"
 		return "", ""
 	}
+	// What the server registered, which may not be what was asked: the
+	// step shows it, the secret only as sent.
+	said := func(name string, v ...string) string {
+		if len(v) == 0 || v[0] == "" {
+			return name + " not in the answer"
+		}
+		return name + " " + strings.Join(v, " ")
+	}
+	answer := []string{said("client_id", got.ClientID), said("token_endpoint_auth_method", got.AuthMethod),
+		said("redirect_uris", got.RedirectURIs...), said("grant_types", got.GrantTypes...)}
+	if got.Secret != "" {
+		answer = append(answer, "client_secret "+Redacted)
+	}
+	step.Response += ": " + strings.Join(answer, ", ")
 	rep.ClientID, rep.Registration = got.ClientID, "dynamic"
 	step.Status, step.Message = decode.Pass, "registered client "+got.ClientID+" (RFC 7591); "+offered
 	return got.ClientID, got.Secret
@@ -535,7 +596,7 @@ func (c *Client) probeLogin(ctx context.Context, rep *decode.ProbeReport, req Pr
 		Request: fmt.Sprintf("authorization code + PKCE at %s, scope %q, resource %s", as, strings.Join(rep.Scopes, " "), rep.Resource)})
 	rep.Login = report
 	if err != nil {
-		step.Status, step.Message = decode.Fail, err.Error()
+		step.Status, step.ID, step.Message = decode.Fail, "login-failed", err.Error()
 		step.Protocol = IsIssuerError(err)
 		return nil, false, nil
 	}
@@ -549,7 +610,7 @@ func (c *Client) probeLogin(ctx context.Context, rep *decode.ProbeReport, req Pr
 				failed = append(failed, ch.ID)
 			}
 		}
-		step.Status = decode.Fail
+		step.Status, step.ID = decode.Fail, "login-checks-failed"
 		step.Message = "the tokens failed checks: " + strings.Join(failed, ", ")
 		if slices.Contains(failed, "aud") {
 			step.Message += ": the access token is not for the resource (was resource sent on both requests? the issuer must honour RFC 8707)"
@@ -558,7 +619,7 @@ func (c *Client) probeLogin(ctx context.Context, rep *decode.ProbeReport, req Pr
 	}
 	step.Status, step.Message = decode.Pass, "logged in; the access token is for "+rep.Resource
 	if report.AccessToken == nil {
-		step.Status, step.Message = decode.Warn, "logged in; the access token is opaque, so its audience cannot be checked here (oidc introspect can)"
+		step.Status, step.ID, step.Message = decode.Warn, "access-token-opaque", "logged in; the access token is opaque, so its audience cannot be checked here (oidc introspect can)"
 	}
 	return tr, true, nil
 }

@@ -297,7 +297,11 @@ func (p *Printer) Probe(r *decode.ProbeReport) {
 	for i, s := range r.Steps {
 		st := p.statusStyle(s.Status)
 		p.line()
-		p.line(indent, st.Render(symbols[s.Status]), " ", p.t.Key.Render(fmt.Sprintf("%d %s", i+1, s.Name)))
+		head := []string{indent, st.Render(symbols[s.Status]), " ", p.t.Key.Render(fmt.Sprintf("%d %s", i+1, s.Name))}
+		if s.ID != "" {
+			head = append(head, "  ", p.t.Dim.Render(Sanitize(s.ID)))
+		}
+		p.line(head...)
 		p.paragraph("    ", Style{}, Sanitize(s.Message))
 		if s.Request != "" {
 			p.paragraph("    → ", p.t.Dim, Sanitize(s.Request))

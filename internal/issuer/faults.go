@@ -49,6 +49,8 @@ type Faults struct {
 	NoResourceMetadata  bool // the 401 challenge has no resource_metadata
 	PRMRootOnly         bool // the resource metadata is only at the root well-known URL
 	PRMResourceMismatch bool // the resource metadata names another resource
+	PRMResourceSlash    bool // the resource metadata names the resource with a trailing slash
+	PRMNoAuthServers    bool // the resource metadata has no authorization_servers
 	RegistrationRefused bool // dynamic client registration is refused
 	LowercaseChallenge  bool // www-authenticate and bearer in lower case
 	AnyAudience         bool // the resource accepts tokens for any audience
@@ -108,6 +110,8 @@ var faultTable = []fault{
 	{name: "no-resource-metadata", help: "the resource's 401 challenge has no resource_metadata (RFC 9728 5.1)", flag: func(f *Faults) *bool { return &f.NoResourceMetadata }},
 	{name: "prm-root-only", help: "the protected resource metadata is only at the root well-known URL, not the path-aware one", flag: func(f *Faults) *bool { return &f.PRMRootOnly }},
 	{name: "prm-resource-mismatch", help: "the protected resource metadata names another resource (RFC 9728 3.3)", flag: func(f *Faults) *bool { return &f.PRMResourceMismatch }},
+	{name: "prm-resource-trailing-slash", help: "the protected resource metadata names the resource with a trailing slash (RFC 9728 3.3; the resource takes tokens for either)", flag: func(f *Faults) *bool { return &f.PRMResourceSlash }},
+	{name: "prm-no-authorization-servers", help: "the protected resource metadata has no authorization_servers", flag: func(f *Faults) *bool { return &f.PRMNoAuthServers }},
 	{name: "registration-refused", help: "dynamic client registration is refused (no open registration)", flag: func(f *Faults) *bool { return &f.RegistrationRefused }},
 	{name: "lowercase-challenge", help: "the resource sends www-authenticate and bearer in lower case", flag: func(f *Faults) *bool { return &f.LowercaseChallenge }},
 	{name: "any-audience", help: "the resource accepts tokens for any audience (a confused deputy)", flag: func(f *Faults) *bool { return &f.AnyAudience }},

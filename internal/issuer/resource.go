@@ -45,14 +45,20 @@ func (s *Server) protectedResourceMetadata(w http.ResponseWriter, r *http.Reques
 		return
 	}
 	resource := s.ResourceURL()
-	if f.PRMResourceMismatch {
+	switch {
+	case f.PRMResourceMismatch:
 		resource = s.issuer + "/other"
+	case f.PRMResourceSlash:
+		resource += "/"
 	}
 	md := map[string]any{
 		"resource":                 resource,
 		"authorization_servers":    []string{s.issuer},
 		"bearer_methods_supported": []string{"header"},
 		"resource_name":            "oidc serve test MCP server",
+	}
+	if f.PRMNoAuthServers {
+		delete(md, "authorization_servers")
 	}
 	if !f.InsufficientScope {
 		md["scopes_supported"] = []string{ResourceScope}
@@ -133,7 +139,10 @@ func (s *Server) mcp(w http.ResponseWriter, r *http.Request) {
 	if !s.bound(w, r, g, tok, scheme) {
 		return
 	}
-	if !slices.Contains(g.resource, s.ResourceURL()) && !f.AnyAudience {
+	// With prm-resource-trailing-slash, clients ask for the metadata's
+	// spelling; the resource takes both, as servers that trim it do.
+	forUs := slices.Contains(g.resource, s.ResourceURL()) || f.PRMResourceSlash && slices.Contains(g.resource, s.ResourceURL()+"/")
+	if !forUs && !f.AnyAudience {
 		s.challenge(w, http.StatusUnauthorized, "invalid_token", fmt.Sprintf("the access token is for %s, not for this resource (%s): ask for it with resource (RFC 8707)", strings.Join(g.resource, ", "), s.ResourceURL()))
 		return
 	}
