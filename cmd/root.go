@@ -85,6 +85,9 @@ func (s *signalContext) stop() {
 func Run(ctx context.Context, args []string, io *IO) int {
 	g := &GlobalOptions{}
 	root := newRootCmd(io, g, subcommandOf(args))
+	if isCompletion(args) {
+		registerCompletions(root, io)
+	}
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err != nil && !g.ran {
@@ -233,8 +236,7 @@ JSON document per token for scripts, --jq filters it.`,
 		// cobra would build its completion commands on every run.
 		root.CompletionOptions.DisableDefaultCmd = true
 	}
-	for _, name := range names {
-		c := subcommands[name](io, g)
+	add := func(c *cobra.Command) {
 		if run := c.RunE; run != nil {
 			c.RunE = func(c *cobra.Command, args []string) error {
 				g.ran = true
@@ -242,6 +244,13 @@ JSON document per token for scripts, --jq filters it.`,
 			}
 		}
 		root.AddCommand(c)
+	}
+	for _, name := range names {
+		add(subcommands[name](io, g))
+	}
+	if only == "" {
+		// man needs the whole tree; it is never built alone.
+		add(newManCmd(io, root))
 	}
 	return root
 }
