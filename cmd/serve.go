@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/oidcdev/oidc/flow"
 	"github.com/oidcdev/oidc/internal/issuer"
@@ -90,6 +91,11 @@ is ready, printing lines for eval:
 If the server cannot start, stdout is empty and the exit code says why
 (2 usage, 3 a port in use or no answer in 10s).
 
+Every flag can also come from the environment, for a container (a CI
+service container takes no arguments): $OIDC_SERVE_<FLAG>, e.g.
+OIDC_SERVE_PUBLIC_URL=http://oidc:9400, OIDC_SERVE_FAULT=expired,nonce
+(comma-separated for a repeatable flag). A flag given wins.
+
 Faults make it misbehave on purpose (--fault, repeatable):
 ` + faultHelp.String(),
 		Example: `  # a login with no account anywhere
@@ -104,6 +110,9 @@ Faults make it misbehave on purpose (--fault, repeatable):
   oidc serve --fault expired --fault nonce`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if err := flagsFromEnv(c.Flags(), "OIDC_SERVE_", io.Getenv); err != nil {
+				return err
+			}
 			opts.changed = c.Flags().Changed
 			opts.cmd = c
 			if opts.Background {
@@ -338,4 +347,32 @@ func writeCA(path string, pemCert []byte) (string, error) {
 	}
 	path = filePath(path)
 	return path, os.WriteFile(path, pemCert, 0o644) // a certificate: public
+}
+
+// flagsFromEnv sets each flag not given from $PREFIX<NAME> (--public-url:
+// PREFIX_PUBLIC_URL), a repeatable one from a comma-separated list.
+func flagsFromEnv(f *pflag.FlagSet, prefix string, getenv func(string) string) error {
+	var err error
+	f.VisitAll(func(fl *pflag.Flag) {
+		// --background from the environment would reach its own child too.
+		if fl.Changed || err != nil || fl.Name == "help" || fl.Name == "background" {
+			return
+		}
+		name := prefix + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
+		v := getenv(name)
+		if v == "" {
+			return
+		}
+		values := []string{v}
+		if strings.HasSuffix(fl.Value.Type(), "Array") || strings.HasSuffix(fl.Value.Type(), "Slice") {
+			values = strings.Split(v, ",")
+		}
+		for _, one := range values {
+			if e := f.Set(fl.Name, strings.TrimSpace(one)); e != nil {
+				err = usageError("$%s: %v", name, e)
+				return
+			}
+		}
+	})
+	return err
 }
