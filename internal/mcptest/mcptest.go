@@ -24,6 +24,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/oidcdev/oidc/internal/e2e"
 )
 
 // Timeouts: how long the server may take to print its URL, and how long
@@ -57,10 +59,7 @@ func node(t testing.TB) string {
 		missing = "the MCP SDK is not installed: run npm ci --prefix scripts/e2e/mcp"
 	}
 	if missing != "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("end-to-end test needs the MCP SDK on node, but %s (.ci/run installs it)", missing)
-		}
-		t.Skipf("end-to-end test skipped: %s", missing)
+		e2e.Missing(t, missing, "the MCP SDK on node: apt-get install nodejs npm; npm ci --prefix scripts/e2e/mcp")
 	}
 	return path
 }

@@ -25,6 +25,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/oidcdev/oidc/internal/e2e"
 )
 
 // Clients registered with the provider (scripts/e2e/provider/provider.mjs).
@@ -65,10 +67,7 @@ func Start(t testing.TB) *Provider {
 		missing = "the provider's packages are not installed: run npm ci --prefix scripts/e2e/provider"
 	}
 	if missing != "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("end-to-end test needs the real provider, but %s (.ci/run installs it)", missing)
-		}
-		t.Skipf("end-to-end test skipped: %s", missing)
+		e2e.Missing(t, missing, "the real provider: apt-get install nodejs npm; npm ci --prefix scripts/e2e/provider")
 	}
 
 	cmd := exec.Command(node, "provider.mjs")
