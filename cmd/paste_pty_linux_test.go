@@ -26,12 +26,25 @@ type ptyRun struct {
 
 func startOnPTY(t *testing.T, args ...string) *ptyRun {
 	t.Helper()
+	return startOnPTYSized(t, 0, args...)
+}
+
+// startOnPTYSized is startOnPTY on a terminal of cols columns (0: the
+// pseudo-terminal's own size), which oidc learns as a program does, from
+// the terminal, not $COLUMNS.
+func startOnPTYSized(t *testing.T, cols int, args ...string) *ptyRun {
+	t.Helper()
 	bin, err := exec.LookPath("oidc")
 	if err != nil {
 		t.Fatalf("oidc not on PATH (TestMain installs it): %v", err)
 	}
 	controller, tty := openPTY(t)
 	t.Cleanup(func() { controller.Close() })
+	if cols > 0 {
+		if err := unix.IoctlSetWinsize(int(tty.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: 40, Col: uint16(cols)}); err != nil {
+			t.Fatalf("window size: %v", err)
+		}
+	}
 	c := exec.Command(bin, args...)
 	c.Stdin, c.Stdout, c.Stderr = tty, tty, tty
 	c.Env = append(os.Environ(), "TERM=dumb", "COLUMNS=")

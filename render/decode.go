@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/oidcdev/oidc/decode"
 )
@@ -168,15 +169,24 @@ func (p *Printer) heading(r *decode.Result) {
 	case decode.KindInvalid:
 		parts = append(parts, "not a token")
 	}
-	title := p.t.Label.Render(label) + "  " + p.t.Title.Render(strings.Join(parts, " · "))
-	if r.Guess != nil {
-		name := r.Guess.Name
-		if r.Guess.Vendor != "" {
-			name += " (" + r.Guess.Vendor + ")"
-		}
-		title += p.t.Dim.Render("  " + name)
+	kind := strings.Join(parts, " · ")
+	title := p.t.Label.Render(label) + "  " + p.t.Title.Render(kind)
+	if r.Guess == nil {
+		p.line(title)
+		return
 	}
+	name := r.Guess.Name
+	if r.Guess.Vendor != "" {
+		name += " (" + r.Guess.Vendor + ")"
+	}
+	lead := utf8.RuneCountInString(label) + 2
+	if p.width == 0 || lead+utf8.RuneCountInString(kind)+2+utf8.RuneCountInString(name) <= p.width {
+		p.line(title + p.t.Dim.Render("  "+name))
+		return
+	}
+	// No room on the line: the guess goes under the kind.
 	p.line(title)
+	p.hanging(strings.Repeat(" ", lead), lead, p.t.Dim, name)
 }
 
 func (p *Printer) headerRows(r *decode.Result) []row {
