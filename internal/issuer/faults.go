@@ -45,6 +45,10 @@ type Faults struct {
 	DuplicateKid bool // two keys of the JWKS share the signing key's kid
 	PrivateJWK   bool // the JWKS publishes the signing key's private half
 	ExpiredX5C   bool // the signing key carries an expired certificate (x5c)
+	DeadEndpoint bool // revocation_endpoint is on a closed loopback port
+	// The RFC 8414 document, beside OIDC's.
+	NoOAuthMetadata    bool // no RFC 8414 document (Google has none)
+	OAuthMetadataOther bool // the RFC 8414 document names another issuer
 	// The protected resource (/mcp) and registration, for MCP clients.
 	NoResourceMetadata  bool // the 401 challenge has no resource_metadata
 	PRMRootOnly         bool // the resource metadata is only at the root well-known URL
@@ -107,6 +111,9 @@ var faultTable = []fault{
 	{name: "duplicate-kid", help: "a second key in the JWKS has the signing key's kid", flag: func(f *Faults) *bool { return &f.DuplicateKid }},
 	{name: "private-jwk", help: "the JWKS publishes the signing key's private half (d, p, q...)", flag: func(f *Faults) *bool { return &f.PrivateJWK }},
 	{name: "expired-x5c", help: "the signing key in the JWKS carries an expired certificate (x5c)", flag: func(f *Faults) *bool { return &f.ExpiredX5C }},
+	{name: "dead-endpoint", help: "revocation_endpoint is published on a closed loopback port: nothing answers", flag: func(f *Faults) *bool { return &f.DeadEndpoint }},
+	{name: "no-oauth-metadata", help: "no RFC 8414 document at /.well-known/oauth-authorization-server (404), as Google", flag: func(f *Faults) *bool { return &f.NoOAuthMetadata }},
+	{name: "oauth-metadata-other-issuer", help: "the RFC 8414 document names the issuer with a trailing slash, unlike the OpenID one", flag: func(f *Faults) *bool { return &f.OAuthMetadataOther }},
 	{name: "no-resource-metadata", help: "the resource's 401 challenge has no resource_metadata (RFC 9728 5.1)", flag: func(f *Faults) *bool { return &f.NoResourceMetadata }},
 	{name: "prm-root-only", help: "the protected resource metadata is only at the root well-known URL, not the path-aware one", flag: func(f *Faults) *bool { return &f.PRMRootOnly }},
 	{name: "prm-resource-mismatch", help: "the protected resource metadata names another resource (RFC 9728 3.3)", flag: func(f *Faults) *bool { return &f.PRMResourceMismatch }},

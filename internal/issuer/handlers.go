@@ -12,9 +12,11 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,7 +64,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.CacheMaxAge > 0 {
 			w.Header().Set("Cache-Control", fmt.Sprintf("max-age=%d", int(s.cfg.CacheMaxAge/time.Second)))
 		}
-		s.discovery(w)
+		if route == "/.well-known/oauth-authorization-server" && f.NoOAuthMetadata {
+			http.NotFound(w, r)
+			return
+		}
+		s.discovery(w, route)
 	case "/jwks":
 		s.jwks(w, f)
 	case "/authorize":
@@ -180,7 +186,9 @@ func page(w http.ResponseWriter, status int, title, body string) {
 	webpage.Write(w, status, title, body, webpage.Forms)
 }
 
-func (s *Server) discovery(w http.ResponseWriter) {
+// discovery answers both well-known documents (route says which): the
+// same metadata, unless a fault makes them differ.
+func (s *Server) discovery(w http.ResponseWriter, route string) {
 	iss := s.issuer
 	f := s.faults()
 	authMethods := []string{"none", "client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt"}
@@ -249,7 +257,24 @@ func (s *Server) discovery(w http.ResponseWriter) {
 	if f.HTTPEndpoint {
 		md["userinfo_endpoint"] = "http://userinfo.invalid/userinfo"
 	}
+	if f.DeadEndpoint {
+		md["revocation_endpoint"] = "http://127.0.0.1:" + closedPort() + "/revoke"
+	}
+	if f.OAuthMetadataOther && route == "/.well-known/oauth-authorization-server" {
+		md["issuer"] = iss + "/"
+	}
 	writeJSON(w, http.StatusOK, md)
+}
+
+// closedPort is a loopback port nothing listens on: one the kernel gave
+// and took back (port 1 is a fallback, closed on most machines).
+func closedPort() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "1"
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 }
 
 // authorize validates the request (errors before the redirect URI is known
