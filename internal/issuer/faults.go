@@ -32,6 +32,7 @@ type Faults struct {
 	NoIDToken         bool // the token response has no id_token
 	SPAOrigin         bool // the token endpoint wants an Origin header (Entra SPA clients)
 	UserinfoJWT       bool // userinfo answers a signed JWT (application/jwt)
+	UserinfoEncrypted bool // userinfo answers a signed JWT encrypted to the client's key
 	AccessTokenTypJWT bool // JWT access tokens have typ JWT, not at+jwt (Hydra's JWT strategy)
 	ExpiresInNanos    bool // expires_in in nanoseconds (mockoidc)
 	// What relying parties must cope with when they fetch metadata and keys.
@@ -102,6 +103,7 @@ var faultTable = []fault{
 	{name: "no-id-token", help: "the token response has no id_token", login: true, flag: func(f *Faults) *bool { return &f.NoIDToken }},
 	{name: "spa-origin", help: "the token endpoint refuses requests without an Origin header (Entra SPA clients)", flag: func(f *Faults) *bool { return &f.SPAOrigin }},
 	{name: "userinfo-jwt", help: "userinfo answers a signed JWT (application/jwt)", login: true, flag: func(f *Faults) *bool { return &f.UserinfoJWT }},
+	{name: "userinfo-encrypted", help: "userinfo answers a signed JWT encrypted to the client's userinfo_encryption_key (OIDC Core 5.3.2); a 500 for a client without one", flag: func(f *Faults) *bool { return &f.UserinfoEncrypted }},
 	{name: "access-token-typ-jwt", help: "JWT access tokens have typ JWT, not at+jwt (Hydra's JWT strategy)", login: true, flag: func(f *Faults) *bool { return &f.AccessTokenTypJWT }},
 	{name: "expires-in-nanoseconds", help: "expires_in is in nanoseconds (mockoidc)", login: true, flag: func(f *Faults) *bool { return &f.ExpiresInNanos }},
 	{name: "discovery-iss-trailing-slash", help: "discovery names the issuer with a trailing slash", flag: func(f *Faults) *bool { return &f.DiscoveryIssuerSlash }},

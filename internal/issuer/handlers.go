@@ -200,6 +200,9 @@ func (s *Server) discovery(w http.ResponseWriter, route string) {
 		"authorization_endpoint":                           iss + "/authorize",
 		"token_endpoint":                                   iss + "/token",
 		"userinfo_endpoint":                                iss + "/userinfo",
+		"userinfo_signing_alg_values_supported":            algs(s.cfg.SigningAlg),
+		"userinfo_encryption_alg_values_supported":         []string{"RSA-OAEP-256", "ECDH-ES+A256KW"},
+		"userinfo_encryption_enc_values_supported":         []string{"A256GCM"},
 		"jwks_uri":                                         iss + "/jwks",
 		"introspection_endpoint":                           iss + "/introspect",
 		"revocation_endpoint":                              iss + "/revoke",
@@ -747,10 +750,17 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) {
 	}
 	userClaims(g.user, g.scope, claims)
 	patch(claims, g.extra)
-	if f.UserinfoJWT {
+	if f.UserinfoEncrypted && g.client.UserinfoEncryptionKey == nil {
+		oauthError(w, http.StatusInternalServerError, "server_error", "fault userinfo-encrypted: client "+g.client.ID+" registered no userinfo_encryption_key to encrypt to")
+		return
+	}
+	if f.UserinfoJWT || f.UserinfoEncrypted {
 		// OIDC Core 5.3.2: a signed response carries iss and aud.
 		claims["iss"], claims["aud"] = s.tokenIssuer(f), g.client.ID
 		jwt, err := s.sign(f, "JWT", claims, false)
+		if err == nil && f.UserinfoEncrypted {
+			jwt, err = encryptTo(g.client.UserinfoEncryptionKey, jwt)
+		}
 		if err != nil {
 			oauthError(w, http.StatusInternalServerError, "server_error", err.Error())
 			return
@@ -761,6 +771,32 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, claims)
+}
+
+// encryptTo encrypts a signed JWT to a client's public key: a nested JWT
+// (RFC 7519 5.2, cty JWT), as OIDC Core 5.3.2 has userinfo signed then
+// encrypted.
+func encryptTo(key *jose.JSONWebKey, jwt string) (string, error) {
+	alg := jose.KeyAlgorithm(key.Algorithm)
+	if alg == "" {
+		alg = jose.RSA_OAEP_256
+		if _, ec := key.Key.(*ecdsa.PublicKey); ec {
+			alg = jose.ECDH_ES_A256KW
+		}
+	}
+	opts := (&jose.EncrypterOptions{}).WithContentType("JWT")
+	if key.KeyID != "" {
+		opts = opts.WithHeader("kid", key.KeyID)
+	}
+	enc, err := jose.NewEncrypter(jose.A256GCM, jose.Recipient{Algorithm: alg, Key: key.Key}, opts)
+	if err != nil {
+		return "", fmt.Errorf("encrypting userinfo to the client's key: %v", err)
+	}
+	obj, err := enc.Encrypt([]byte(jwt))
+	if err != nil {
+		return "", fmt.Errorf("encrypting userinfo to the client's key: %v", err)
+	}
+	return obj.CompactSerialize()
 }
 
 // bound checks a token presented to a resource (userinfo, /mcp) against
