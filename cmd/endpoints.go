@@ -232,15 +232,16 @@ both and forgets them.`,
 
 func newUserinfoCmd(io *IO, g *GlobalOptions) *cobra.Command {
 	e := &endpointCmd{Global: g}
-	var method string
+	var method, decryptKey string
 	c := &cobra.Command{
 		Use:   "userinfo [ACCESS-TOKEN | @FILE | -]",
 		Short: "Call the userinfo endpoint with an access token and show the claims",
 		Long: `Userinfo calls the issuer's userinfo endpoint (OIDC Core 5.3) with an access
 token, as Bearer or, for a DPoP-bound token, DPoP with a proof. A JSON
 answer is shown claim by claim; a signed one (application/jwt) is
-verified with the issuer's keys first (iss the issuer, aud the client).
-A 401 or 403 is explained by its RFC 6750 challenge. With no token, the
+verified with the issuer's keys first (iss the issuer, aud the client),
+and an encrypted one (OIDC Core 5.3.2) decrypted with --decrypt-key, the
+client's private key, before that. A 401 or 403 is explained by its RFC 6750 challenge. With no token, the
 profile's cached access token, with its DPoP key.`,
 		Example: `  oidc userinfo --profile work
   oidc userinfo --issuer "$ISS" --client-id cli @at.txt --method POST`,
@@ -253,17 +254,27 @@ profile's cached access token, with its DPoP key.`,
 			if e.Cached != "access_token" {
 				return usageError("--cached: userinfo takes the access token")
 			}
+			var dk any
+			if decryptKey != "" {
+				var err error
+				if dk, err = decryptionKeyFile(c.Context(), decryptKey); err != nil {
+					return err
+				}
+			}
 			return e.run(c.Context(), io, func(ctx context.Context, cl *flow.Client) (*decode.EndpointReport, error) {
 				typ := "Bearer"
 				if cl.DPoP != nil {
 					typ = "DPoP"
 				}
-				return cl.UserinfoCall(ctx, flow.UserinfoRequest{FlowRequest: e.request(io), Token: e.token, TokenType: typ, Method: m, Endpoint: e.Endpoint})
+				fr := e.request(io)
+				fr.Flags = withOptionFlags(map[string]string{"decrypt_key": "--decrypt-key"})
+				return cl.UserinfoCall(ctx, flow.UserinfoRequest{FlowRequest: fr, Token: e.token, TokenType: typ, Method: m, Endpoint: e.Endpoint, DecryptionKey: dk})
 			})
 		},
 	}
 	e.add(c.Flags(), "userinfo-endpoint", "override the discovered userinfo endpoint", false, false)
 	c.Flags().StringVar(&method, "method", "GET", methodHelp)
 	c.Flags().StringVar(&e.DPoPKey, "dpop-key", "", dpopKeyHelp)
+	c.Flags().StringVar(&decryptKey, "decrypt-key", "", decryptKeyHelp)
 	return c
 }

@@ -32,7 +32,7 @@ import (
 
 // cmdOp starts internal/issuer, the issuer of `oidc serve`, for a script:
 //
-//	op [-tls] [-opaque] [-auth-methods a,b] [-client-auth METHOD] [-jwt-client JWKS] [-assertion-aud A] [-pages] [FAULT ...]
+//	op [-tls] [-opaque] [-auth-methods a,b] [-client-auth METHOD] [-jwt-client JWKS] [-assertion-aud A] [-userinfo-encrypt KEY] [-pages] [FAULT ...]
 //
 // It approves every login at once (unless -pages) and sets $ISSUER, and
 // $ISSUER_CA with -tls. -auth-methods sets what discovery advertises;
@@ -84,6 +84,22 @@ func cmdOp(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			cfg.Clients = append(cfg.Clients, issuer.Client{ID: "mtls-client", AuthMethod: "self_signed_tls_client_auth", SkipConsent: true,
 				TLSCertThumbprint: base64.RawURLEncoding.EncodeToString(sum[:]), RedirectURIs: []string{"http://127.0.0.1/callback"}})
+		case "-userinfo-encrypt": // oidc-cli's userinfo encrypted to the key in FILE, made when missing (PEM)
+			i++
+			keyFile := ts.MkAbs(args[i])
+			if _, err := os.Stat(keyFile); err != nil {
+				ts.Check(os.WriteFile(keyFile, newEncryptionKey(ts, "RSA-OAEP-256", "A256GCM"), 0o600))
+			}
+			data, err := os.ReadFile(keyFile)
+			ts.Check(err)
+			if cfg.Clients == nil {
+				cfg.Clients = append([]issuer.Client(nil), issuer.DefaultClients...)
+			}
+			for j := range cfg.Clients {
+				if cfg.Clients[j].ID == "oidc-cli" {
+					cfg.Clients[j].UserinfoEncryptionKey = &jose.JSONWebKey{Key: encryptionKey(ts, data)}
+				}
+			}
 		case "-secret": // the confidential client's secret
 			i++
 			if cfg.Clients == nil {

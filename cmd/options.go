@@ -475,6 +475,7 @@ const (
 	methodHelp         = "the request's HTTP `method` (userinfo: GET or POST, OIDC Core 5.3.1)"
 	noLoginHelp        = "never log in (token: without a valid or refreshable token, exit 1; probe: stop after registration)"
 	dpopKeyHelp        = "the private key `file` (JWK, JWKS or PEM) DPoP proofs are signed with"
+	decryptKeyHelp     = "decrypt a JWE with the key in this `file` first: PEM or JWK private key, or a symmetric key"
 	// paramHelp: login's go on the authorization request, the other
 	// grants' on the token request.
 	paramHelp = "an extra `key=value` parameter of the request to the issuer (login: the authorization request); repeatable"
@@ -602,6 +603,20 @@ func signingKeyFile(ctx context.Context, flag, v string) (jose.JSONWebKey, error
 	k, err := decode.SigningKey(data)
 	if err != nil {
 		return jose.JSONWebKey{}, usageError("%s %s: %v", flag, filePath(v), err)
+	}
+	return k, nil
+}
+
+// decryptionKeyFile reads --decrypt-key: a JWE's decryption key, for
+// verify's tokens and userinfo's encrypted answers alike.
+func decryptionKeyFile(ctx context.Context, v string) (any, error) {
+	data, err := readFileFlag(ctx, "--decrypt-key", v)
+	if err != nil {
+		return nil, err
+	}
+	k, err := decode.DecryptionKey(data)
+	if err != nil {
+		return nil, usageError("--decrypt-key: %v", err)
 	}
 	return k, nil
 }

@@ -95,7 +95,7 @@ directory, honouring Cache-Control within 1 minute and 1 day.`,
 	f.StringVar(&opts.JWKS, "jwks", "", "key set: a `URL` or @FILE")
 	f.StringVar(&opts.Key, "key", "", "key `file`: PEM public key or certificate, JWK or JWKS")
 	f.StringVar(&opts.Secret, "secret", "", "HMAC `secret`, or @FILE (default $OIDC_SECRET)")
-	f.StringVar(&opts.DecryptKey, "decrypt-key", "", "decrypt a JWE with the key in this `file` first: PEM or JWK private key, or a symmetric key")
+	f.StringVar(&opts.DecryptKey, "decrypt-key", "", decryptKeyHelp)
 	opts.Checks.add(f)
 	f.StringVar(&opts.Nonce, "nonce", "", "the nonce sent in the authorization request")
 	f.StringSliceVar(&opts.ACR, "acr", nil, "acceptable acr values")
@@ -324,12 +324,8 @@ func newVerifyRun(ctx context.Context, opts *VerifyOptions, io *IO) (*verifyRun,
 		}
 	}
 	if opts.DecryptKey != "" {
-		data, err := readFileFlag(ctx, "--decrypt-key", opts.DecryptKey)
-		if err != nil {
+		if b.DecryptionKey, err = decryptionKeyFile(ctx, opts.DecryptKey); err != nil {
 			return nil, err
-		}
-		if b.DecryptionKey, err = decode.DecryptionKey(data); err != nil {
-			return nil, usageError("--decrypt-key: %v", err)
 		}
 	}
 	run.keys = ks

@@ -188,9 +188,17 @@ func issuerDifference(got, want, vendor string) string {
 		return "they differ by a trailing slash, and the comparison is exact (clients fail with an issuer mismatch)"
 	case !strings.EqualFold(g.Scheme, w.Scheme):
 		return "the scheme differs (" + g.Scheme + " and " + w.Scheme + "): a TLS-terminating proxy in front of the issuer that does not pass X-Forwarded-Proto"
+	case g.Host != w.Host && strings.EqualFold(g.Host, w.Host):
+		// DNS names are case-insensitive, so both reach the same server:
+		// only the exact comparison tells them apart.
+		msg := "the host differs only in case (" + g.Host + " and " + w.Host + "): the same server, since host names are case-insensitive, but the issuer comparison is exact"
+		if g.EscapedPath() != w.EscapedPath() {
+			msg += "; the path differs too"
+		}
+		return msg
 	case strings.EqualFold(got, want):
 		return "they differ only in case, and the comparison is exact"
-	case g.Hostname() == w.Hostname() && g.Port() != w.Port():
+	case strings.EqualFold(g.Hostname(), w.Hostname()) && g.Port() != w.Port():
 		return "the port differs: an issuer behind a proxy or load balancer that publishes its own port (set its external URL / frontend URL)"
 	case strings.Contains(got, "/auth/realms/") != strings.Contains(want, "/auth/realms/") && (vendor == "Keycloak" || strings.Contains(got, "/realms/")):
 		return "one has Keycloak's /auth prefix and the other not: Keycloak 17 and later dropped /auth from its URLs (set KC_HTTP_RELATIVE_PATH=/auth, or drop /auth on the clients)"

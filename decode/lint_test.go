@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"math/big"
 	"slices"
 	"strings"
@@ -66,6 +67,11 @@ func TestLintMetadataFindings(t *testing.T) {
 		{"scheme", func(md map[string]any) { md["issuer"] = "http://login.example.com" }, iss, "issuer_mismatch", "X-Forwarded-Proto"},
 		{"entra v1.0 issuer", func(md map[string]any) { md["issuer"] = "https://sts.windows.net/tid/" }, "https://login.microsoftonline.com/tid", "issuer_mismatch", "v1.0 endpoints"},
 		{"keycloak auth prefix", func(md map[string]any) { md["issuer"] = "https://kc.example.com/realms/dev" }, "https://kc.example.com/auth/realms/dev", "issuer_mismatch", "/auth prefix"},
+		{"host case", func(md map[string]any) { md["issuer"] = "https://Login.Example.com" }, iss, "issuer_mismatch", "the host differs only in case (Login.Example.com and login.example.com): the same server"},
+		{"host case and path", func(md map[string]any) { md["issuer"] = "https://LOGIN.example.com/v2" }, iss, "issuer_mismatch", "differs only in case (LOGIN.example.com and login.example.com): the same server, since host names are case-insensitive, but the issuer comparison is exact; the path differs too"},
+		{"path case", func(md map[string]any) { md["issuer"] = iss + "/Tenant" }, iss + "/tenant", "issuer_mismatch", "they differ only in case"},
+		{"another host", func(md map[string]any) { md["issuer"] = "https://auth.example.com" }, iss, "issuer_mismatch", "the host differs: the issuer publishes another name"},
+		{"port and host case", func(md map[string]any) { md["issuer"] = "https://LOGIN.example.com:8443" }, iss, "issuer_mismatch", "the port differs"},
 		{"no issuer", func(md map[string]any) { delete(md, "issuer") }, iss, "issuer_missing", ""},
 		{"http endpoint", func(md map[string]any) { md["token_endpoint"] = "http://login.example.com/token" }, iss, "endpoint_not_https", "token_endpoint"},
 		{"relative endpoint", func(md map[string]any) { md["jwks_uri"] = "/jwks" }, iss, "endpoint_invalid", ""},
@@ -99,6 +105,39 @@ func TestLintMetadataFindings(t *testing.T) {
 				t.Fatalf("finding %+v: want %q in it, a clause, a fix and a severity", f, tc.msg)
 			}
 		})
+	}
+}
+
+// TestLintOAuthRequiredMembers: an RFC 8414 document is held to RFC 8414
+// 2's required members (issuer, authorization_endpoint, token_endpoint,
+// response_types_supported), not OIDC Discovery's (jwks_uri and the
+// rest are optional there), and not asked for a userinfo_endpoint.
+func TestLintOAuthRequiredMembers(t *testing.T) {
+	const iss = "https://as.example.com"
+	oauth := func(md map[string]any) []Finding {
+		raw, _ := json.Marshal(md)
+		return LintMetadata(raw, MetadataLint{Issuer: iss, WellKnown: WellKnownOAuth})
+	}
+	md := map[string]any{"issuer": iss, "authorization_endpoint": iss + "/authorize", "token_endpoint": iss + "/token",
+		"response_types_supported": []string{"code"}, "code_challenge_methods_supported": []string{"S256"},
+		"authorization_response_iss_parameter_supported": true}
+	if fs := oauth(md); len(fs) != 0 {
+		t.Fatalf("findings on minimal RFC 8414 metadata: %+v", fs)
+	}
+	for _, name := range []string{"authorization_endpoint", "token_endpoint", "response_types_supported"} {
+		t.Run(name, func(t *testing.T) {
+			m := maps.Clone(md)
+			delete(m, name)
+			fs := oauth(m)
+			if len(fs) != 1 || fs[0].ID != "required_missing" || fs[0].Member != name || fs[0].Clause != "RFC 8414 2" || fs[0].Severity != SeverityError {
+				t.Fatalf("without %s: %+v", name, fs)
+			}
+		})
+	}
+	m := maps.Clone(md)
+	delete(m, "issuer")
+	if fs := oauth(m); len(fs) != 1 || fs[0].ID != "issuer_missing" || !strings.Contains(fs[0].Clause, "RFC 8414 2") {
+		t.Fatalf("without issuer: %+v", fs)
 	}
 }
 

@@ -119,9 +119,9 @@ type VerifyOptions struct {
 	Flags map[string]string
 }
 
-// flagNote is " (--a, --b or --c)": the flags that give any of the inputs
+// FlagNote is " (--a, --b or --c)": the flags that give any of the inputs
 // in the calling command, or "" when it has none of them.
-func flagNote(flags map[string]string, inputs ...string) string {
+func FlagNote(flags map[string]string, inputs ...string) string {
 	var fs []string
 	for _, in := range inputs {
 		if f := flags[in]; f != "" {
@@ -214,7 +214,7 @@ func (v *Verification) Failed() []Check {
 func (v *Verification) decrypt(r *Result, opts VerifyOptions) (*Result, bool) {
 	if opts.DecryptionKey == nil {
 		v.add(Check{ID: "decrypt", Status: Fail, Message: "the token is encrypted (JWE) and no decryption key was given",
-			Hint: "the private key (or shared secret) the token was encrypted to was not given" + flagNote(opts.Flags, "decrypt_key")})
+			Hint: "the private key (or shared secret) the token was encrypted to was not given" + FlagNote(opts.Flags, "decrypt_key")})
 		return nil, false
 	}
 	plain, err := Decrypt(r, opts.DecryptionKey)
@@ -406,7 +406,7 @@ func (c *checker) substitutionHint() string {
 		return lead + ": nothing but a few claims says what it is, so make sure it is the ID token (id_token in the token response), not the access token"
 	case c.v.Profile == ProfileAccess:
 		return lead + "; if you meant to verify it as the access token it is, check it as one" + profileNote(c.opts.Flags, ProfileAccess) +
-			" against the API's audience" + flagNote(c.opts.Flags, "audience")
+			" against the API's audience" + FlagNote(c.opts.Flags, "audience")
 	}
 	return lead + "; if you meant to verify it as the " + c.v.Profile + " token it is, check it as one" + profileNote(c.opts.Flags, c.v.Profile)
 }
@@ -542,7 +542,7 @@ func (c *checker) alg(keys *KeySet) string {
 				h = why
 			}
 			if strings.HasPrefix(alg, "HS") {
-				h = "an HMAC token checked against public keys: the key confusion attack (RFC 8725 2.1); HMAC needs the shared secret" + flagNote(c.opts.Flags, "secret")
+				h = "an HMAC token checked against public keys: the key confusion attack (RFC 8725 2.1); HMAC needs the shared secret" + FlagNote(c.opts.Flags, "secret")
 			}
 			c.add("alg", Fail, fmt.Sprintf("alg %s is not one the keys allow", alg), found(alg), expected(strings.Join(allowed, ",")), hint(h))
 			return ""
@@ -623,7 +623,7 @@ func (c *checker) signature(keys *KeySet, alg string) {
 	}
 	if keys == nil || len(keys.Keys) == 0 {
 		c.add("key", Fail, "no verification key",
-			hint("neither the issuer's keys nor a shared secret were given"+flagNote(c.opts.Flags, "issuer", "jwks", "key", "secret")))
+			hint("neither the issuer's keys nor a shared secret were given"+FlagNote(c.opts.Flags, "issuer", "jwks", "key", "secret")))
 		c.add("signature", Fail, "not checked: no key")
 		return
 	}
@@ -934,12 +934,12 @@ func (c *checker) iss() {
 	case !ok:
 		c.add("iss", Fail, "no iss claim", expected(want))
 	case want == "":
-		c.add("iss", Skip, "no expected issuer", found(iss), hint("the issuer you trust was not given"+flagNote(c.opts.Flags, "issuer")))
+		c.add("iss", Skip, "no expected issuer", found(iss), hint("the issuer you trust was not given"+FlagNote(c.opts.Flags, "issuer")))
 	case iss == want && !c.opts.IssuerPinned:
 		// Keys discovered from the token's own iss prove only that the
 		// token is intact, not that its issuer is one you trust.
 		c.add("iss", Fail, "iss "+iss+" was taken from the token itself, not pinned by you: the signature proves nothing about who issued it", found(iss),
-			hint("anyone can run an issuer and name it in their tokens: the issuer you trust was not given"+flagNote(c.opts.Flags, "issuer")))
+			hint("anyone can run an issuer and name it in their tokens: the issuer you trust was not given"+FlagNote(c.opts.Flags, "issuer")))
 	case iss == want:
 		c.add("iss", Pass, "iss is "+iss, found(iss))
 	case strings.TrimRight(iss, "/") == strings.TrimRight(want, "/"):
@@ -983,8 +983,8 @@ func (c *checker) aud() {
 	case aud == nil:
 		c.add("aud", Fail, "aud is neither a string nor an array of strings", found(string(lookup(c.r.Claims, "aud"))))
 	case len(want) == 0:
-		h := "the expected audience was not given: your client ID for an ID token" + flagNote(c.opts.Flags, "client_id") +
-			", the API's identifier for an access token" + flagNote(c.opts.Flags, "audience")
+		h := "the expected audience was not given: your client ID for an ID token" + FlagNote(c.opts.Flags, "client_id") +
+			", the API's identifier for an access token" + FlagNote(c.opts.Flags, "audience")
 		c.add("aud", Skip, "no expected audience", found(strings.Join(aud, ",")), hint(h))
 	default:
 		for _, w := range want {
@@ -1061,14 +1061,14 @@ func (c *checker) skewHint(off time.Duration) string {
 			if o < 0 {
 				dir = "behind"
 			}
-			return fmt.Sprintf("the issuer's clock is %s %s yours (its HTTP Date header): fix the clock, or widen the leeway%s", Ago(o), dir, flagNote(c.opts.Flags, "leeway"))
+			return fmt.Sprintf("the issuer's clock is %s %s yours (its HTTP Date header): fix the clock, or widen the leeway%s", Ago(o), dir, FlagNote(c.opts.Flags, "leeway"))
 		}
 		if off.Abs() < 10*time.Minute {
 			return "your clock agrees with the issuer's (its HTTP Date header); the token itself is off"
 		}
 	}
 	if off.Abs() < 10*time.Minute {
-		return "a small margin: a clock is off somewhere; check yours, or widen the leeway" + flagNote(c.opts.Flags, "leeway")
+		return "a small margin: a clock is off somewhere; check yours, or widen the leeway" + FlagNote(c.opts.Flags, "leeway")
 	}
 	return ""
 }
@@ -1120,7 +1120,7 @@ func (c *checker) nonce() {
 		}
 	case c.v.Profile == ProfileAccess, c.v.Profile == ProfileUserinfo, c.v.Profile == ProfileIntrospection:
 	case want == "" && has:
-		c.add("nonce", Skip, "nonce "+nonce+" not compared", found(nonce), hint("the nonce sent in the authorization request was not given"+flagNote(c.opts.Flags, "nonce")))
+		c.add("nonce", Skip, "nonce "+nonce+" not compared", found(nonce), hint("the nonce sent in the authorization request was not given"+FlagNote(c.opts.Flags, "nonce")))
 	case want == "":
 		c.add("nonce", Skip, "no nonce claim and none expected")
 	case !has:
@@ -1199,7 +1199,7 @@ func (c *checker) hashClaim(name, value, alg, input, what string) {
 	got, has := stringMember(c.r.Claims, name)
 	switch {
 	case value == "" && has:
-		c.add(name, Skip, name+" not compared", found(got), hint("the "+what+" issued with this ID token was not given"+flagNote(c.opts.Flags, input)))
+		c.add(name, Skip, name+" not compared", found(got), hint("the "+what+" issued with this ID token was not given"+FlagNote(c.opts.Flags, input)))
 	case value == "":
 	case !has:
 		c.add(name, Skip, "no "+name+" claim (optional in the code flow)")

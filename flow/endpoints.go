@@ -62,15 +62,33 @@ func (c *Client) endpointSetup(ctx context.Context, req EndpointRequest, name, m
 }
 
 // verifySigned verifies a signed (or encrypted) answer of the issuer's
-// with its keys, under a profile; claims are what it carries.
+// with its keys, under a profile; claims are what it carries. An
+// encrypted answer is decrypted with o.DecryptionKey; without one (or one
+// that does not decrypt it) its decrypt check fails and no key is fetched.
 func (c *Client) verifySigned(ctx context.Context, md *Metadata, raw, label string, o decode.VerifyOptions) (v *decode.Verification, claims *decode.Result, err error) {
 	keys := &KeySource{Client: c, Issuer: md.Issuer, Metadata: md}
 	r := decode.Token(raw, decode.Source{}, label, decode.Options{Now: c.Now()})
-	resolved, err := keys.ForToken(ctx, r)
+	o.Issuer, o.IssuerPinned, o.Now = md.Issuer, true, c.Now()
+	// The signing keys are chosen by the signed token inside (its kid),
+	// not by the JWE's header, which names the client's key.
+	signed := r
+	if r.Kind == decode.KindJWE {
+		var inner *decode.Result
+		if o.DecryptionKey != nil {
+			if plain, derr := decode.Decrypt(r, o.DecryptionKey); derr == nil {
+				inner, _ = decode.InnerToken(plain, r, decode.Options{Now: c.Now()})
+			}
+		}
+		if inner == nil {
+			v = decode.Verify(r, nil, o)
+			return v, v.Nested, nil
+		}
+		signed = inner
+	}
+	resolved, err := keys.ForToken(ctx, signed)
 	if err != nil {
 		return nil, nil, err
 	}
-	o.Issuer, o.IssuerPinned, o.Now = md.Issuer, true, c.Now()
 	resolved.Apply(&o)
 	v = decode.Verify(r, resolved.Keys, o)
 	claims = v.Token
@@ -188,6 +206,9 @@ type UserinfoRequest struct {
 	Token, TokenType string
 	Method           string // GET (default) or POST
 	Endpoint         string
+	// DecryptionKey decrypts an encrypted answer (OIDC Core 5.3.2): the
+	// client's private key, as decode.DecryptionKey reads it.
+	DecryptionKey any
 }
 
 // UserinfoCall calls the userinfo endpoint and explains the answer: the
@@ -227,19 +248,31 @@ func (c *Client) UserinfoCall(ctx context.Context, req UserinfoRequest) (*decode
 	if mt, _, _ := mime.ParseMediaType(ct); mt == "application/jwt" || len(body) > 0 && body[0] != '{' {
 		rep.JWT = string(body)
 		v, claims, kerr := c.verifySigned(ctx, md, rep.JWT, "userinfo",
-			decode.VerifyOptions{ClientID: req.ClientID, Profile: decode.ProfileUserinfo, Leeway: req.Leeway, Flags: req.Flags})
+			decode.VerifyOptions{ClientID: req.ClientID, Profile: decode.ProfileUserinfo, Leeway: req.Leeway, Flags: req.Flags, DecryptionKey: req.DecryptionKey})
 		if kerr != nil {
 			return rep, kerr
 		}
 		rep.Verification = v
+		encrypted := v.Token != nil && v.Token.Kind == decode.KindJWE
 		status, msg := decode.Pass, "userinfo came signed; its signature, iss and aud were verified (OIDC Core 5.3.2)"
+		if encrypted {
+			msg = "userinfo came encrypted to the client and signed; decrypted, then its signature, iss and aud were verified (OIDC Core 5.3.2)"
+		}
 		if !v.Valid {
 			status, msg = decode.Fail, "userinfo came as a JWT that does not verify: "+strings.Join(failedIDs(v), ", ")
 		}
-		rep.Checks = append(rep.Checks, decode.Check{ID: "userinfo_jwt", Status: status, Message: msg})
-		if claims != nil {
-			body = claims.Payload
+		chk := decode.Check{ID: "userinfo_jwt", Status: status, Message: msg}
+		if claims == nil || claims.Payload == nil {
+			if encrypted {
+				chk.Message = "userinfo came encrypted (OIDC Core 5.3.2) and was not decrypted: " + strings.Join(failedIDs(v), ", ")
+				chk.Hint = "give the client's private key it was encrypted to" + decode.FlagNote(req.Flags, "decrypt_key")
+			}
+			rep.Checks = append(rep.Checks, chk)
+			rep.Valid = false
+			return rep, nil
 		}
+		rep.Checks = append(rep.Checks, chk)
+		body = claims.Payload
 	}
 	if _, perr := decode.ObjectMembers(body); perr != nil {
 		rep.Checks = append(rep.Checks, decode.Check{ID: "userinfo", Status: decode.Fail, Message: "userinfo is not a JSON object: " + perr.Error()})

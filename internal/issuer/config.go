@@ -28,7 +28,9 @@ type File struct {
 		SkipConsent  bool     `yaml:"skip_consent"`
 		AuthMethod   string   `yaml:"token_endpoint_auth_method"`
 		JWKS         any      `yaml:"jwks"` // the client's public keys, for private_key_jwt
-		AssertionAud string   `yaml:"assertion_audience"`
+		// A public JWK, for the userinfo-encrypted fault.
+		UserinfoEncryptionKey any    `yaml:"userinfo_encryption_key"`
+		AssertionAud          string `yaml:"assertion_audience"`
 		// TLSCertSHA256 is the x5t#S256 of the certificate a client with
 		// self_signed_tls_client_auth presents (RFC 8705 2.2).
 		TLSCertSHA256 string `yaml:"tls_client_certificate_sha256"`
@@ -121,6 +123,20 @@ func LoadConfig(path string, cfg *Config) error {
 				}
 			}
 			client.JWKS = &set
+		}
+		if cl.UserinfoEncryptionKey != nil {
+			raw, err := json.Marshal(jsonable(cl.UserinfoEncryptionKey))
+			var k jose.JSONWebKey
+			if err == nil {
+				err = k.UnmarshalJSON(raw)
+			}
+			switch {
+			case err != nil:
+				return c.at(where+".userinfo_encryption_key", "is not a JWK ("+err.Error()+")")
+			case !k.IsPublic():
+				return c.at(where+".userinfo_encryption_key", "is private: register the public key only")
+			}
+			client.UserinfoEncryptionKey = &k
 		}
 		cfg.Clients = append(cfg.Clients, client)
 	}

@@ -32,6 +32,7 @@ type Faults struct {
 	NoIDToken         bool // the token response has no id_token
 	SPAOrigin         bool // the token endpoint wants an Origin header (Entra SPA clients)
 	UserinfoJWT       bool // userinfo answers a signed JWT (application/jwt)
+	UserinfoEncrypted bool // userinfo answers a signed JWT encrypted to the client's key
 	AccessTokenTypJWT bool // JWT access tokens have typ JWT, not at+jwt (Hydra's JWT strategy)
 	ExpiresInNanos    bool // expires_in in nanoseconds (mockoidc)
 	// What relying parties must cope with when they fetch metadata and keys.
@@ -45,6 +46,10 @@ type Faults struct {
 	DuplicateKid bool // two keys of the JWKS share the signing key's kid
 	PrivateJWK   bool // the JWKS publishes the signing key's private half
 	ExpiredX5C   bool // the signing key carries an expired certificate (x5c)
+	DeadEndpoint bool // revocation_endpoint is on a closed loopback port
+	// The RFC 8414 document, beside OIDC's.
+	NoOAuthMetadata    bool // no RFC 8414 document (Google has none)
+	OAuthMetadataOther bool // the RFC 8414 document names another issuer
 	// The protected resource (/mcp) and registration, for MCP clients.
 	NoResourceMetadata  bool // the 401 challenge has no resource_metadata
 	PRMRootOnly         bool // the resource metadata is only at the root well-known URL
@@ -98,6 +103,7 @@ var faultTable = []fault{
 	{name: "no-id-token", help: "the token response has no id_token", login: true, flag: func(f *Faults) *bool { return &f.NoIDToken }},
 	{name: "spa-origin", help: "the token endpoint refuses requests without an Origin header (Entra SPA clients)", flag: func(f *Faults) *bool { return &f.SPAOrigin }},
 	{name: "userinfo-jwt", help: "userinfo answers a signed JWT (application/jwt)", login: true, flag: func(f *Faults) *bool { return &f.UserinfoJWT }},
+	{name: "userinfo-encrypted", help: "userinfo answers a signed JWT encrypted to the client's userinfo_encryption_key (OIDC Core 5.3.2); a 500 for a client without one", flag: func(f *Faults) *bool { return &f.UserinfoEncrypted }},
 	{name: "access-token-typ-jwt", help: "JWT access tokens have typ JWT, not at+jwt (Hydra's JWT strategy)", login: true, flag: func(f *Faults) *bool { return &f.AccessTokenTypJWT }},
 	{name: "expires-in-nanoseconds", help: "expires_in is in nanoseconds (mockoidc)", login: true, flag: func(f *Faults) *bool { return &f.ExpiresInNanos }},
 	{name: "discovery-iss-trailing-slash", help: "discovery names the issuer with a trailing slash", flag: func(f *Faults) *bool { return &f.DiscoveryIssuerSlash }},
@@ -107,6 +113,9 @@ var faultTable = []fault{
 	{name: "duplicate-kid", help: "a second key in the JWKS has the signing key's kid", flag: func(f *Faults) *bool { return &f.DuplicateKid }},
 	{name: "private-jwk", help: "the JWKS publishes the signing key's private half (d, p, q...)", flag: func(f *Faults) *bool { return &f.PrivateJWK }},
 	{name: "expired-x5c", help: "the signing key in the JWKS carries an expired certificate (x5c)", flag: func(f *Faults) *bool { return &f.ExpiredX5C }},
+	{name: "dead-endpoint", help: "revocation_endpoint is published on a closed loopback port: nothing answers", flag: func(f *Faults) *bool { return &f.DeadEndpoint }},
+	{name: "no-oauth-metadata", help: "no RFC 8414 document at /.well-known/oauth-authorization-server (404), as Google", flag: func(f *Faults) *bool { return &f.NoOAuthMetadata }},
+	{name: "oauth-metadata-other-issuer", help: "the RFC 8414 document names the issuer with a trailing slash, unlike the OpenID one", flag: func(f *Faults) *bool { return &f.OAuthMetadataOther }},
 	{name: "no-resource-metadata", help: "the resource's 401 challenge has no resource_metadata (RFC 9728 5.1)", flag: func(f *Faults) *bool { return &f.NoResourceMetadata }},
 	{name: "prm-root-only", help: "the protected resource metadata is only at the root well-known URL, not the path-aware one", flag: func(f *Faults) *bool { return &f.PRMRootOnly }},
 	{name: "prm-resource-mismatch", help: "the protected resource metadata names another resource (RFC 9728 3.3)", flag: func(f *Faults) *bool { return &f.PRMResourceMismatch }},

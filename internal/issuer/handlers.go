@@ -12,9 +12,11 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,7 +64,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.CacheMaxAge > 0 {
 			w.Header().Set("Cache-Control", fmt.Sprintf("max-age=%d", int(s.cfg.CacheMaxAge/time.Second)))
 		}
-		s.discovery(w)
+		if route == "/.well-known/oauth-authorization-server" && f.NoOAuthMetadata {
+			http.NotFound(w, r)
+			return
+		}
+		s.discovery(w, route)
 	case "/jwks":
 		s.jwks(w, f)
 	case "/authorize":
@@ -180,7 +186,9 @@ func page(w http.ResponseWriter, status int, title, body string) {
 	webpage.Write(w, status, title, body, webpage.Forms)
 }
 
-func (s *Server) discovery(w http.ResponseWriter) {
+// discovery answers both well-known documents (route says which): the
+// same metadata, unless a fault makes them differ.
+func (s *Server) discovery(w http.ResponseWriter, route string) {
 	iss := s.issuer
 	f := s.faults()
 	authMethods := []string{"none", "client_secret_basic", "client_secret_post", "private_key_jwt", "client_secret_jwt"}
@@ -192,6 +200,9 @@ func (s *Server) discovery(w http.ResponseWriter) {
 		"authorization_endpoint":                           iss + "/authorize",
 		"token_endpoint":                                   iss + "/token",
 		"userinfo_endpoint":                                iss + "/userinfo",
+		"userinfo_signing_alg_values_supported":            algs(s.cfg.SigningAlg),
+		"userinfo_encryption_alg_values_supported":         []string{"RSA-OAEP-256", "ECDH-ES+A256KW"},
+		"userinfo_encryption_enc_values_supported":         []string{"A256GCM"},
 		"jwks_uri":                                         iss + "/jwks",
 		"introspection_endpoint":                           iss + "/introspect",
 		"revocation_endpoint":                              iss + "/revoke",
@@ -249,7 +260,24 @@ func (s *Server) discovery(w http.ResponseWriter) {
 	if f.HTTPEndpoint {
 		md["userinfo_endpoint"] = "http://userinfo.invalid/userinfo"
 	}
+	if f.DeadEndpoint {
+		md["revocation_endpoint"] = "http://127.0.0.1:" + closedPort() + "/revoke"
+	}
+	if f.OAuthMetadataOther && route == "/.well-known/oauth-authorization-server" {
+		md["issuer"] = iss + "/"
+	}
 	writeJSON(w, http.StatusOK, md)
+}
+
+// closedPort is a loopback port nothing listens on: one the kernel gave
+// and took back (port 1 is a fallback, closed on most machines).
+func closedPort() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "1"
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 }
 
 // authorize validates the request (errors before the redirect URI is known
@@ -722,10 +750,17 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) {
 	}
 	userClaims(g.user, g.scope, claims)
 	patch(claims, g.extra)
-	if f.UserinfoJWT {
+	if f.UserinfoEncrypted && g.client.UserinfoEncryptionKey == nil {
+		oauthError(w, http.StatusInternalServerError, "server_error", "fault userinfo-encrypted: client "+g.client.ID+" registered no userinfo_encryption_key to encrypt to")
+		return
+	}
+	if f.UserinfoJWT || f.UserinfoEncrypted {
 		// OIDC Core 5.3.2: a signed response carries iss and aud.
 		claims["iss"], claims["aud"] = s.tokenIssuer(f), g.client.ID
 		jwt, err := s.sign(f, "JWT", claims, false)
+		if err == nil && f.UserinfoEncrypted {
+			jwt, err = encryptTo(g.client.UserinfoEncryptionKey, jwt)
+		}
 		if err != nil {
 			oauthError(w, http.StatusInternalServerError, "server_error", err.Error())
 			return
@@ -736,6 +771,32 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, claims)
+}
+
+// encryptTo encrypts a signed JWT to a client's public key: a nested JWT
+// (RFC 7519 5.2, cty JWT), as OIDC Core 5.3.2 has userinfo signed then
+// encrypted.
+func encryptTo(key *jose.JSONWebKey, jwt string) (string, error) {
+	alg := jose.KeyAlgorithm(key.Algorithm)
+	if alg == "" {
+		alg = jose.RSA_OAEP_256
+		if _, ec := key.Key.(*ecdsa.PublicKey); ec {
+			alg = jose.ECDH_ES_A256KW
+		}
+	}
+	opts := (&jose.EncrypterOptions{}).WithContentType("JWT")
+	if key.KeyID != "" {
+		opts = opts.WithHeader("kid", key.KeyID)
+	}
+	enc, err := jose.NewEncrypter(jose.A256GCM, jose.Recipient{Algorithm: alg, Key: key.Key}, opts)
+	if err != nil {
+		return "", fmt.Errorf("encrypting userinfo to the client's key: %v", err)
+	}
+	obj, err := enc.Encrypt([]byte(jwt))
+	if err != nil {
+		return "", fmt.Errorf("encrypting userinfo to the client's key: %v", err)
+	}
+	return obj.CompactSerialize()
 }
 
 // bound checks a token presented to a resource (userinfo, /mcp) against

@@ -40,6 +40,13 @@ type Client struct {
 	// TLSCertThumbprint is the x5t#S256 of the certificate a client with
 	// self_signed_tls_client_auth registered (RFC 8705 2.2).
 	TLSCertThumbprint string
+	// UserinfoEncryptionKey is the client's public key that userinfo
+	// answers are encrypted to under the userinfo-encrypted fault, signed
+	// first (OIDC Core 5.3.2; userinfo_encrypted_response_alg in OIDC
+	// Registration 2): RSA-OAEP-256 for an RSA key, ECDH-ES+A256KW for an
+	// EC one, A256GCM. A fault, not always: the client still logs in with
+	// tools that cannot decrypt, then switches it on.
+	UserinfoEncryptionKey *jose.JSONWebKey
 }
 
 // User is someone who can log in.
