@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/oidcdev/oidc/internal/config"
 )
 
 // flagError is cobra's error for a flag it could not parse, with the
@@ -53,7 +55,7 @@ func nearestFlags(fs *pflag.FlagSet, typed string) []string {
 		if f.Hidden {
 			return
 		}
-		d := editDistance(want, f.Name)
+		d := config.EditDistance(want, f.Name)
 		switch {
 		case d > limit:
 		case d < best:
@@ -64,26 +66,4 @@ func nearestFlags(fs *pflag.FlagSet, typed string) []string {
 	})
 	sort.Strings(names)
 	return names
-}
-
-// editDistance is the Levenshtein distance of a and b, in bytes (flag
-// names are ASCII).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/spf13/pflag"
+
+	"github.com/oidcdev/oidc/internal/config"
 )
 
 func TestNearestFlags(t *testing.T) {
@@ -43,7 +45,7 @@ func TestEditDistance(t *testing.T) {
 		a, b string
 		d    int
 	}{{"", "", 0}, {"a", "", 1}, {"isuer", "issuer", 1}, {"kitten", "sitting", 3}, {"jq", "json", 3}} {
-		if got := editDistance(c.a, c.b); got != c.d {
+		if got := config.EditDistance(c.a, c.b); got != c.d {
 			t.Errorf("%q %q: %d, want %d", c.a, c.b, got, c.d)
 		}
 	}

@@ -462,20 +462,22 @@ func (r *reader) secret(dst **Secret) error {
 func Nearest(s string, names []string) string {
 	best, bestD := "", 3
 	for _, n := range names {
-		if d := distance(s, n); d < bestD {
+		if d := EditDistance(s, n); d < bestD {
 			best, bestD = n, d
 		}
 	}
 	return best
 }
 
-func distance(a, b string) int {
+// EditDistance is the Levenshtein distance of a and b, in bytes (names
+// here are ASCII): "did you mean" for config fields and for flags.
+func EditDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
 	for j := range prev {
 		prev[j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
 		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
@@ -484,7 +486,7 @@ func distance(a, b string) int {
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
 		}
-		prev = cur
+		prev, cur = cur, prev
 	}
 	return prev[len(b)]
 }
