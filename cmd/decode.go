@@ -100,10 +100,7 @@ func runDecode(ctx context.Context, opts *DecodeOptions, io *IO) error {
 		if err != nil {
 			return err
 		}
-		ch := make(chan unit, 1)
-		ch <- unit{data: data}
-		close(ch)
-		units = ch
+		units = oneUnit(unit{data: data})
 	} else if units, _, err = inputUnits(ctx, opts.Inputs, io); err != nil {
 		return err
 	}

@@ -356,6 +356,14 @@ func (o *outcome) note(code int) {
 	}
 }
 
+// oneUnit is an input of one unit.
+func oneUnit(u unit) <-chan unit {
+	ch := make(chan unit, 1)
+	ch <- u
+	close(ch)
+	return ch
+}
+
 // unit is one piece of input: an argument, or a line of stdin.
 type unit struct {
 	index int
@@ -509,10 +517,7 @@ func inputUnits(ctx context.Context, args []string, io *IO) (<-chan unit, bool, 
 		if err != nil {
 			return nil, false, err
 		}
-		ch := make(chan unit, 1)
-		ch <- unit{data: data}
-		close(ch)
-		return ch, false, nil
+		return oneUnit(unit{data: data}), false, nil
 	}
 	// Reading stdin may block on a pipe that stays open: wait for it
 	// aside, so that Ctrl-C still ends the command.
@@ -554,10 +559,7 @@ func stdinUnits(ctx context.Context, in io.Reader) (<-chan unit, bool, error) {
 		if err != nil {
 			return nil, false, err
 		}
-		ch := make(chan unit, 1)
-		ch <- unit{data: data}
-		close(ch)
-		return ch, false, nil
+		return oneUnit(unit{data: data}), false, nil
 	}
 	sc := bufio.NewScanner(br)
 	sc.Buffer(make([]byte, 64<<10), MaxInput)
@@ -573,15 +575,11 @@ func stdinUnits(ctx context.Context, in io.Reader) (<-chan unit, bool, error) {
 		if err := sc.Err(); err != nil {
 			return nil, false, usageError("reading stdin: %v", err)
 		}
-		ch := make(chan unit, 1)
 		if len(head) == 1 {
 			head[0].src.Line = 0
-			ch <- head[0]
-		} else {
-			ch <- unit{data: nil}
+			return oneUnit(head[0]), false, nil
 		}
-		close(ch)
-		return ch, false, nil
+		return oneUnit(unit{data: nil}), false, nil
 	}
 	ch := make(chan unit, 256)
 	go func() {
