@@ -201,7 +201,7 @@ func (l *lazySession) refresh(ctx context.Context, cur *cache.Tokens) (*flow.Obt
 	// for the login's request again fails where less was granted.
 	fr.Scopes = nil
 	fr.OnTokens = func(tr *flow.TokenResponse) { got.Tokens = tr }
-	rep, err := sess.client.RunRefresh(ctx, flow.RefreshRequest{FlowRequest: fr, RefreshToken: cur.RefreshToken, Original: cur.OriginalIDToken})
+	rep, err := sess.client.RunRefresh(ctx, flow.RefreshRequest{FlowRequest: fr, RefreshToken: cur.RefreshToken, Original: cur.OriginalIDToken, OriginalAt: cur.Obtained})
 	if err != nil {
 		return nil, err
 	}
