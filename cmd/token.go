@@ -107,6 +107,10 @@ func runToken(ctx context.Context, opts *TokenOptions, io *IO) error {
 		format = render.TokenKubernetes
 	}
 	if !slices.Contains(tokenFormats, format) {
+		if !opts.flags.Changed("output") && opts.Client.profile != nil && format == opts.Client.profile.Output {
+			// Not typed: say where it came from, as a profile's flag values do.
+			return usageError("%s: profile %s: output: %q: use %s", opts.Client.configPath, opts.Client.Profile, format, orList(tokenFormats))
+		}
 		return usageError("--output %q: use %s", format, orList(tokenFormats))
 	}
 	if opts.Action != "" && format != render.TokenGit {
