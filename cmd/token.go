@@ -49,7 +49,8 @@ login's (OIDC Core 12.2). Of many oidc token runs that find the token
 stale at once, one refreshes and the others wait for it and print its
 token.
 
-Tokens are cached per issuer, client, scopes, resource and audience, in
+Tokens are cached per issuer, client, scopes, resource, audience and DPoP
+key (none, one made at login, or a --dpop-key file), in
 files readable by you only ($OIDC_CACHE_DIR/tokens, or the user cache
 directory's oidc/tokens).
 
