@@ -16,6 +16,7 @@ import (
 // pages and follows the redirect to oidc's listener. Its environment says
 // what to do: FAKE_BROWSER_DENY (cancel), FAKE_BROWSER_FORGE (first send a
 // forged callback), FAKE_BROWSER_ISS (rewrite the callback's iss),
+// FAKE_BROWSER_STATE (rewrite the callback's state, and send only that),
 // FAKE_BROWSER_INSECURE (trust a test issuer's certificate).
 func fakeBrowser() {
 	if len(os.Args) < 2 {
@@ -44,6 +45,11 @@ func fakeBrowser() {
 	if iss := os.Getenv("FAKE_BROWSER_ISS"); iss != "" {
 		q := cb.Query()
 		q.Set("iss", iss)
+		cb.RawQuery = q.Encode()
+	}
+	if state := os.Getenv("FAKE_BROWSER_STATE"); state != "" {
+		q := cb.Query()
+		q.Set("state", state)
 		cb.RawQuery = q.Encode()
 	}
 	visit(cb.String())

@@ -89,7 +89,7 @@ func loadConfig(io *IO) (*config.File, error) {
 // profileKey is the cache key of a profile's tokens, as login and token
 // with no more flags make it.
 func profileKey(p *config.Profile) cache.TokenKey {
-	return tokenKeyOf(p.Issuer, p.ClientID, p.Scope, p.Resource, p.Audience)
+	return tokenKeyOf(p.Issuer, p.ClientID, p.Scope, p.Resource, p.Audience, dpopBinding(p.DPoP, p.DPoPKey))
 }
 
 // tokenState says what the cache holds for a profile.

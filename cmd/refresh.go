@@ -101,6 +101,7 @@ func runCachedRefresh(ctx context.Context, opts *RefreshOptions, io *IO) error {
 		var cf *flow.ChecksFailedError
 		if errors.As(err, &cf) {
 			// Show what failed: the report is the point of this command.
+			render.WarnLine(io.Err, io.ErrTheme(opts.Global), "the new tokens failed checks: not cached; the cached ones stay (but for a rotated refresh token, which replaces the spent one)")
 			return opts.finish(ctx, io, cf.Report, nil)
 		}
 		return tokenError(err)

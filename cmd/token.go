@@ -49,7 +49,8 @@ login's (OIDC Core 12.2). Of many oidc token runs that find the token
 stale at once, one refreshes and the others wait for it and print its
 token.
 
-Tokens are cached per issuer, client, scopes, resource and audience, in
+Tokens are cached per issuer, client, scopes, resource, audience and DPoP
+key (none, one made at login, or a --dpop-key file), in
 files readable by you only ($OIDC_CACHE_DIR/tokens, or the user cache
 directory's oidc/tokens).
 
@@ -107,6 +108,10 @@ func runToken(ctx context.Context, opts *TokenOptions, io *IO) error {
 		format = render.TokenKubernetes
 	}
 	if !slices.Contains(tokenFormats, format) {
+		if !opts.flags.Changed("output") && opts.Client.profile != nil && format == opts.Client.profile.Output {
+			// Not typed: say where it came from, as a profile's flag values do.
+			return usageError("%s: profile %s: output: %q: use %s", opts.Client.configPath, opts.Client.Profile, format, orList(tokenFormats))
+		}
 		return usageError("--output %q: use %s", format, orList(tokenFormats))
 	}
 	if opts.Action != "" && format != render.TokenGit {

@@ -26,15 +26,32 @@ const (
 // tokenKey is what the flags ask tokens for: the cache key. No scope is
 // login's (refresh sends none unless told).
 func (gc *grantCmd) tokenKey() cache.TokenKey {
-	return tokenKeyOf(gc.Client.Issuer, gc.Client.ClientID, gc.Grant.Scope, gc.Grant.Resources, gc.Checks.Audience)
+	return tokenKeyOf(gc.Client.Issuer, gc.Client.ClientID, gc.Grant.Scope, gc.Grant.Resources, gc.Checks.Audience, dpopBinding(gc.Grant.DPoP, gc.Grant.DPoPKey))
 }
 
 // tokenKeyOf is the one rule for a cache key: no scope is login's.
-func tokenKeyOf(issuer, clientID, scope string, resource, audience []string) cache.TokenKey {
+func tokenKeyOf(issuer, clientID, scope string, resource, audience []string, dpop string) cache.TokenKey {
 	if scope == "" {
 		scope = loginScope
 	}
-	return cache.TokenKey{Issuer: issuer, ClientID: clientID, Scopes: strings.Fields(scope), Resource: resource, Audience: audience}
+	return cache.TokenKey{Issuer: issuer, ClientID: clientID, Scopes: strings.Fields(scope), Resource: resource, Audience: audience, DPoP: dpop}
+}
+
+// dpopBinding is the key's DPoP part: a key oidc makes at login (and
+// caches with the tokens), the key in a file (by its path: reading it
+// would cost every cache hit), or none.
+func dpopBinding(dpop bool, keyFile string) string {
+	if keyFile != "" {
+		p := filePath(keyFile)
+		if a, err := filepath.Abs(p); err == nil {
+			p = a
+		}
+		return "key " + p
+	}
+	if dpop {
+		return "made"
+	}
+	return ""
 }
 
 // openTokens opens the token cache ($OIDC_CACHE_DIR/tokens, or the user
@@ -201,7 +218,7 @@ func (l *lazySession) refresh(ctx context.Context, cur *cache.Tokens) (*flow.Obt
 	// for the login's request again fails where less was granted.
 	fr.Scopes = nil
 	fr.OnTokens = func(tr *flow.TokenResponse) { got.Tokens = tr }
-	rep, err := sess.client.RunRefresh(ctx, flow.RefreshRequest{FlowRequest: fr, RefreshToken: cur.RefreshToken, Original: cur.OriginalIDToken})
+	rep, err := sess.client.RunRefresh(ctx, flow.RefreshRequest{FlowRequest: fr, RefreshToken: cur.RefreshToken, Original: cur.OriginalIDToken, OriginalAt: cur.Obtained})
 	if err != nil {
 		return nil, err
 	}

@@ -491,11 +491,12 @@ const GrantRefresh = "refresh_token"
 
 // RefreshRequest uses a refresh token; Original is the ID token of the
 // login it came from, when known, to compare the new one with (OIDC Core
-// 12.2).
+// 12.2), and OriginalAt when it arrived, when known.
 type RefreshRequest struct {
 	FlowRequest
 	RefreshToken string
 	Original     string
+	OriginalAt   time.Time
 }
 
 // RunRefresh trades a refresh token for new tokens, checks them, and says
@@ -523,17 +524,19 @@ func (c *Client) RunRefresh(ctx context.Context, req RefreshRequest) (*decode.Fl
 			rep.Checks = append(rep.Checks, decode.Check{ID: "rotation", Status: decode.Pass, Message: "the same refresh token came back: it does not rotate"})
 		}
 		if req.Original != "" && tr.IDToken != "" {
-			rep.Checks = append(rep.Checks, refreshedIDToken(req.Original, tr.IDToken)...)
+			rep.Checks = append(rep.Checks, refreshedIDToken(req.Original, tr.IDToken, req.OriginalAt, tr.Arrived)...)
 		}
 		return tr, "", time.Time{}, nil
 	})
 }
 
 // refreshedIDToken compares a refreshed ID token with the one of the
-// login (OIDC Core 12.2): the same iss, sub, aud and azp (absent if it was
-// absent); auth_time not changed (no one logged in again); a nonce, which
-// it should not have, the original's if it has one.
-func refreshedIDToken(original, refreshed string) []decode.Check {
+// login, as OIDC Core 12.2 (errata set 2) says: the same iss, sub and aud;
+// azp the same, and absent if it was absent; iat the new token's own time;
+// auth_time, if present, the original authentication's; a nonce, which it
+// should not have, the original's if it has one. originalAt is when the
+// original arrived (zero when not known), refreshedAt when this one did.
+func refreshedIDToken(original, refreshed string, originalAt, refreshedAt time.Time) []decode.Check {
 	o := decode.Token(original, decode.Source{}, "id_token", decode.Options{})
 	n := decode.Token(refreshed, decode.Source{}, "id_token", decode.Options{})
 	var out []decode.Check
@@ -546,13 +549,54 @@ func refreshedIDToken(original, refreshed string) []decode.Check {
 		case ov == nv && nv == "":
 		case ov == nv:
 			out = append(out, decode.Check{ID: "refresh_" + claim, Status: decode.Pass, Found: nv, Message: claim + " is the original ID token's"})
-		case claim == "auth_time" && ov == "", claim == "nonce" && nv == "":
+		case claim == "nonce" && nv == "":
+			// 12.2 asks for no nonce on refresh: leaving it out is right.
+		case claim == "auth_time" && nv == "":
+			// 12.2 constrains auth_time only "if the ID Token contains" one.
+			out = append(out, decode.Check{ID: "refresh_auth_time", Status: decode.Pass, Expected: ov,
+				Message: "no auth_time: allowed on refresh (OIDC Core 12.2); the login's ID token has it"})
+		case claim == "auth_time" && ov == "":
+			out = append(out, authTimeWithoutOriginal(o, n, nv))
 		default:
 			out = append(out, decode.Check{ID: "refresh_" + claim, Status: decode.Fail, Found: nv, Expected: ov,
 				Message: "the refreshed ID token's " + claim + " differs from the original's (OIDC Core 12.2)"})
 		}
 	}
-	return out
+	return append(out, refreshedIat(o, n, originalAt, refreshedAt))
+}
+
+// authTimeWithoutOriginal: the original has no auth_time to compare with,
+// but the authentication it stands for came before the original was
+// issued; a later one is a new login's or the refresh's time.
+func authTimeWithoutOriginal(o, n *decode.Result, nv string) decode.Check {
+	at, _ := n.NumericClaim("auth_time")
+	if iat, ok := o.NumericClaim("iat"); ok && at > iat {
+		return decode.Check{ID: "refresh_auth_time", Status: decode.Fail, Found: nv,
+			Message: "auth_time is after the original ID token was issued: it is not the time of the original authentication (OIDC Core 12.2)"}
+	}
+	return decode.Check{ID: "refresh_auth_time", Status: decode.Pass, Found: nv, Message: "auth_time is not after the original ID token's iat (the original had none)"}
+}
+
+// refreshedIat: the new token's iat is when it was issued (OIDC Core
+// 12.2), so never before the original's; the same as the original's is
+// the old claims copied, once time has passed between the two answers.
+// Both iats are the issuer's clock, and the arrivals ours, so skew between
+// the two clocks does not matter.
+func refreshedIat(o, n *decode.Result, originalAt, refreshedAt time.Time) decode.Check {
+	oi, ook := o.NumericClaim("iat")
+	ni, nok := n.NumericClaim("iat")
+	found := string(memberValue(n, "iat"))
+	switch {
+	case !ook || !nok:
+		return decode.Check{ID: "refresh_iat", Status: decode.Skip, Found: found, Message: "an iat is missing: the ID token checks say so"}
+	case ni < oi:
+		return decode.Check{ID: "refresh_iat", Status: decode.Fail, Found: found, Expected: "at least " + string(memberValue(o, "iat")),
+			Message: "the refreshed ID token says it was issued before the original (OIDC Core 12.2: iat is when the new token is issued)"}
+	case ni == oi && !originalAt.IsZero() && !refreshedAt.IsZero() && refreshedAt.Sub(originalAt) >= 2*time.Second:
+		return decode.Check{ID: "refresh_iat", Status: decode.Fail, Found: found,
+			Message: fmt.Sprintf("iat is the original's, though the refresh came %s after the login: the issuer re-sent the old token's time (OIDC Core 12.2: iat is when the new token is issued)", refreshedAt.Sub(originalAt).Round(time.Second))}
+	}
+	return decode.Check{ID: "refresh_iat", Status: decode.Pass, Found: found, Message: "iat is not before the original's"}
 }
 
 // sameSet: the same strings, in any order.

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -85,5 +86,43 @@ func TestTokenKeyOrder(t *testing.T) {
 	c := TokenKey{Issuer: "https://i", ClientID: "c", Scopes: []string{"openid"}, Resource: []string{"r1", "r2"}}
 	if a.id() != b.id() || a.id() == c.id() {
 		t.Fatalf("ids %s %s %s", a.id(), b.id(), c.id())
+	}
+}
+
+// DPoP-bound and Bearer sets of one issuer, client and scope are two
+// entries, as are sets bound to two keys; a Bearer key's file name is what
+// it was before keys said DPoP, and a DPoP-bound set cached under it then
+// is not handed to a Bearer caller.
+func TestTokenKeyDPoP(t *testing.T) {
+	plain := TokenKey{Issuer: "https://i", ClientID: "c", Scopes: []string{"openid"}}
+	made, file := plain, plain
+	made.DPoP, file.DPoP = "made", "key /home/u/dpop.jwk"
+	if plain.id() == made.id() || made.id() == file.id() || plain.id() == file.id() {
+		t.Fatalf("ids %s %s %s", plain.id(), made.id(), file.id())
+	}
+	// sha256 of "v1\nhttps://i\nc\nopenid\n\n", as before.
+	if plain.id() != "697a7fd9348a7233604cadf711616a0f" {
+		t.Fatalf("a Bearer key's file moved: %s", plain.id())
+	}
+	s, err := OpenTokens(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(&Tokens{Key: made, AccessToken: "bound", TokenType: "DPoP"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Get(plain); got != nil || err != nil {
+		t.Fatalf("a Bearer key found %+v, %v", got, err)
+	}
+	if got, err := s.Get(file); got != nil || err != nil {
+		t.Fatalf("another key's DPoP entry found %+v, %v", got, err)
+	}
+	// As an older oidc cached it: the DPoP set under the Bearer key.
+	if err := s.Put(&Tokens{Key: plain, AccessToken: "bound", TokenType: "DPoP"}); err != nil {
+		t.Fatal(err)
+	}
+	var ce *CorruptError
+	if got, err := s.Get(plain); got != nil || !errors.As(err, &ce) {
+		t.Fatalf("a DPoP-bound set went to a Bearer caller: %+v, %v", got, err)
 	}
 }

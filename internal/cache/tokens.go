@@ -26,6 +26,10 @@ type TokenKey struct {
 	Scopes   []string `json:"scopes"`
 	Resource []string `json:"resource,omitempty"`
 	Audience []string `json:"audience,omitempty"`
+	// DPoP is what the tokens are bound to: "" none (Bearer), else the
+	// key, so a Bearer caller never gets DPoP-bound tokens nor the
+	// reverse, and one key's tokens never go with another key's proofs.
+	DPoP string `json:"dpop,omitempty"`
 }
 
 // id is the key's file name: the same for the same request in any order.
@@ -35,12 +39,16 @@ func (k TokenKey) id() string {
 		slices.Sort(v)
 		return strings.Join(slices.Compact(v), " ")
 	}
-	h := sha256.Sum256([]byte(strings.Join([]string{"v1", k.Issuer, k.ClientID, norm(k.Scopes), norm(k.Resource), norm(k.Audience)}, "\n")))
+	parts := []string{"v1", k.Issuer, k.ClientID, norm(k.Scopes), norm(k.Resource), norm(k.Audience)}
+	if k.DPoP != "" {
+		parts = append(parts, "dpop "+k.DPoP) // only then: Bearer sets keep their files
+	}
+	h := sha256.Sum256([]byte(strings.Join(parts, "\n")))
 	return hex.EncodeToString(h[:16])
 }
 
 func (k TokenKey) same(o TokenKey) bool {
-	return k.id() == o.id() && k.Issuer == o.Issuer && k.ClientID == o.ClientID
+	return k.id() == o.id() && k.Issuer == o.Issuer && k.ClientID == o.ClientID && k.DPoP == o.DPoP
 }
 
 // Tokens is one cached set. What enters the cache was verified first; the
@@ -157,6 +165,9 @@ func (s *TokenStore) Get(k TokenKey) (*Tokens, error) {
 		return nil, &CorruptError{Path: path, Reason: fmt.Sprintf("version %d, not %d", t.Version, tokensVersion)}
 	case !t.Key.same(k):
 		return nil, &CorruptError{Path: path, Reason: "holds the tokens of another issuer, client or scope"}
+	case k.DPoP == "" && strings.EqualFold(t.TokenType, "DPoP"):
+		// Cached before the key said DPoP: not for a Bearer caller.
+		return nil, &CorruptError{Path: path, Reason: "holds DPoP-bound tokens, and these are asked for without DPoP"}
 	case t.AccessToken == "" && t.IDToken == "" && t.RefreshToken == "":
 		return nil, &CorruptError{Path: path, Reason: "holds no token"}
 	}

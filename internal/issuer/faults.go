@@ -23,6 +23,7 @@ type Faults struct {
 	Slow             time.Duration // the token endpoint waits this long
 	TokenError       bool          // the token endpoint answers invalid_grant
 	RefreshExpired   bool          // refresh tokens are refused as expired
+	RefreshOtherSub  bool          // the ID token a refresh brings names another subject
 	NoUserinfoSub    bool          // userinfo's sub is another user's
 	// What real issuers get wrong or do differently, one each.
 	LyingMetadata     bool // discovery names another issuer
@@ -95,6 +96,7 @@ var faultTable = []fault{
 	{name: "expires-in-string", help: `expires_in is a string ("3600")`, login: true, flag: func(f *Faults) *bool { return &f.ExpiresInString }},
 	{name: "token-error", help: "the token endpoint answers invalid_grant", login: true, flag: func(f *Faults) *bool { return &f.TokenError }},
 	{name: "refresh-expired", help: "refresh tokens are refused as expired (invalid_grant)", login: true, flag: func(f *Faults) *bool { return &f.RefreshExpired }},
+	{name: "refresh-other-sub", help: "the ID token a refresh brings names another subject (OIDC Core 12.2)", login: true, flag: func(f *Faults) *bool { return &f.RefreshOtherSub }},
 	{name: "no-userinfo-sub", help: "userinfo's sub is another user's", login: true, flag: func(f *Faults) *bool { return &f.NoUserinfoSub }},
 	{name: "lying-metadata", help: "discovery names another issuer", flag: func(f *Faults) *bool { return &f.LyingMetadata }},
 	{name: "no-token-endpoint", help: "discovery has no token_endpoint", flag: func(f *Faults) *bool { return &f.NoTokenEndpoint }},

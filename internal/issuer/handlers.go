@@ -655,6 +655,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		cp.resource = res
 	}
 	cp.jkt = jkt
+	cp.refreshed = gt == "refresh_token"
 	if strings.HasPrefix(s.issuer, "https://") {
 		cp.x5t = cert // certificate-bound (RFC 8705 3)
 	}

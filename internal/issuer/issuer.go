@@ -226,6 +226,8 @@ type grant struct {
 	// the subject (RFC 8693 4.1); no ID or refresh token.
 	exchanged bool
 	act       string
+	// refreshed: the tokens are issued for a refresh token.
+	refreshed bool
 	// x5t binds the tokens to a client certificate (RFC 8705 3).
 	x5t string
 	// authzDetails are RFC 9396's authorization_details, as granted.

@@ -218,6 +218,9 @@ func (s *Server) idToken(g *grant, accessToken string) (string, error) {
 	}
 	claims := map[string]any{"iss": s.tokenIssuer(f), "sub": g.user.Sub, "aud": aud, "exp": exp, "iat": iat,
 		"auth_time": g.authTime.Unix(), "sid": g.sid, "azp": g.client.ID}
+	if f.RefreshOtherSub && g.refreshed {
+		claims["sub"] = g.user.Sub + "-other"
+	}
 	if g.nonce != "" {
 		claims["nonce"] = g.nonce
 		if f.Nonce {
