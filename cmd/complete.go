@@ -27,7 +27,7 @@ var flagValues = map[string]func(io *IO) []string{
 	"signing-alg":          fixed("RS256", "PS256", "ES256", "EdDSA"),
 	"key-alg":              fixed("ES256", "RS256", "PS256", "EdDSA"),
 	"access-token-format":  fixed("jwt\tRFC 9068", "opaque"),
-	"method":               fixed("GET", "POST"),
+	"method":               fixed("GET", "POST", "PUT", "PATCH", "DELETE"), // userinfo: GET or POST
 	"token-type-hint":      fixed("access_token", "refresh_token"),
 	"subject-token-type":   tokenTypes,
 	"actor-token-type":     tokenTypes,

@@ -94,7 +94,8 @@ If the server cannot start, stdout is empty and the exit code says why
 Every flag can also come from the environment, for a container (a CI
 service container takes no arguments): $OIDC_SERVE_<FLAG>, e.g.
 OIDC_SERVE_PUBLIC_URL=http://oidc:9400, OIDC_SERVE_FAULT=expired,nonce
-(comma-separated for a repeatable flag). A flag given wins.
+(comma-separated for a repeatable flag). A flag given wins. Not
+--allow-remote: opening the issuer to other machines is always typed.
 
 Faults make it misbehave on purpose (--fault, repeatable):
 ` + faultHelp.String(),
@@ -354,8 +355,11 @@ func writeCA(path string, pemCert []byte) (string, error) {
 func flagsFromEnv(f *pflag.FlagSet, prefix string, getenv func(string) string) error {
 	var err error
 	f.VisitAll(func(fl *pflag.Flag) {
-		// --background from the environment would reach its own child too.
-		if fl.Changed || err != nil || fl.Name == "help" || fl.Name == "background" {
+		// --background from the environment would reach its own child
+		// too; --allow-remote opens a test issuer to the network, which a
+		// stray variable must never do: it is typed, or in the image's
+		// command.
+		if fl.Changed || err != nil || fl.Name == "help" || fl.Name == "background" || fl.Name == "allow-remote" {
 			return
 		}
 		name := prefix + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))

@@ -71,13 +71,14 @@ func Summary() string {
 
 // Run runs the tests and then writes the summary, returning m.Run's code.
 // go test ./... shows a passing package's output only with -v, so the
-// line goes to the terminal go test runs on (/dev/tty), else to stdout. A
+// line goes to the terminal go test runs on (/dev/tty) when it runs in
+// its foreground, else to stdout. A
 // cached result repeats nothing: -count=1 runs it again.
 func Run(m interface{ Run() int }) int {
 	code := m.Run()
 	if s := Summary(); s != "" {
 		var w io.Writer = os.Stdout
-		if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+		if tty := foregroundTTY(); tty != nil {
 			defer tty.Close()
 			w = tty
 		}

@@ -97,6 +97,9 @@ func (s *Server) newKeys() (jose.JSONWebKey, jose.JSONWebKey, jose.JSONWebKey, e
 // Rotate makes new signing keys; the old ones stay in the JWKS for one
 // rotation, so tokens they signed still verify.
 func (s *Server) Rotate() error {
+	// After the first keys, so that a rotation at start-up cannot make
+	// keys in the same millisecond as they are made (one kid twice).
+	<-s.keysMade
 	// Keep kids distinct even when two rotations fall in one millisecond.
 	time.Sleep(2 * time.Millisecond)
 	rsaKey, ec, ed, err := s.newKeys()
@@ -104,7 +107,6 @@ func (s *Server) Rotate() error {
 		return err
 	}
 	// One swap: the JWKS never lacks the old keys while the new sign.
-	<-s.keysMade
 	s.keyMu.Lock()
 	s.prev = []jose.JSONWebKey{s.rsa, s.ec, s.ed}
 	s.rsa, s.ec, s.ed = rsaKey, ec, ed

@@ -43,7 +43,19 @@ func TestREADMECommands(t *testing.T) {
 	blocks := shBlocks(t, filepath.Join(root, "README.md"))
 	home := t.TempDir()
 	gobin := filepath.Join(home, "go", "bin")
-	env := append(os.Environ(), "HOME="+home, "GOBIN="+gobin, "PATH="+gobin+string(os.PathListSeparator)+os.Getenv("PATH"),
+	// Go's own caches and settings stay the user's: under a new HOME, go
+	// install would fetch and build everything again, and leave a
+	// read-only module cache that the temporary directory cannot remove.
+	goenv, err := exec.Command("go", "env", "GOPATH", "GOMODCACHE", "GOCACHE", "GOENV").Output()
+	if err != nil {
+		t.Fatalf("go env: %v", err)
+	}
+	vals := strings.Split(strings.TrimSpace(string(goenv)), "\n")
+	if len(vals) != 4 {
+		t.Fatalf("go env: %q", goenv)
+	}
+	env := append(os.Environ(), "GOPATH="+vals[0], "GOMODCACHE="+vals[1], "GOCACHE="+vals[2], "GOENV="+vals[3])
+	env = append(env, "HOME="+home, "GOBIN="+gobin, "PATH="+gobin+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "XDG_DATA_HOME="+filepath.Join(home, ".local", "share"),
 		"OIDC_CONFIG=", "OIDC_CACHE_DIR=", "OIDC_PROFILE=", "OIDC_ISSUER=", "OIDC_CLIENT_ID=", "NO_COLOR=1")
 	ran := 0

@@ -5,7 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 goreleaser check
-goreleaser release --snapshot --clean --skip=docker,publish,sign >/tmp/goreleaser.log 2>&1 || { cat /tmp/goreleaser.log; exit 1; }
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+goreleaser release --snapshot --clean --skip=docker,publish,sign >"$log" 2>&1 || { cat "$log"; exit 1; }
+# The before hook runs go mod tidy: a module file it changes was untidy.
+git diff --exit-code go.mod go.sum || { echo "check-packages: go mod tidy changed go.mod or go.sum"; exit 1; }
 deb=$(ls dist/oidc_*_linux_amd64.deb)
 files=$(dpkg-deb -c "$deb" | awk '{print $6}')
 for want in \
