@@ -24,6 +24,12 @@ type Faults struct {
 	TokenError       bool          // the token endpoint answers invalid_grant
 	RefreshExpired   bool          // refresh tokens are refused as expired
 	NoUserinfoSub    bool          // userinfo's sub is another user's
+	// UserinfoInsufficientScope: userinfo refuses every token with 403
+	// insufficient_scope (RFC 6750 3.1), naming the scope it wants.
+	UserinfoInsufficientScope bool
+	// IntrospectionTampered: the signed introspection answer (RFC 9701)
+	// is altered after signing, its signature left as it was.
+	IntrospectionTampered bool
 	// What real issuers get wrong or do differently, one each.
 	LyingMetadata     bool // discovery names another issuer
 	NoTokenEndpoint   bool // discovery has no token_endpoint
@@ -96,6 +102,8 @@ var faultTable = []fault{
 	{name: "token-error", help: "the token endpoint answers invalid_grant", login: true, flag: func(f *Faults) *bool { return &f.TokenError }},
 	{name: "refresh-expired", help: "refresh tokens are refused as expired (invalid_grant)", login: true, flag: func(f *Faults) *bool { return &f.RefreshExpired }},
 	{name: "no-userinfo-sub", help: "userinfo's sub is another user's", login: true, flag: func(f *Faults) *bool { return &f.NoUserinfoSub }},
+	{name: "userinfo-insufficient-scope", help: "userinfo refuses every token with 403 insufficient_scope, its challenge naming the scope it wants (RFC 6750 3.1)", login: true, flag: func(f *Faults) *bool { return &f.UserinfoInsufficientScope }},
+	{name: "introspection-tampered", help: "the signed introspection answer (RFC 9701) is altered after signing: active, with a wider scope, under the original signature", flag: func(f *Faults) *bool { return &f.IntrospectionTampered }},
 	{name: "lying-metadata", help: "discovery names another issuer", flag: func(f *Faults) *bool { return &f.LyingMetadata }},
 	{name: "no-token-endpoint", help: "discovery has no token_endpoint", flag: func(f *Faults) *bool { return &f.NoTokenEndpoint }},
 	{name: "token-html", help: "the token endpoint answers a proxy's HTML error page (502)", flag: func(f *Faults) *bool { return &f.TokenHTML }},
