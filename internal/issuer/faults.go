@@ -62,6 +62,7 @@ type Faults struct {
 	PRMResourceMismatch bool // the resource metadata names another resource
 	PRMResourceSlash    bool // the resource metadata names the resource with a trailing slash
 	PRMNoAuthServers    bool // the resource metadata has no authorization_servers
+	PRMDeadAuthServer   bool // the resource metadata lists an authorization server nothing answers for before this issuer
 	RegistrationRefused bool // dynamic client registration is refused
 	LowercaseChallenge  bool // www-authenticate and bearer in lower case
 	AnyAudience         bool // the resource accepts tokens for any audience
@@ -129,6 +130,7 @@ var faultTable = []fault{
 	{name: "prm-resource-mismatch", help: "the protected resource metadata names another resource (RFC 9728 3.3)", flag: func(f *Faults) *bool { return &f.PRMResourceMismatch }},
 	{name: "prm-resource-trailing-slash", help: "the protected resource metadata names the resource with a trailing slash (RFC 9728 3.3; the resource takes tokens for either)", flag: func(f *Faults) *bool { return &f.PRMResourceSlash }},
 	{name: "prm-no-authorization-servers", help: "the protected resource metadata has no authorization_servers", flag: func(f *Faults) *bool { return &f.PRMNoAuthServers }},
+	{name: "prm-dead-authorization-server", help: "the protected resource metadata lists first an authorization server on a closed loopback port, then this issuer", flag: func(f *Faults) *bool { return &f.PRMDeadAuthServer }},
 	{name: "registration-refused", help: "dynamic client registration is refused (no open registration)", flag: func(f *Faults) *bool { return &f.RegistrationRefused }},
 	{name: "lowercase-challenge", help: "the resource sends www-authenticate and bearer in lower case", flag: func(f *Faults) *bool { return &f.LowercaseChallenge }},
 	{name: "any-audience", help: "the resource accepts tokens for any audience (a confused deputy)", flag: func(f *Faults) *bool { return &f.AnyAudience }},
