@@ -267,7 +267,7 @@ profile's cached access token, with its DPoP key.`,
 					typ = "DPoP"
 				}
 				fr := e.request(io)
-				fr.Flags = withOptionFlags(map[string]string{"decrypt_key": "--decrypt-key"})
+				fr.Flags = withOptionFlags(map[string]string{"decrypt_key": "--decrypt-key", "dpop_key": "--dpop-key"})
 				return cl.UserinfoCall(ctx, flow.UserinfoRequest{FlowRequest: fr, Token: e.token, TokenType: typ, Method: m, Endpoint: e.Endpoint, DecryptionKey: dk})
 			})
 		},

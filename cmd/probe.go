@@ -54,6 +54,10 @@ step by step, and says which step breaks, with the clause and a fix:
   call                  the resource with the token (MCP: initialize and tools/list);
                         on 403 insufficient_scope one step-up with the scopes asked
 
+With several authorization_servers, each is tried in order (its metadata,
+then registration) and the first that works is logged in with; one passed
+over is a warning saying what was found there.
+
 An MCP server (a URL with mcp in its path, or --mcp) is spoken to with JSON-RPC
 over Streamable HTTP. Exit 1 when a check fails, 3 when the server breaks the
 protocol; the trace, HAR and curl flags cover the whole walk.`,

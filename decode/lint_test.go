@@ -5,6 +5,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -12,6 +13,8 @@ import (
 	"encoding/json"
 	"maps"
 	"math/big"
+	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -203,6 +206,41 @@ func publicJWK(t *testing.T, key any, kid, alg string) map[string]any {
 	return m
 }
 
+// jwksCase is a key set and a finding it must have.
+type jwksCase struct {
+	name string
+	set  []byte
+	want string
+}
+
+// keyCases are key sets with one thing wrong with a key or the set.
+func keyCases(t *testing.T) []jwksCase {
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	private := publicJWK(t, rsaKey, "r1", "RS256") // the private key, as a mistake publishes it
+	weak, _ := rsa.GenerateKey(rand.Reader, 1024)
+	noAlg := publicJWK(t, &ecKey.PublicKey, "e2", "")
+	delete(noAlg, "use")
+	conflict := publicJWK(t, &ecKey.PublicKey, "e3", "ES256")
+	conflict["key_ops"] = []string{"encrypt"}
+	noKid := publicJWK(t, &ecKey.PublicKey, "", "ES256")
+	return []jwksCase{
+		{"private key", jwks(t, private), "private_key_published"},
+		{"symmetric", jwks(t, map[string]any{"kty": "oct", "kid": "h", "k": "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0", "alg": "HS256"}), "symmetric_key_published"},
+		{"duplicate kid", jwks(t, publicJWK(t, &rsaKey.PublicKey, "same", "RS256"), publicJWK(t, &ecKey.PublicKey, "same", "ES256")), "duplicate_kid"},
+		{"no kid among several", jwks(t, publicJWK(t, &rsaKey.PublicKey, "r1", "RS256"), noKid), "kid_missing"},
+		{"no alg, no use", jwks(t, noAlg), "no_alg_no_use"},
+		{"weak RSA", jwks(t, publicJWK(t, &weak.PublicKey, "w", "RS256")), "rsa_too_small"},
+		{"alg of another kty", jwks(t, publicJWK(t, &ecKey.PublicKey, "e", "RS256")), "alg_kty_mismatch"},
+		{"use and key_ops", jwks(t, conflict), "use_key_ops_conflict"},
+		{"empty", []byte(`{"keys":[]}`), "jwks_empty"},
+		{"not a set", []byte(`{"kty":"RSA"}`), "jwks_not_json"},
+		{"a key not an object", []byte(`{"keys":["RSA"]}`), "key_invalid"},
+		{"off curve", jwks(t, map[string]any{"kty": "EC", "crv": "P-256", "kid": "bad", "alg": "ES256", "use": "sig",
+			"x": base64.RawURLEncoding.EncodeToString(make([]byte, 32)), "y": base64.RawURLEncoding.EncodeToString(append(make([]byte, 31), 1))}), "key_invalid"},
+	}
+}
+
 func TestLintJWKS(t *testing.T) {
 	now := time.Now()
 	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
@@ -211,30 +249,7 @@ func TestLintJWKS(t *testing.T) {
 	if l := LintJWKS(clean, now); len(l.Findings) != 0 || len(l.Keys) != 2 || l.Keys[0].Bits != 2048 || l.Keys[1].Curve != "P-256" || l.Keys[0].Thumbprint == "" {
 		t.Fatalf("clean set: %+v", l)
 	}
-
-	private := publicJWK(t, rsaKey, "r1", "RS256") // the private key, as a mistake publishes it
-	weak, _ := rsa.GenerateKey(rand.Reader, 1024)
-	noAlg := publicJWK(t, &ecKey.PublicKey, "e2", "")
-	delete(noAlg, "use")
-	conflict := publicJWK(t, &ecKey.PublicKey, "e3", "ES256")
-	conflict["key_ops"] = []string{"encrypt"}
-	for _, tc := range []struct {
-		name string
-		set  []byte
-		want string
-	}{
-		{"private key", jwks(t, private), "private_key_published"},
-		{"symmetric", jwks(t, map[string]any{"kty": "oct", "kid": "h", "k": "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0", "alg": "HS256"}), "symmetric_key_published"},
-		{"duplicate kid", jwks(t, publicJWK(t, &rsaKey.PublicKey, "same", "RS256"), publicJWK(t, &ecKey.PublicKey, "same", "ES256")), "duplicate_kid"},
-		{"no alg, no use", jwks(t, noAlg), "no_alg_no_use"},
-		{"weak RSA", jwks(t, publicJWK(t, &weak.PublicKey, "w", "RS256")), "rsa_too_small"},
-		{"alg of another kty", jwks(t, publicJWK(t, &ecKey.PublicKey, "e", "RS256")), "alg_kty_mismatch"},
-		{"use and key_ops", jwks(t, conflict), "use_key_ops_conflict"},
-		{"empty", []byte(`{"keys":[]}`), "jwks_empty"},
-		{"not a set", []byte(`{"kty":"RSA"}`), "jwks_not_json"},
-		{"off curve", jwks(t, map[string]any{"kty": "EC", "crv": "P-256", "kid": "bad", "alg": "ES256", "use": "sig",
-			"x": base64.RawURLEncoding.EncodeToString(make([]byte, 32)), "y": base64.RawURLEncoding.EncodeToString(append(make([]byte, 31), 1))}), "key_invalid"},
-	} {
+	for _, tc := range keyCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			l := LintJWKS(tc.set, now)
 			if !slices.Contains(ids(l.Findings), tc.want) {
@@ -254,34 +269,54 @@ func selfSigned(t *testing.T, key *ecdsa.PrivateKey, from, to time.Time) []byte 
 	return der
 }
 
+// certKey is a key with its certificate in x5c, and x5t and x5t#S256
+// when not empty.
+func certKey(t *testing.T, key *ecdsa.PrivateKey, x5c []string, x5t, x5tS256 string) []byte {
+	k := publicJWK(t, &key.PublicKey, "c", "ES256")
+	k["x5c"] = x5c
+	if x5t != "" {
+		k["x5t"] = x5t
+	}
+	if x5tS256 != "" {
+		k["x5t#S256"] = x5tS256
+	}
+	return jwks(t, k)
+}
+
+// certCases are keys whose x5c or thumbprints are wrong.
+func certCases(t *testing.T, now time.Time) []jwksCase {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	b64 := base64.StdEncoding.EncodeToString
+	good := selfSigned(t, key, now.Add(-time.Hour), now.Add(time.Hour))
+	s1 := sha1.Sum(other.X.Bytes()) // a SHA-1 thumbprint, of something else
+	return []jwksCase{
+		{"expired", certKey(t, key, []string{b64(selfSigned(t, key, now.Add(-48*time.Hour), now.Add(-24*time.Hour)))}, "", ""), "cert_expired"},
+		{"not yet valid", certKey(t, key, []string{b64(selfSigned(t, key, now.Add(24*time.Hour), now.Add(48*time.Hour)))}, "", ""), "cert_not_yet_valid"},
+		{"x5t#S256 wrong", certKey(t, key, []string{b64(good)}, "", "AAAA"), "x5t_mismatch"},
+		{"x5t (SHA-1) wrong", certKey(t, key, []string{b64(good)}, base64.RawURLEncoding.EncodeToString(s1[:]), ""), "x5t_mismatch"},
+		{"another key's certificate", certKey(t, key, []string{b64(selfSigned(t, other, now.Add(-time.Hour), now.Add(time.Hour)))}, "", ""), "cert_key_mismatch"},
+		{"not a certificate", certKey(t, key, []string{b64([]byte("not DER"))}, "", ""), "cert_invalid"},
+	}
+}
+
 func TestLintJWKSCertificates(t *testing.T) {
 	now := time.Now()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	withCert := func(der []byte, x5tS256 string) []byte {
-		k := publicJWK(t, &key.PublicKey, "c", "ES256")
-		k["x5c"] = []string{base64.StdEncoding.EncodeToString(der)}
-		if x5tS256 != "" {
-			k["x5t#S256"] = x5tS256
-		}
-		return jwks(t, k)
-	}
 	good := selfSigned(t, key, now.Add(-time.Hour), now.Add(time.Hour))
-	sum := sha256.Sum256(good)
-	l := LintJWKS(withCert(good, base64.RawURLEncoding.EncodeToString(sum[:])), now)
-	if len(l.Findings) != 0 || l.Keys[0].Cert == nil || l.Keys[0].Cert.X5tS256Match == nil || !*l.Keys[0].Cert.X5tS256Match {
+	s1, s256 := sha1.Sum(good), sha256.Sum256(good)
+	thumb := base64.RawURLEncoding.EncodeToString
+	l := LintJWKS(certKey(t, key, []string{base64.StdEncoding.EncodeToString(good)}, thumb(s1[:]), thumb(s256[:])), now)
+	if c := l.Keys[0].Cert; len(l.Findings) != 0 || c == nil || c.X5tMatch == nil || !*c.X5tMatch || c.X5tS256Match == nil || !*c.X5tS256Match {
 		t.Fatalf("good certificate: %+v %+v", l.Findings, l.Keys[0].Cert)
 	}
-	for _, tc := range []struct {
-		name string
-		set  []byte
-		want string
-	}{
-		{"expired", withCert(selfSigned(t, key, now.Add(-48*time.Hour), now.Add(-24*time.Hour)), ""), "cert_expired"},
-		{"not yet valid", withCert(selfSigned(t, key, now.Add(24*time.Hour), now.Add(48*time.Hour)), ""), "cert_not_yet_valid"},
-		{"x5t#S256 wrong", withCert(good, "AAAA"), "x5t_mismatch"},
-		{"another key's certificate", withCert(selfSigned(t, other, now.Add(-time.Hour), now.Add(time.Hour)), ""), "cert_key_mismatch"},
-	} {
+	// A wrong SHA-1 x5t beside a right x5t#S256: each said for itself.
+	l = LintJWKS(certKey(t, key, []string{base64.StdEncoding.EncodeToString(good)}, thumb(s256[:20]), thumb(s256[:])), now)
+	if c := l.Keys[0].Cert; c == nil || c.X5tMatch == nil || *c.X5tMatch || c.X5tS256Match == nil || !*c.X5tS256Match ||
+		len(l.Findings) != 1 || l.Findings[0].ID != "x5t_mismatch" || !strings.HasPrefix(l.Findings[0].Message, "x5t is not") {
+		t.Fatalf("stale x5t: %+v %+v", l.Findings, l.Keys[0].Cert)
+	}
+	for _, tc := range certCases(t, now) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := ids(LintJWKS(tc.set, now).Findings); !slices.Contains(got, tc.want) {
 				t.Fatalf("findings %v, want %s", got, tc.want)
@@ -290,9 +325,39 @@ func TestLintJWKSCertificates(t *testing.T) {
 	}
 }
 
-// A modulus made of primes of the ROCA form (65537^a mod M + k*M) has
-// the fingerprint; real random keys do not.
-func TestROCA(t *testing.T) {
+// TestLintJWKSFindingsExplained: every finding LintJWKS can make, each
+// id in jwkslint.go made at least once here, names its clause and a fix.
+func TestLintJWKSFindingsExplained(t *testing.T) {
+	now := time.Now()
+	cases := append(keyCases(t), certCases(t, now)...)
+	cases = append(cases, jwksCase{"roca", jwks(t, publicJWK(t, &rsa.PublicKey{N: rocaModulus(), E: 65537}, "roca", "RS256")), "roca"})
+	src, err := os.ReadFile("jwkslint.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{}
+	for _, m := range regexp.MustCompile(`\{ID: "(\w+)"`).FindAllStringSubmatch(string(src), -1) {
+		want[m[1]] = true
+	}
+	if len(want) < 15 {
+		t.Fatalf("only %d finding ids found in jwkslint.go: has the source changed shape?", len(want))
+	}
+	for _, tc := range cases {
+		for _, f := range LintJWKS(tc.set, now).Findings {
+			delete(want, f.ID)
+			if strings.TrimSpace(f.Clause) == "" || strings.TrimSpace(f.Fix) == "" {
+				t.Errorf("%s: finding %s has clause %q, fix %q", tc.name, f.ID, f.Clause, f.Fix)
+			}
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("no case here makes %v: add one", slices.Sorted(maps.Keys(want)))
+	}
+}
+
+// rocaModulus is a product of two primes of the ROCA form
+// (65537^a mod M + k*M).
+func rocaModulus() *big.Int {
 	m := big.NewInt(1)
 	for _, p := range rocaPrimes {
 		m.Mul(m, big.NewInt(p))
@@ -308,7 +373,13 @@ func TestROCA(t *testing.T) {
 			}
 		}
 	}
-	n := new(big.Int).Mul(rocaPrime(), rocaPrime())
+	return new(big.Int).Mul(rocaPrime(), rocaPrime())
+}
+
+// A modulus made of primes of the ROCA form (65537^a mod M + k*M) has
+// the fingerprint; real random keys do not.
+func TestROCA(t *testing.T) {
+	n := rocaModulus()
 	if !ROCAVulnerable(n) {
 		t.Fatal("a ROCA-form modulus is not detected")
 	}

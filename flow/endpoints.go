@@ -148,9 +148,14 @@ func (c *Client) Introspect(ctx context.Context, req EndpointRequest) (*decode.E
 	}
 	rep.Response = body
 	var active bool
-	if json.Unmarshal(members["active"], &active) != nil {
+	switch {
+	case rep.Verification != nil && !rep.Verification.Valid:
+		// An answer that does not verify may not be the issuer's: what it
+		// says of the token is shown, never taken as the verdict.
+		rep.Checks = append(rep.Checks, decode.Check{ID: "active", Status: decode.Skip, Message: "not known: the signed answer does not verify, so its active member is not the issuer's word"})
+	case json.Unmarshal(members["active"], &active) != nil:
 		rep.Checks = append(rep.Checks, decode.Check{ID: "active", Status: decode.Fail, Message: "the answer has no boolean active member (RFC 7662 2.2 requires it)"})
-	} else {
+	default:
 		rep.Active = &active
 		if active {
 			rep.Checks = append(rep.Checks, decode.Check{ID: "active", Status: decode.Pass, Message: "the issuer says the token is active"})
@@ -234,7 +239,7 @@ func (c *Client) UserinfoCall(ctx context.Context, req UserinfoRequest) (*decode
 	body, ct, status, challenge, err := c.userinfo(ctx, method, endpoint, req.Token, req.TokenType)
 	rep.Status = status
 	if status == http.StatusUnauthorized || status == http.StatusForbidden {
-		rep.Checks = append(rep.Checks, refusal(status, challenge, req.TokenType))
+		rep.Checks = append(rep.Checks, refusal(status, challenge, req.TokenType, req.Flags))
 		if chs := decode.ParseChallenges(challenge); len(chs) > 0 {
 			rep.Challenge = chs[0].Params
 		}
@@ -293,12 +298,13 @@ func (c *Client) UserinfoCall(ctx context.Context, req UserinfoRequest) (*decode
 }
 
 // refusal explains a 401 or 403 from a resource by its RFC 6750 3
-// challenge.
-func refusal(status int, header, tokenType string) decode.Check {
+// challenge; flags name the command's options in hints.
+func refusal(status int, header, tokenType string, flags map[string]string) decode.Check {
 	chk := decode.Check{ID: "userinfo", Status: decode.Fail, Found: header}
 	var params map[string]string
+	scheme := ""
 	if chs := decode.ParseChallenges(header); len(chs) > 0 {
-		params = chs[0].Params
+		params, scheme = chs[0].Params, chs[0].Scheme
 	}
 	code := params["error"]
 	chk.Message = fmt.Sprintf("userinfo refused the token (%d %s)", status, http.StatusText(status))
@@ -309,6 +315,8 @@ func refusal(status int, header, tokenType string) decode.Check {
 		}
 	}
 	switch {
+	case strings.EqualFold(scheme, "DPoP") && !strings.EqualFold(tokenType, "DPoP"):
+		chk.Hint = "the challenge is DPoP's (RFC 9449 7.1): the token is DPoP-bound and was sent as Bearer; give the key it is bound to" + decode.FlagNote(flags, "dpop_key")
 	case code == "invalid_token":
 		chk.Hint = "expired, revoked, or not an access token for userinfo: one for another resource (RFC 8707 --resource) or audience is refused; use a token from a login with openid"
 	case code == "insufficient_scope":
@@ -321,7 +329,7 @@ func refusal(status int, header, tokenType string) decode.Check {
 	case header == "":
 		chk.Hint = "no WWW-Authenticate challenge came (RFC 6750 3 asks for one): nothing says why"
 	case strings.EqualFold(tokenType, "DPoP"):
-		chk.Hint = "the token is DPoP-bound: it needs its key (--dpop-key) and the DPoP scheme"
+		chk.Hint = "the token is DPoP-bound: it needs its key" + decode.FlagNote(flags, "dpop_key") + " and the DPoP scheme"
 	default:
 		chk.Hint = "the token was refused without an error code"
 	}

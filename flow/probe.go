@@ -192,38 +192,35 @@ func (c *Client) Probe(ctx context.Context, req ProbeRequest) (*decode.ProbeRepo
 		rep.Scopes = req.Scopes
 	}
 
-	// 3. The authorization server's metadata, every well-known form.
-	as := doc.AuthorizationServers[0]
-	rep.AuthorizationServer = as
-	disc, err := c.discoverAll(ctx, as, false)
-	step = rep.Add(decode.ProbeStep{Name: "authorization server", Request: "GET " + strings.Join(docURLs(disc, as), ", "), Clause: "RFC 8414 3, OIDC Discovery 4, MCP authorization"})
-	if err != nil {
-		step.Status, step.ID, step.Protocol, step.Message = decode.Fail, "as-metadata-missing", true, err.Error()
-		step.Fix = "serve the authorization server's metadata at /.well-known/oauth-authorization-server (RFC 8414) or openid-configuration"
+	// 3 and 4. Each authorization server in the order listed, until one
+	// works: its metadata, with S256, and a client for it.
+	var as, clientID, secret string
+	var givenUp []int // the steps of servers that did not work
+	for i, candidate := range doc.AuthorizationServers {
+		first := len(rep.Steps)
+		rep.AuthorizationServer = candidate
+		md, raw, ok := c.authorizationServer(ctx, rep, candidate, i, len(doc.AuthorizationServers))
+		if ok {
+			clientID, secret = c.client(ctx, rep, req, md, raw)
+		}
+		if ok && clientID != "" {
+			as = candidate
+			break
+		}
+		for j := first; j < len(rep.Steps); j++ {
+			givenUp = append(givenUp, j)
+		}
+	}
+	if as == "" {
 		return rep, nil
 	}
-	step.Response = answeredForms(disc)
-	var md Metadata
-	_ = json.Unmarshal(disc.Metadata, &md)
-	md.Source = disc.Source
-	step.Status, step.Message = decode.Pass, "metadata at "+disc.Source
-	if note := divergence(disc); note != "" {
-		warnStep(step, "as-metadata-divergent", note, "")
-	}
-	if !slices.Contains(md.CodeChallengeMethods, "S256") {
-		step.Status, step.ID = decode.Fail, "as-no-s256"
-		step.Message = "the authorization server does not list S256 in code_challenge_methods_supported: MCP clients must refuse to go on"
-		step.Fix = `publish "code_challenge_methods_supported": ["S256"]`
-		return rep, nil
-	}
-	if errs := lintErrors(disc.Findings); errs != "" {
-		warnStep(step, "as-metadata-errors", "the metadata has errors: "+errs+" (oidc discover "+as+" explains)", "")
-	}
-
-	// 4. A client: pre-registered, a metadata document, or registered now.
-	clientID, secret := c.client(ctx, rep, req, &md, disc.Metadata)
-	if clientID == "" {
-		return rep, nil
+	// A server passed over for one that works is worth a warning, not
+	// the verdict: clients that try only the first fail there.
+	for _, j := range givenUp {
+		if st := &rep.Steps[j]; st.Status == decode.Fail {
+			st.Status, st.Protocol = decode.Warn, false
+			st.Message += "; the walk goes on with the next of authorization_servers (clients that try only the first stop here)"
+		}
 	}
 	if req.Login == nil {
 		rep.Add(decode.ProbeStep{Name: "login", Status: decode.Skip, Message: "not logged in (asked not to)"})
@@ -320,6 +317,41 @@ func (c *Client) audienceCheck(ctx context.Context, rep *decode.ProbeReport, req
 	}
 	step.Status, step.Message = decode.Pass, fmt.Sprintf("the resource refused a token for another audience (%d)", resp.Status)
 	return nil
+}
+
+// authorizationServer is step 3 for one of the resource's authorization
+// servers (the nth of count): its metadata, every well-known form, with
+// S256. ok is false when the walk cannot go on with it.
+func (c *Client) authorizationServer(ctx context.Context, rep *decode.ProbeReport, as string, n, count int) (md *Metadata, raw json.RawMessage, ok bool) {
+	disc, err := c.discoverAll(ctx, as, false)
+	step := rep.Add(decode.ProbeStep{Name: "authorization server", Request: "GET " + strings.Join(docURLs(disc, as), ", "), Clause: "RFC 8414 3, OIDC Discovery 4, MCP authorization"})
+	which := ""
+	if count > 1 {
+		which = fmt.Sprintf("authorization server %d of %d, %s: ", n+1, count, as)
+	}
+	if err != nil {
+		step.Status, step.ID, step.Protocol, step.Message = decode.Fail, "as-metadata-missing", true, which+err.Error()
+		step.Fix = "serve the authorization server's metadata at /.well-known/oauth-authorization-server (RFC 8414) or openid-configuration"
+		return nil, nil, false
+	}
+	step.Response = answeredForms(disc)
+	md = &Metadata{}
+	_ = json.Unmarshal(disc.Metadata, md)
+	md.Source = disc.Source
+	step.Status, step.Message = decode.Pass, which+"metadata at "+disc.Source
+	if note := divergence(disc); note != "" {
+		warnStep(step, "as-metadata-divergent", note, "")
+	}
+	if !slices.Contains(md.CodeChallengeMethods, "S256") {
+		step.Status, step.ID = decode.Fail, "as-no-s256"
+		step.Message = which + "the authorization server does not list S256 in code_challenge_methods_supported: MCP clients must refuse to go on"
+		step.Fix = `publish "code_challenge_methods_supported": ["S256"]`
+		return nil, nil, false
+	}
+	if errs := lintErrors(disc.Findings); errs != "" {
+		warnStep(step, "as-metadata-errors", "the metadata has errors: "+errs+" (oidc discover "+as+" explains)", "")
+	}
+	return md, disc.Metadata, true
 }
 
 // warnStep adds a warning to a step: the first names the step's ID, the
@@ -499,11 +531,19 @@ func (c *Client) client(ctx context.Context, rep *decode.ProbeReport, req ProbeR
 		offers = append(offers, "dynamic registration (RFC 7591)")
 	}
 	offered := "the authorization server offers " + orWords(offers, "no registration")
+	otherIssuer := ""
 	if req.ClientID != "" && req.ClientIssuer != "" && strings.TrimSuffix(req.ClientIssuer, "/") != strings.TrimSuffix(md.Issuer, "/") {
-		rep.Add(decode.ProbeStep{Name: "registration", Status: decode.Warn, ID: "client-other-issuer", Clause: "MCP authorization: client registration",
-			Message: "the profile's client is registered at " + req.ClientIssuer + ", not at " + md.Issuer + ": its credentials are not sent there"})
+		// Said on the registration step however it ends, not in a step of
+		// its own that the outcome would leave half filled.
+		otherIssuer = "the profile's client is registered at " + req.ClientIssuer + ", not at " + md.Issuer + ": its credentials are not sent there"
 		req.ClientID, req.ClientSecret = "", ""
-		step = &rep.Steps[len(rep.Steps)-1]
+		defer func() {
+			if step.Status == decode.Fail {
+				step.Message = otherIssuer + "; " + step.Message
+			} else {
+				warnStep(step, "client-other-issuer", otherIssuer, "")
+			}
+		}()
 	}
 	if req.ClientID != "" {
 		rep.ClientID, rep.Registration = req.ClientID, "pre-registered"

@@ -145,9 +145,31 @@ func (p *Printer) keyRows(keys []decode.PublishedKey) {
 		rows = append(rows, row{key: Sanitize(name), value: Sanitize(strings.Join(parts, " · ")), desc: desc})
 		if c := k.Cert; c != nil {
 			rows = append(rows, row{key: "", value: Sanitize("x5c " + c.Subject), desc: Sanitize(fmt.Sprintf("issued by %s, valid %s to %s", c.Issuer, c.NotBefore.Format(time.DateOnly), c.NotAfter.Format(time.DateOnly)))})
+			if v := thumbprintChecks(c); v != "" {
+				rows = append(rows, row{key: "", value: v, desc: "the certificate's SHA-1 and SHA-256 thumbprints"})
+			}
 		}
 	}
 	p.table(rows)
+}
+
+// thumbprintChecks says whether the x5t and x5t#S256 a key gives are
+// its certificate's; a key that gives neither has nothing to say.
+func thumbprintChecks(c *decode.CertInfo) string {
+	var parts []string
+	for _, t := range []struct {
+		name  string
+		match *bool
+	}{{"x5t", c.X5tMatch}, {"x5t#S256", c.X5tS256Match}} {
+		switch {
+		case t.match == nil:
+		case *t.match:
+			parts = append(parts, t.name+" ✓ matches")
+		default:
+			parts = append(parts, t.name+" ✗ does not match")
+		}
+	}
+	return strings.Join(parts, " · ")
 }
 
 var severityMarks = map[string]string{decode.SeverityCritical: "✗✗", decode.SeverityError: "✗", decode.SeverityWarning: "!", decode.SeverityInfo: "i"}

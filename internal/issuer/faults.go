@@ -25,6 +25,12 @@ type Faults struct {
 	RefreshExpired   bool          // refresh tokens are refused as expired
 	RefreshOtherSub  bool          // the ID token a refresh brings names another subject
 	NoUserinfoSub    bool          // userinfo's sub is another user's
+	// UserinfoInsufficientScope: userinfo refuses every token with 403
+	// insufficient_scope (RFC 6750 3.1), naming the scope it wants.
+	UserinfoInsufficientScope bool
+	// IntrospectionTampered: the signed introspection answer (RFC 9701)
+	// is altered after signing, its signature left as it was.
+	IntrospectionTampered bool
 	// What real issuers get wrong or do differently, one each.
 	LyingMetadata     bool // discovery names another issuer
 	NoTokenEndpoint   bool // discovery has no token_endpoint
@@ -57,6 +63,7 @@ type Faults struct {
 	PRMResourceMismatch bool // the resource metadata names another resource
 	PRMResourceSlash    bool // the resource metadata names the resource with a trailing slash
 	PRMNoAuthServers    bool // the resource metadata has no authorization_servers
+	PRMDeadAuthServer   bool // the resource metadata lists an authorization server nothing answers for before this issuer
 	RegistrationRefused bool // dynamic client registration is refused
 	LowercaseChallenge  bool // www-authenticate and bearer in lower case
 	AnyAudience         bool // the resource accepts tokens for any audience
@@ -98,6 +105,8 @@ var faultTable = []fault{
 	{name: "refresh-expired", help: "refresh tokens are refused as expired (invalid_grant)", login: true, flag: func(f *Faults) *bool { return &f.RefreshExpired }},
 	{name: "refresh-other-sub", help: "the ID token a refresh brings names another subject (OIDC Core 12.2)", login: true, flag: func(f *Faults) *bool { return &f.RefreshOtherSub }},
 	{name: "no-userinfo-sub", help: "userinfo's sub is another user's", login: true, flag: func(f *Faults) *bool { return &f.NoUserinfoSub }},
+	{name: "userinfo-insufficient-scope", help: "userinfo refuses every token with 403 insufficient_scope, its challenge naming the scope it wants (RFC 6750 3.1)", login: true, flag: func(f *Faults) *bool { return &f.UserinfoInsufficientScope }},
+	{name: "introspection-tampered", help: "the signed introspection answer (RFC 9701) is altered after signing: active, with a wider scope, under the original signature", flag: func(f *Faults) *bool { return &f.IntrospectionTampered }},
 	{name: "lying-metadata", help: "discovery names another issuer", flag: func(f *Faults) *bool { return &f.LyingMetadata }},
 	{name: "no-token-endpoint", help: "discovery has no token_endpoint", flag: func(f *Faults) *bool { return &f.NoTokenEndpoint }},
 	{name: "token-html", help: "the token endpoint answers a proxy's HTML error page (502)", flag: func(f *Faults) *bool { return &f.TokenHTML }},
@@ -123,6 +132,7 @@ var faultTable = []fault{
 	{name: "prm-resource-mismatch", help: "the protected resource metadata names another resource (RFC 9728 3.3)", flag: func(f *Faults) *bool { return &f.PRMResourceMismatch }},
 	{name: "prm-resource-trailing-slash", help: "the protected resource metadata names the resource with a trailing slash (RFC 9728 3.3; the resource takes tokens for either)", flag: func(f *Faults) *bool { return &f.PRMResourceSlash }},
 	{name: "prm-no-authorization-servers", help: "the protected resource metadata has no authorization_servers", flag: func(f *Faults) *bool { return &f.PRMNoAuthServers }},
+	{name: "prm-dead-authorization-server", help: "the protected resource metadata lists first an authorization server on a closed loopback port, then this issuer", flag: func(f *Faults) *bool { return &f.PRMDeadAuthServer }},
 	{name: "registration-refused", help: "dynamic client registration is refused (no open registration)", flag: func(f *Faults) *bool { return &f.RegistrationRefused }},
 	{name: "lowercase-challenge", help: "the resource sends www-authenticate and bearer in lower case", flag: func(f *Faults) *bool { return &f.LowercaseChallenge }},
 	{name: "any-audience", help: "the resource accepts tokens for any audience (a confused deputy)", flag: func(f *Faults) *bool { return &f.AnyAudience }},

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -26,6 +27,10 @@ import (
 )
 
 // tokenErrorFault is the token endpoint's answer under token-error.
+// userinfoWantedScope is what userinfo asks for under the
+// userinfo-insufficient-scope fault.
+const userinfoWantedScope = "openid profile email"
+
 const tokenErrorFault = "fault token-error: this issuer refuses every grant"
 
 // maxBody bounds request bodies: forms are small.
@@ -745,6 +750,11 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := s.faultsOf(g)
+	if f.UserinfoInsufficientScope {
+		w.Header().Set("WWW-Authenticate", `Bearer error="insufficient_scope", error_description="fault userinfo-insufficient-scope: userinfo wants more scope", scope="`+userinfoWantedScope+`"`)
+		writeJSON(w, http.StatusForbidden, map[string]string{"error": "insufficient_scope", "error_description": "fault userinfo-insufficient-scope: userinfo wants the scope " + userinfoWantedScope})
+		return
+	}
 	claims := map[string]any{"sub": g.user.Sub}
 	if f.NoUserinfoSub {
 		claims["sub"] = "someone-else"
@@ -809,7 +819,9 @@ func (s *Server) bound(w http.ResponseWriter, r *http.Request, g *grant, tok, sc
 		oauthError(w, http.StatusUnauthorized, "invalid_token", "the token is bound to a client certificate this request does not present (RFC 8705 3)")
 		return false
 	case g.jkt != "" && scheme != "DPoP":
-		oauthError(w, http.StatusUnauthorized, "invalid_token", "a DPoP-bound token goes with the DPoP scheme and a proof (RFC 9449 7.1)")
+		// The DPoP scheme in the challenge tells the client what it lacks
+		// (RFC 9449 7.1), where a Bearer one reads as a bad token.
+		s.dpopFail(w, &dpopError{"invalid_token", "a DPoP-bound token goes with the DPoP scheme and a proof (RFC 9449 7.1)"}, true)
 		return false
 	case scheme == "DPoP":
 		jkt, derr := s.checkDPoP(r, tok)
@@ -860,7 +872,13 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 	}
 	if strings.Contains(r.Header.Get("Accept"), "application/token-introspection+jwt") {
 		// RFC 9701 5: the answer signed, for the client that asked.
-		jwt, err := s.sign(s.faults(), "token-introspection+jwt", map[string]any{"iss": s.issuer, "aud": c.ID, "iat": s.cfg.Now().Unix(), "token_introspection": resp}, false)
+		f := s.faults()
+		claims := map[string]any{"iss": s.issuer, "aud": c.ID, "iat": s.cfg.Now().Unix(), "token_introspection": resp}
+		jwt, err := s.sign(f, "token-introspection+jwt", claims, false)
+		if err == nil && f.IntrospectionTampered {
+			resp["active"], resp["scope"] = true, "openid admin"
+			jwt, err = replacePayload(jwt, claims)
+		}
 		if err != nil {
 			oauthError(w, http.StatusInternalServerError, "server_error", err.Error())
 			return
@@ -871,6 +889,22 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// replacePayload puts claims in place of a signed JWT's payload and
+// keeps its header and signature: what an attacker on the path would
+// send (the introspection-tampered fault).
+func replacePayload(jwt string, claims map[string]any) (string, error) {
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		return "", errors.New("not a compact JWS")
+	}
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	parts[1] = base64.RawURLEncoding.EncodeToString(payload)
+	return strings.Join(parts, "."), nil
 }
 
 // revoke answers RFC 7009: always 200, whether or not the token was known.

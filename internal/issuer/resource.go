@@ -57,6 +57,9 @@ func (s *Server) protectedResourceMetadata(w http.ResponseWriter, r *http.Reques
 		"bearer_methods_supported": []string{"header"},
 		"resource_name":            "oidc serve test MCP server",
 	}
+	if f.PRMDeadAuthServer {
+		md["authorization_servers"] = []string{"http://127.0.0.1:" + closedPort(), s.issuer}
+	}
 	if f.PRMNoAuthServers {
 		delete(md, "authorization_servers")
 	}
