@@ -3,6 +3,7 @@ package render
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -256,7 +257,7 @@ func (p *Printer) Endpoint(r *decode.EndpointReport) {
 	if len(r.Challenge) > 0 {
 		p.section("CHALLENGE (WWW-Authenticate)")
 		rows := make([]row, 0, len(r.Challenge))
-		for _, k := range sortedKeys(r.Challenge) {
+		for _, k := range slices.Sorted(maps.Keys(r.Challenge)) {
 			rows = append(rows, row{key: Sanitize(k), value: Sanitize(r.Challenge[k])})
 		}
 		p.table(rows)
@@ -296,15 +297,6 @@ func (p *Printer) members(raw json.RawMessage) {
 		rows = append(rows, r)
 	}
 	p.table(rows)
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // Probe prints `oidc probe`: each step of the walk with what was asked,

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 
@@ -160,18 +161,9 @@ func portString(n int) string {
 	return strconv.Itoa(n)
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
 func paramFlags(p *Profile) []string {
 	var out []string
-	for _, k := range sortedKeys(p.Params) {
+	for _, k := range slices.Sorted(maps.Keys(p.Params)) {
 		out = append(out, k+"="+p.Params[k])
 	}
 	return out
@@ -182,7 +174,7 @@ func paramsNode(p *Profile) *yaml.Node {
 		return nil
 	}
 	m := &yaml.Node{Kind: yaml.MappingNode}
-	for _, k := range sortedKeys(p.Params) {
+	for _, k := range slices.Sorted(maps.Keys(p.Params)) {
 		m.Content = append(m.Content, scalar(k, "!!str"), &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: p.Params[k]})
 	}
 	return m
