@@ -87,6 +87,16 @@ func TestManPagesUpToDate(t *testing.T) {
 			stale = append(stale, filepath.Base(f)+" (no such command)")
 		}
 	}
+	// The Homebrew cask names each page.
+	release, err := os.ReadFile("../.goreleaser.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range want {
+		if !bytes.Contains(release, []byte("- manpages/"+name+".gz\n")) {
+			stale = append(stale, name+" (not in .goreleaser.yaml's homebrew_casks manpages)")
+		}
+	}
 	slices.Sort(stale)
 	if len(stale) > 0 {
 		t.Fatalf("manual pages out of date with the commands: %s\nrun: OIDC_WRITE_MAN=1 go test ./cmd -run TestManPagesUpToDate", strings.Join(stale, ", "))

@@ -32,5 +32,6 @@ rpm=$(ls dist/oidc_*_linux_amd64.rpm)
 test -s "$rpm"
 test -s dist/homebrew/Casks/oidc.rb
 grep -q 'manpage "manpages/oidc.1.gz"' dist/homebrew/Casks/oidc.rb
+grep -q 'manpage "manpages/oidc-login.1.gz"' dist/homebrew/Casks/oidc.rb
 rm -rf "$tmp"
 echo "check-packages: $deb, $rpm and the cask have what they should"
