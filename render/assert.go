@@ -23,13 +23,9 @@ type assertion struct {
 func CompileAssertions(exprs []string) (Assertions, error) {
 	var as Assertions
 	for _, e := range exprs {
-		q, err := gojq.Parse(e)
+		code, err := compileJQ("--assert", e)
 		if err != nil {
-			return nil, fmt.Errorf("invalid --assert expression %q: %v", e, err)
-		}
-		code, err := gojq.Compile(q)
-		if err != nil {
-			return nil, fmt.Errorf("invalid --assert expression %q: %v", e, err)
+			return nil, err
 		}
 		as = append(as, assertion{expr: e, code: code})
 	}

@@ -37,15 +37,23 @@ type JQ struct{ code *gojq.Code }
 // CompileJQ parses and compiles a jq expression; the error says where it
 // is wrong.
 func CompileJQ(expr string) (*JQ, error) {
-	q, err := gojq.Parse(expr)
+	code, err := compileJQ("--jq", expr)
 	if err != nil {
-		return nil, fmt.Errorf("invalid --jq expression %q: %v", expr, err)
-	}
-	code, err := gojq.Compile(q)
-	if err != nil {
-		return nil, fmt.Errorf("invalid --jq expression %q: %v", expr, err)
+		return nil, err
 	}
 	return &JQ{code: code}, nil
+}
+
+// compileJQ parses and compiles the expression of a flag (--jq, --assert).
+func compileJQ(flag, expr string) (*gojq.Code, error) {
+	q, err := gojq.Parse(expr)
+	if err == nil {
+		var code *gojq.Code
+		if code, err = gojq.Compile(q); err == nil {
+			return code, nil
+		}
+	}
+	return nil, fmt.Errorf("invalid %s expression %q: %v", flag, expr, err)
 }
 
 // Write encodes v as one line of JSON, or runs the jq expression on it and
