@@ -19,15 +19,21 @@ import (
 
 func start(t *testing.T, cfg Config) *httptest.Server {
 	t.Helper()
+	_, srv := startServer(t, cfg)
+	return srv
+}
+
+// startServer is start, with the issuer's state too.
+func startServer(t *testing.T, cfg Config) (*Server, *httptest.Server) {
+	t.Helper()
 	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(s)
-	srv.Start()
+	srv := httptest.NewServer(s)
 	s.SetIssuer(srv.URL)
 	t.Cleanup(srv.Close)
-	return srv
+	return s, srv
 }
 
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

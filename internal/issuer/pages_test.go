@@ -511,13 +511,7 @@ func FuzzLoginForm(f *testing.F) {
 func TestLoginChoiceEdges(t *testing.T) {
 	now := time.Now()
 	clock := func() time.Time { return now }
-	s, err := New(Config{Now: clock, DeviceInterval: time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
-	s.SetIssuer(srv.URL)
+	srv := start(t, Config{Now: clock, DeviceInterval: time.Millisecond})
 	b := newBrowser(t, srv)
 
 	// acr_values of white space only: a page, not a panic.

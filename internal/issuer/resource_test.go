@@ -112,13 +112,7 @@ func TestRegistrationAuthMethods(t *testing.T) {
 // then registration answers 503 and keeps nothing, and the clients
 // already registered still work.
 func TestRegistryCap(t *testing.T) {
-	s, err := New(Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
-	s.SetIssuer(srv.URL)
+	s, srv := startServer(t, Config{})
 	st, first := register(t, srv, `{"redirect_uris":["http://127.0.0.1/callback"]}`)
 	if st != http.StatusCreated {
 		t.Fatalf("first: %d %v", st, first)
@@ -165,13 +159,7 @@ func mcpCall(t *testing.T, srv *httptest.Server, token string) (*http.Response, 
 // one asked without resource (for the issuer): the confused deputy the
 // any-audience fault allows.
 func TestMCPAudience(t *testing.T) {
-	s, err := New(Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
-	s.SetIssuer(srv.URL)
+	s, srv := startServer(t, Config{})
 	token := func(resource ...string) string {
 		form := url.Values{"grant_type": {"client_credentials"}, "scope": {ResourceScope}, "resource": resource}
 		st, body := tokenRequest(t, srv, form, "oidc-cli-confidential", "oidc-cli-secret")
